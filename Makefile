@@ -1,0 +1,99 @@
+# TOF — Traffic Offloading Function. See README.md.
+#
+#   make            build tofd (build/tofd)
+#   make deps       apt-get install what is missing (Debian 12, as root)
+#   make test       deps + build + every test (also under ASan/UBSan)
+#   make demo       deps + build + run the appliance in the lab with traffic
+#   make bench      benchmarks (figures, not pass/fail)
+#   make clean
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?= 0
+OPT     ?= -O2
+
+DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev \
+	libmicrohttpd-dev tshark python3-scapy iproute2
+
+PKGS    := libpcap jansson
+INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay
+CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE $(INCS)
+ifeq ($(SAN),1)
+CFLAGS_BASE += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm
+
+GTP_SRC    := $(wildcard gtp/*.c)
+PINGER_SRC := $(wildcard pinger/*.c)
+CORE_SRC   := $(wildcard tof/core/*.c)
+AGENT_SRC  := $(wildcard tof/agent/*.c)
+REPLAY_SRC := $(wildcard tof/replay/*.c)
+TOFD_SRC   := tof/tofd.c tof/config.c
+
+LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) tof/config.c
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIBTOF  := $(BUILD)/libtof.a
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test unit replay-test demo bench clean tofd
+all: $(BUILD)/tofd
+
+tofd: $(BUILD)/tofd
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBTOF): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(LIBTOF)
+	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBTOF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIBTOF) $(LDLIBS) -lcmocka $(LDFLAGS_SAN)
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIBTOF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBTOF) $(LDLIBS) $(LDFLAGS_SAN)
+
+# Install missing Debian packages (needs root; a no-op when all are there).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "deps: all present"; fi
+
+unit-bin: $(UNIT_BIN) $(BUILD)/tofd
+
+# Every test: plain build, then the sanitizer build; one summary line.
+test: deps
+	$(MAKE) unit-bin
+	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 unit-bin
+	tests/run_all.sh
+
+demo: deps all
+	deploy/demo.sh $(BUILD)/tofd
+
+bench: deps
+	$(MAKE) BUILD=build-bench OPT="-O3 -march=native" $(BENCH_BIN:$(BUILD)/%=build-bench/%) build-bench/tofd
+	tests/bench/run.sh build-bench
+
+clean:
+	rm -rf build build-asan build-bench
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

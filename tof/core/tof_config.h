@@ -1,0 +1,76 @@
+/* The appliance's configuration as the core sees it. Filled by
+ * tof/config.c from JSON; plain data, no parsing here. */
+#ifndef TOF_CORE_CONFIG_H
+#define TOF_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gtp_addr.h"
+#include "pinger.h"
+
+#define TOF_NAME_MAX 64
+#define TOF_MAX_PEERS 256
+#define TOF_MAX_CFG_SERVICES 1024
+#define TOF_MAX_EAL_ARGS 64
+
+enum tof_mode { TOF_MODE_DUAL = 0, TOF_MODE_SINGLE };
+
+/* When the pinger starts for a session with no downlink tunnel. */
+enum tof_pinger_policy {
+	TOF_PINGER_ALWAYS = 0, /* as soon as the uplink is learned */
+	TOF_PINGER_ON_DEMAND,  /* when an app's reply finds no downlink tunnel */
+	TOF_PINGER_OFF,
+};
+
+/* An address prefix (a plain address is a /32 or /128). */
+struct tof_prefix {
+	struct gtp_addr addr;
+	uint8_t plen;
+};
+
+struct tof_service_config {
+	char name[TOF_NAME_MAX + 1];
+	struct gtp_addr service_ip;
+	struct gtp_addr app_ip;
+	bool has_app_mac;
+	uint8_t app_mac[6];
+	char chain[TOF_NAME_MAX + 1]; /* optional OVS port chain, "" if none */
+};
+
+struct tof_config {
+	enum tof_mode mode;
+	struct tof_prefix enb[TOF_MAX_PEERS];
+	unsigned int n_enb;
+	struct tof_prefix sgw[TOF_MAX_PEERS];
+	unsigned int n_sgw;
+
+	struct tof_service_config *services; /* n_services entries, malloc'd */
+	unsigned int n_services;
+
+	uint32_t idle_timeout_s;     /* default 300; 0 disables the purge */
+	uint32_t purge_interval_ms;  /* how often the purge scans; default 1000 */
+	uint32_t max_sessions;       /* default 1048576 */
+	uint32_t max_services;       /* default 1024 */
+
+	enum tof_pinger_policy pinger_policy; /* default ALWAYS */
+	struct pinger_config pinger;
+
+	uint32_t punt_rate_pps;   /* per port; default 10000; 0 = unlimited */
+	uint32_t punt_burst;      /* default 1000 */
+
+	uint8_t apps_mac[6];      /* our MAC on the apps port */
+	uint16_t s1_mtu;          /* largest outer IP packet we build; default 1500 */
+	uint8_t encap_ttl;        /* default 64 */
+
+	/* tofd run only (the data-plane issue) */
+	char *eal[TOF_MAX_EAL_ARGS];
+	unsigned int n_eal;
+	char *port_enb, *port_sgw, *port_s1, *port_apps;
+
+	/* REST API (its own issue) */
+	char *api_listen, *api_token_file, *api_tls_cert, *api_tls_key;
+	char *state_file;
+};
+
+#endif

@@ -1,0 +1,80 @@
+/* The packet walk of DESIGN.md as a pure function: a frame, the port it
+ * arrived on, the time and the tables in; a verdict out and the frame
+ * rewritten in place. No DPDK, no syscalls, no clock. */
+#ifndef TOF_CORE_PIPELINE_H
+#define TOF_CORE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt.h"
+#include "tof_config.h"
+#include "tof_tables.h"
+#include "tof_types.h"
+
+/* A frame in a buffer with headroom: data is buf + off, len octets; the
+ * pipeline may move off back (encapsulation) or forward (decapsulation). */
+struct tof_frame {
+	uint8_t *buf;
+	uint32_t off;
+	uint32_t len;
+	uint32_t cap; /* octets in buf */
+};
+
+/* Headroom a frame from the apps port needs to be encapsulated in place
+ * (link header with two VLAN tags + IPv6 + UDP + GTP with a PDU Session
+ * Container, minus the apps Ethernet header). */
+#define TOF_ENCAP_HEADROOM 96
+
+/* Token bucket for punts, one per port per worker. */
+struct tof_bucket {
+	uint64_t tokens_milli; /* tokens x 1000 */
+	uint64_t last_ns;
+};
+
+/* Called for each copy handed to the agent, with the frame as it arrived
+ * (before any rewrite). */
+typedef void (*tof_punt_fn)(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+			    enum tof_reason why, uint64_t now_ns);
+
+/* What one worker owns: counters and punt buckets. */
+struct tof_worker {
+	struct tof_counters ctr;
+	struct tof_service_counters *svc; /* max_services entries */
+	struct tof_bucket punt_tb[TOF_PORT__COUNT];
+	tof_punt_fn punt;
+	void *punt_ctx;
+};
+
+/* Shared, read-only during processing. */
+struct tof_pipeline {
+	const struct tof_config *cfg;
+	struct tof_tables *tables;
+	enum pkt_l2_type l2[TOF_PORT__COUNT]; /* link type of each port */
+	struct pinger_config pinger;          /* to recognise probe replies */
+};
+
+struct tof_result {
+	enum tof_verdict verdict;
+	enum tof_reason reason;
+	enum tof_dir dir;
+	enum tof_port out_port; /* meaningful for PASS, OFFLOAD, ENCAP */
+	bool punted;
+	uint32_t session;       /* slot or TOF_NO_SLOT */
+	uint32_t service;       /* slot or TOF_NO_SLOT */
+};
+
+int tof_worker_init(struct tof_worker *w, uint32_t max_services, tof_punt_fn punt, void *ctx);
+void tof_worker_fini(struct tof_worker *w);
+
+/* The port a frame arriving on `in` is forwarded to unchanged. */
+enum tof_port tof_pipeline_peer_port(const struct tof_pipeline *pl, enum tof_port in);
+
+/* Process one frame. Updates w's counters (rx of `in`, decision, reason;
+ * tx of the out port for PASS/OFFLOAD/ENCAP). */
+void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
+			  struct tof_frame *f, enum tof_port in, uint64_t now_ns,
+			  struct tof_result *res);
+
+#endif

@@ -1,0 +1,205 @@
+/* Session and service tables.
+ *
+ * One writer (the agent, or the replay loop) and any number of readers (the
+ * workers). Readers never lock: every write is bracketed by a sequence
+ * counter (seqlock), and a reader that saw the counter move retries its
+ * lookup. Entries live in pools with stable slot numbers; hash indexes map
+ * keys to slots and store a 32-bit signature so a probe rarely touches the
+ * pool. Indexes use linear probing with backward-shift deletion (no
+ * tombstones), at most half full. The only fields readers write are the
+ * last-seen times, with relaxed atomic stores. */
+#ifndef TOF_CORE_TABLES_H
+#define TOF_CORE_TABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gtp_addr.h"
+#include "pinger.h"
+#include "tof_config.h"
+
+#define TOF_NO_SLOT UINT32_MAX
+
+/* Open-addressing index: key hash -> pool slot. */
+struct tof_index_ent {
+	uint32_t sig;  /* full 32-bit hash of the key */
+	uint32_t slot; /* pool slot + 1; 0 = empty */
+};
+
+struct tof_index {
+	struct tof_index_ent *ents;
+	uint32_t mask; /* capacity - 1, capacity a power of two */
+	uint32_t used;
+};
+
+int tof_index_init(struct tof_index *ix, uint32_t max_entries);
+void tof_index_free(struct tof_index *ix);
+/* Writer side. insert: the key must not be present already. */
+void tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot);
+/* Remove the entry for (sig, slot); returns false if it is not there. */
+bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot);
+
+/* Reader side: iterate candidate slots whose signature matches. Start with
+ * *pos = sig & mask; returns TOF_NO_SLOT when the probe hits an empty entry. */
+static inline uint32_t tof_index_next(const struct tof_index *ix, uint32_t sig, uint32_t *pos)
+{
+	for (;;) {
+		const struct tof_index_ent *e = &ix->ents[*pos];
+		uint32_t slot = __atomic_load_n(&e->slot, __ATOMIC_RELAXED);
+		uint32_t esig = __atomic_load_n(&e->sig, __ATOMIC_RELAXED);
+		*pos = (*pos + 1) & ix->mask;
+		if (slot == 0)
+			return TOF_NO_SLOT;
+		if (esig == sig)
+			return slot - 1;
+	}
+}
+
+uint32_t tof_hash_bytes(const void *p, size_t len, uint32_t seed);
+
+/* L2 header to put on frames we inject in one direction, learned from the
+ * frames seen in that direction (any link type: Ethernet incl. VLAN tags,
+ * Linux cooked, or none). proto_off locates the ethertype to patch. */
+#define TOF_L2_TMPL_MAX 30
+struct tof_l2_tmpl {
+	uint8_t len;       /* 0: nothing learned (or raw IP) */
+	uint8_t proto_off;
+	uint8_t bytes[TOF_L2_TMPL_MAX];
+};
+
+/* Session flags. */
+#define TOF_SESS_UL 0x01  /* uplink tunnel known */
+#define TOF_SESS_DL 0x02  /* downlink tunnel known */
+#define TOF_SESS_QFI 0x04 /* uplink carried a PDU Session Container (5G N3) */
+
+/* One UE's tunnels. Written only by the writer under the seqlock, except the
+ * *_seen_ns fields. */
+struct tof_session {
+	struct gtp_addr ue4;   /* IPv4 UE address, GTP_AF_NONE if none */
+	struct gtp_addr ue6;   /* IPv6 UE /64 prefix (low half zero), or none */
+	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
+	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
+	uint32_t ul_teid;      /* TEID of uplink G-PDUs (SGW's) */
+	uint32_t dl_teid;      /* TEID of downlink G-PDUs (eNB's) */
+	uint8_t flags;         /* TOF_SESS_* */
+	uint8_t qfi;           /* QFI seen on the uplink (TOF_SESS_QFI) */
+	uint8_t in_use;
+	uint8_t pad;
+	uint32_t handovers;
+	struct tof_l2_tmpl ul_l2; /* as seen on uplink frames (eNB -> SGW) */
+	struct tof_l2_tmpl dl_l2; /* as seen on downlink frames (SGW -> eNB) */
+	uint64_t created_ns;
+	uint64_t ul_seen_ns;   /* atomic: last uplink G-PDU */
+	uint64_t dl_seen_ns;   /* atomic: last downlink G-PDU or app reply */
+	struct pinger_probe probe;
+	uint32_t next_free;    /* free list link when !in_use */
+};
+
+/* One registered service. */
+struct tof_service {
+	char name[TOF_NAME_MAX + 1];
+	char chain[TOF_NAME_MAX + 1];
+	struct gtp_addr service_ip;
+	struct gtp_addr app_ip;
+	uint8_t app_mac[6];    /* learned from the app's frames, or configured */
+	uint8_t has_app_mac;
+	uint8_t mac_configured;
+	uint8_t in_use;
+	uint32_t generation;   /* bumped on every change, so counters can reset */
+};
+
+struct tof_tables {
+	uint32_t seq; /* seqlock: odd while the writer is changing things */
+
+	struct tof_session *sessions;
+	uint32_t max_sessions, n_sessions, free_head;
+	struct tof_index ix_ul;  /* (sgw, ul_teid) */
+	struct tof_index ix_dl;  /* (enb, dl_teid) */
+	struct tof_index ix_ue;  /* ue4, or ue6 /64 */
+
+	struct tof_service *services;
+	uint32_t max_services, n_services;
+	struct tof_index ix_svc; /* service_ip */
+	struct tof_index ix_app; /* app_ip */
+
+	uint32_t hash_seed;
+};
+
+/* Create tables for max_sessions / max_services (0 for the defaults:
+ * 1M and 1024). NULL on allocation failure. */
+struct tof_tables *tof_tables_create(uint32_t max_sessions, uint32_t max_services);
+void tof_tables_destroy(struct tof_tables *t);
+/* Bytes tof_tables_create allocates for these sizes. */
+size_t tof_tables_memory(uint32_t max_sessions, uint32_t max_services);
+
+/* Seqlock, reader side. */
+static inline uint32_t tof_read_begin(const struct tof_tables *t)
+{
+	uint32_t s;
+	while ((s = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE)) & 1)
+		__builtin_ia32_pause();
+	return s;
+}
+
+static inline bool tof_read_retry(const struct tof_tables *t, uint32_t s)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&t->seq, __ATOMIC_RELAXED) != s;
+}
+
+/* Seqlock, writer side. */
+static inline void tof_write_begin(struct tof_tables *t)
+{
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void tof_write_end(struct tof_tables *t)
+{
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Reader lookups: slot or TOF_NO_SLOT. Call inside a read section and copy
+ * what you need before tof_read_retry. */
+uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw,
+			     uint32_t teid);
+uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *enb,
+			     uint32_t teid);
+uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue);
+uint32_t tof_service_find_ip(const struct tof_tables *t, const struct gtp_addr *service_ip);
+uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr *app_ip);
+
+/* Writer operations; each takes the seqlock itself. */
+
+/* A new session for a UE address with an uplink tunnel; TOF_NO_SLOT if the
+ * table is full. */
+uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue);
+/* Set or change the uplink / downlink tunnel of a session (re-indexes). */
+void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
+			const struct gtp_addr *sgw, uint32_t teid);
+void tof_session_set_dl(struct tof_tables *t, uint32_t slot, uint32_t teid);
+/* Give the session one more UE address (dual-stack PDN). */
+void tof_session_add_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue);
+void tof_session_del(struct tof_tables *t, uint32_t slot);
+
+/* The /64 prefix key for an IPv6 UE address (identity for IPv4). */
+void tof_ue_key(const struct gtp_addr *ue, struct gtp_addr *key);
+
+/* Services. add returns the slot, or TOF_NO_SLOT when full; the caller has
+ * checked uniqueness (tof_service_conflict). */
+uint32_t tof_service_add(struct tof_tables *t, const struct tof_service_config *sc);
+/* Replace the addresses/chain of an existing service. */
+void tof_service_update(struct tof_tables *t, uint32_t slot, const struct tof_service_config *sc);
+void tof_service_del(struct tof_tables *t, uint32_t slot);
+uint32_t tof_service_find_name(const struct tof_tables *t, const char *name);
+void tof_service_set_mac(struct tof_tables *t, uint32_t slot, const uint8_t mac[6]);
+
+/* Does sc clash with another service (ignoring slot `except`, or
+ * TOF_NO_SLOT)? Returns NULL if not, else the name of the clashing field:
+ * "name", "serviceIP" or "applicationIP"; a service IP that is some
+ * service's application IP (or the reverse) also clashes. */
+const char *tof_service_conflict(const struct tof_tables *t, const struct tof_service_config *sc,
+				 uint32_t except);
+
+#endif
