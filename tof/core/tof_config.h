@@ -55,6 +55,8 @@ struct tof_config {
 
 	enum tof_pinger_policy pinger_policy; /* default ALWAYS */
 	struct pinger_config pinger;
+	bool pinger_key_set;      /* pinger.key came from the file: live tofd
+				   * keeps it instead of drawing a random one */
 
 	uint32_t punt_rate_pps;   /* per port; default 10000; 0 = unlimited */
 	uint32_t punt_burst;      /* default 1000 */

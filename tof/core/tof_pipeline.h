@@ -45,6 +45,7 @@ struct tof_worker {
 	struct tof_bucket punt_tb[TOF_PORT__COUNT];
 	tof_punt_fn punt;
 	void *punt_ctx;
+	uint16_t ip_id; /* IPv4 identification of the packets we build */
 };
 
 /* Shared, read-only during processing. */
@@ -70,6 +71,10 @@ void tof_worker_fini(struct tof_worker *w);
 
 /* The port a frame arriving on `in` is forwarded to unchanged. */
 enum tof_port tof_pipeline_peer_port(const struct tof_pipeline *pl, enum tof_port in);
+
+/* The port frames travelling in direction dir leave by: uplink towards the
+ * SGW, downlink towards the eNB (dual mode), or the S1 port (single mode). */
+enum tof_port tof_pipeline_port_towards(const struct tof_pipeline *pl, enum tof_dir dir);
 
 /* Process one frame. Updates w's counters (rx of `in`, decision, reason;
  * tx of the out port for PASS/OFFLOAD/ENCAP). */

@@ -35,6 +35,7 @@ struct tof_index {
 
 int tof_index_init(struct tof_index *ix, uint32_t max_entries);
 void tof_index_free(struct tof_index *ix);
+size_t tof_index_memory(uint32_t max_entries);
 /* Writer side. insert: the key must not be present already. */
 void tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot);
 /* Remove the entry for (sig, slot); returns false if it is not there. */
@@ -77,7 +78,8 @@ struct tof_l2_tmpl {
  * *_seen_ns fields. */
 struct tof_session {
 	struct gtp_addr ue4;   /* IPv4 UE address, GTP_AF_NONE if none */
-	struct gtp_addr ue6;   /* IPv6 UE /64 prefix (low half zero), or none */
+	struct gtp_addr ue6;   /* IPv6 UE address first seen, or none; indexed
+				* and matched by its /64 (the UE owns the prefix) */
 	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
 	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
 	uint32_t ul_teid;      /* TEID of uplink G-PDUs (SGW's) */

@@ -1,0 +1,244 @@
+/* Agent set-up and timers: pinger probes (a min-heap of due times) and the
+ * idle purge. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "agent_internal.h"
+#include "tof_encap.h"
+
+#define TOF_AGENT_TIMERS_INIT 1024
+
+int tof_agent_init(struct tof_agent *a, const struct tof_config *cfg, struct tof_pipeline *pl,
+		   tof_emit_fn emit, void *emit_ctx)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->pl = pl;
+	a->t = pl->tables;
+	a->emit = emit;
+	a->emit_ctx = emit_ctx;
+	a->max_timers = TOF_AGENT_TIMERS_INIT;
+	a->timers = malloc(a->max_timers * sizeof(*a->timers));
+	if (a->timers == NULL)
+		return -1;
+	a->next_purge_ns = UINT64_MAX;
+	return 0;
+}
+
+void tof_agent_fini(struct tof_agent *a)
+{
+	free(a->timers);
+	a->timers = NULL;
+}
+
+int tof_agent_load_services(struct tof_agent *a, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < a->cfg->n_services; i++) {
+		const struct tof_service_config *sc = &a->cfg->services[i];
+		const char *clash = tof_service_conflict(a->t, sc, TOF_NO_SLOT);
+		if (clash != NULL) {
+			snprintf(err, errlen, "services[%u].%s: already taken", i, clash);
+			return -1;
+		}
+		if (tof_service_add(a->t, sc) == TOF_NO_SLOT) {
+			snprintf(err, errlen, "services[%u]: more than max_services (%u)", i,
+				 a->t->max_services);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Min-heap on due_ns. */
+static void tof_timer_push(struct tof_agent *a, uint64_t due_ns, uint32_t slot)
+{
+	if (a->n_timers == a->max_timers) {
+		uint32_t n = a->max_timers * 2;
+		struct tof_probe_timer *nt = realloc(a->timers, n * sizeof(*nt));
+		if (nt == NULL)
+			return; /* the probe is lost; counted as never sent */
+		a->timers = nt;
+		a->max_timers = n;
+	}
+	uint32_t i = a->n_timers++;
+	while (i > 0) {
+		uint32_t up = (i - 1) / 2;
+		if (a->timers[up].due_ns <= due_ns)
+			break;
+		a->timers[i] = a->timers[up];
+		i = up;
+	}
+	a->timers[i].due_ns = due_ns;
+	a->timers[i].slot = slot;
+}
+
+static struct tof_probe_timer tof_timer_pop(struct tof_agent *a)
+{
+	struct tof_probe_timer top = a->timers[0];
+	struct tof_probe_timer last = a->timers[--a->n_timers];
+	uint32_t i = 0;
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= a->n_timers)
+			break;
+		if (c + 1 < a->n_timers && a->timers[c + 1].due_ns < a->timers[c].due_ns)
+			c++;
+		if (last.due_ns <= a->timers[c].due_ns)
+			break;
+		a->timers[i] = a->timers[c];
+		i = c;
+	}
+	if (a->n_timers > 0)
+		a->timers[i] = last;
+	return top;
+}
+
+void tof_agent_probe_start(struct tof_agent *a, uint32_t slot, uint64_t now_ns)
+{
+	struct tof_session *s = &a->t->sessions[slot];
+
+	if (a->cfg->pinger_policy == TOF_PINGER_OFF || s->probe.state == PINGER_PROBING)
+		return;
+	/* After giving up, wait the longest interval before asking again so
+	 * an app that keeps sending cannot turn the pinger into a flood. */
+	if (s->probe.state == PINGER_GAVE_UP && now_ns < s->probe.next_ns)
+		return;
+	pinger_start(&a->pl->pinger, &s->probe, now_ns, &a->pinger);
+	tof_timer_push(a, s->probe.next_ns, slot);
+}
+
+void tof_agent_probe_stop(struct tof_agent *a, uint32_t slot, bool by_reply)
+{
+	struct tof_session *s = &a->t->sessions[slot];
+
+	if (s->probe.state == PINGER_PROBING || by_reply)
+		pinger_stop(&s->probe, by_reply, &a->pinger);
+}
+
+void tof_agent_probe_reset(struct tof_agent *a, uint32_t slot)
+{
+	struct tof_session *s = &a->t->sessions[slot];
+
+	/* Timers still in the heap see the state change and drop out. */
+	if (s->probe.state == PINGER_PROBING)
+		a->pinger.stopped++;
+	memset(&s->probe, 0, sizeof(s->probe));
+}
+
+void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns)
+{
+	uint64_t interval = (uint64_t)(a->cfg->purge_interval_ms ? a->cfg->purge_interval_ms : 1000) *
+			    1000000ULL;
+
+	if (a->cfg->idle_timeout_s != 0 && a->next_purge_ns == UINT64_MAX)
+		a->next_purge_ns = now_ns + interval;
+}
+
+void tof_agent_session_del(struct tof_agent *a, uint32_t slot)
+{
+	/* Heap entries of a freed slot are recognised as stale when due. */
+	tof_session_del(a->t, slot);
+}
+
+/* Build a probe as the UE and send it up its tunnel towards the SGW. */
+static void tof_agent_send_probe(struct tof_agent *a, uint32_t slot, uint64_t now_ns)
+{
+	const struct tof_session *s = &a->t->sessions[slot];
+	const struct gtp_addr *ue = s->ue4.family ? &s->ue4 : &s->ue6;
+	uint8_t buf[TOF_ENCAP_HEADROOM + 64 + 1500];
+	struct tof_frame f = {.buf = buf, .off = TOF_ENCAP_HEADROOM + 64, .cap = sizeof(buf)};
+	enum tof_port out = tof_pipeline_port_towards(a->pl, TOF_DIR_UPLINK);
+
+	f.len = (uint32_t)pinger_build_request(&a->pl->pinger, ue, s->probe.seq, buf + f.off,
+					       sizeof(buf) - f.off);
+	if (f.len == 0) {
+		a->pinger.build_failed++;
+		return;
+	}
+	struct tof_encap_params ep = {
+		.src = s->enb,
+		.dst = s->sgw,
+		.teid = s->ul_teid,
+		.with_qfi = (s->flags & TOF_SESS_QFI) != 0,
+		.pdu_type = 1,
+		.qfi = s->qfi,
+		.l2 = &s->ul_l2,
+		.l2_type = a->pl->l2[out],
+		.ttl = a->cfg->encap_ttl,
+		.ip_id = a->ip_id++,
+		.mtu = 65535,
+	};
+	if (tof_encap_prepend(&f, &ep) != TOF_R__COUNT) {
+		a->pinger.build_failed++;
+		return;
+	}
+	if (a->emit != NULL)
+		a->emit(a->emit_ctx, out, f.buf + f.off, f.len, now_ns);
+}
+
+static void tof_agent_fire_probes(struct tof_agent *a, uint64_t now_ns)
+{
+	while (a->n_timers > 0 && a->timers[0].due_ns <= now_ns) {
+		struct tof_probe_timer tm = tof_timer_pop(a);
+		struct tof_session *s = &a->t->sessions[tm.slot];
+		if (!s->in_use || s->probe.state != PINGER_PROBING || s->probe.next_ns != tm.due_ns)
+			continue; /* stale: the session went, or the probe moved on */
+		if ((s->flags & TOF_SESS_DL) || !(s->flags & TOF_SESS_UL)) {
+			pinger_stop(&s->probe, false, &a->pinger);
+			continue;
+		}
+		if (pinger_due(&a->pl->pinger, &s->probe, tm.due_ns, &a->pinger))
+			tof_agent_send_probe(a, tm.slot, tm.due_ns);
+		if (s->probe.state == PINGER_PROBING)
+			tof_timer_push(a, s->probe.next_ns, tm.slot);
+		else if (s->probe.state == PINGER_GAVE_UP)
+			s->probe.next_ns = tm.due_ns + (uint64_t)a->pl->pinger.max_interval_ms * 1000000ULL;
+	}
+}
+
+static void tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
+{
+	struct tof_tables *t = a->t;
+	uint64_t idle_ns = (uint64_t)a->cfg->idle_timeout_s * 1000000000ULL;
+
+	for (uint32_t i = 0; i < t->max_sessions && t->n_sessions > 0; i++) {
+		const struct tof_session *s = &t->sessions[i];
+		if (!s->in_use)
+			continue;
+		uint64_t last = s->created_ns;
+		uint64_t ul = __atomic_load_n(&s->ul_seen_ns, __ATOMIC_RELAXED);
+		uint64_t dl = __atomic_load_n(&s->dl_seen_ns, __ATOMIC_RELAXED);
+		if (ul > last)
+			last = ul;
+		if (dl > last)
+			last = dl;
+		if (now_ns >= last && now_ns - last > idle_ns) {
+			tof_agent_session_del(a, i);
+			a->events[TOF_EV_PURGED]++;
+		}
+	}
+}
+
+uint64_t tof_agent_next_deadline(const struct tof_agent *a)
+{
+	uint64_t d = a->next_purge_ns;
+
+	if (a->n_timers > 0 && a->timers[0].due_ns < d)
+		d = a->timers[0].due_ns;
+	return d;
+}
+
+void tof_agent_tick(struct tof_agent *a, uint64_t now_ns)
+{
+	tof_agent_fire_probes(a, now_ns);
+	if (a->next_purge_ns != UINT64_MAX && now_ns >= a->next_purge_ns) {
+		tof_agent_purge(a, now_ns);
+		/* Nothing left to purge: sleep until a session is learned. */
+		a->next_purge_ns = UINT64_MAX;
+		if (a->t->n_sessions > 0)
+			tof_agent_arm_purge(a, now_ns);
+	}
+}

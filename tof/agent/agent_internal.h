@@ -1,0 +1,19 @@
+/* Shared between the agent's files. */
+#ifndef TOF_AGENT_INTERNAL_H
+#define TOF_AGENT_INTERNAL_H
+
+#include "agent.h"
+
+/* Start probing a session without a downlink tunnel. */
+void tof_agent_probe_start(struct tof_agent *a, uint32_t slot, uint64_t now_ns);
+/* Stop probing (a reply came, or the downlink was learned otherwise, or the
+ * tunnel changed). */
+void tof_agent_probe_stop(struct tof_agent *a, uint32_t slot, bool by_reply);
+/* Forget the probe state (the tunnel changed under it). */
+void tof_agent_probe_reset(struct tof_agent *a, uint32_t slot);
+/* Schedule the idle purge if it is not (sessions exist from now on). */
+void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns);
+/* Remove a session (its timers die with it). */
+void tof_agent_session_del(struct tof_agent *a, uint32_t slot);
+
+#endif

@@ -1,0 +1,260 @@
+/* The S1 half of the packet walk (DESIGN.md): uplink and downlink G-PDUs,
+ * GTP-U path messages, and everything else passed through byte for byte. */
+#include <string.h>
+
+#include "pinger.h"
+#include "tof_classify.h"
+#include "tof_pipeline.h"
+#include "tof_worker.h"
+
+static const uint8_t tof_bcast_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+enum tof_port tof_pipeline_peer_port(const struct tof_pipeline *pl, enum tof_port in)
+{
+	(void)pl;
+	switch (in) {
+	case TOF_PORT_ENB:
+		return TOF_PORT_SGW;
+	case TOF_PORT_SGW:
+		return TOF_PORT_ENB;
+	default:
+		return in;
+	}
+}
+
+enum tof_port tof_pipeline_port_towards(const struct tof_pipeline *pl, enum tof_dir dir)
+{
+	if (pl->cfg->mode == TOF_MODE_SINGLE)
+		return TOF_PORT_S1;
+	return dir == TOF_DIR_UPLINK ? TOF_PORT_SGW : TOF_PORT_ENB;
+}
+
+static void tof_result_set(struct tof_result *res, enum tof_verdict v, enum tof_reason r)
+{
+	res->verdict = v;
+	res->reason = r;
+}
+
+/* Punt (if the budget allows) and keep the reason; a refused punt turns
+ * the reason into punt_rate_limited. */
+static void tof_punt_as(const struct tof_pipeline *pl, struct tof_worker *w,
+			const struct tof_frame *f, enum tof_port in, enum tof_reason why,
+			uint64_t now_ns, struct tof_result *res)
+{
+	if (tof_worker_punt(pl, w, f->buf + f->off, f->len, in, why, now_ns)) {
+		res->punted = true;
+		res->reason = why;
+	} else {
+		res->reason = TOF_R_PUNT_RATE_LIMITED;
+	}
+}
+
+/* Does the uplink inner source belong to the session (IPv6: its /64)? */
+static bool tof_ue_matches(const struct gtp_addr *ue4, const struct gtp_addr *ue6,
+			   const struct gtp_addr *src)
+{
+	if (src->family == GTP_AF_INET)
+		return gtp_addr_eq(ue4, src);
+	return ue6->family == GTP_AF_INET6 && memcmp(ue6->b, src->b, 8) == 0;
+}
+
+/* Decapsulate, DNAT to the application, and put an Ethernet header on for
+ * the apps port. */
+static void tof_offload(const struct tof_pipeline *pl, struct tof_frame *f, struct tof_s1_pkt *p,
+			const struct gtp_addr *app_ip, const uint8_t *app_mac)
+{
+	uint8_t *inner = f->buf + f->off + p->inner_off;
+
+	pkt_nat_rewrite(inner, &p->inner, PKT_NAT_DST, app_ip);
+	f->off += p->inner_off - PKT_ETH_HLEN;
+	f->len = p->inner.tot_len + PKT_ETH_HLEN;
+	pkt_build_eth(f->buf + f->off, app_mac, pl->cfg->apps_mac,
+		      p->inner.family == GTP_AF_INET6 ? PKT_ETHERTYPE_IPV6 : PKT_ETHERTYPE_IPV4);
+}
+
+static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		       enum tof_port in, struct tof_s1_pkt *p, uint64_t now_ns,
+		       struct tof_result *res)
+{
+	const struct tof_tables *t = pl->tables;
+	struct gtp_addr enb, ue4, ue6, app_ip;
+	uint8_t app_mac[6];
+	uint32_t slot, svc, seq;
+
+	do {
+		seq = tof_read_begin(t);
+		slot = tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
+		if (slot != TOF_NO_SLOT) {
+			const struct tof_session *s = &t->sessions[slot];
+			enb = s->enb;
+			ue4 = s->ue4;
+			ue6 = s->ue6;
+		}
+		svc = tof_service_find_ip(t, &p->inner.dst);
+		if (svc != TOF_NO_SLOT) {
+			const struct tof_service *sv = &t->services[svc];
+			app_ip = sv->app_ip;
+			memcpy(app_mac, sv->has_app_mac ? sv->app_mac : tof_bcast_mac, 6);
+		}
+	} while (tof_read_retry(t, seq));
+
+	res->session = slot;
+	if (slot == TOF_NO_SLOT) {
+		tof_result_set(res, TOF_V_PASS, TOF_R_UL_UNKNOWN);
+		tof_punt_as(pl, w, f, in, TOF_R_UL_UNKNOWN, now_ns, res);
+		return;
+	}
+	tof_touch(&pl->tables->sessions[slot].ul_seen_ns, now_ns);
+	tof_result_set(res, TOF_V_PASS, TOF_R_UL_KNOWN);
+	/* The tunnel is known; tell the agent what changed about it. */
+	if (!gtp_addr_eq(&enb, &p->outer.src))
+		tof_punt_as(pl, w, f, in, TOF_R_UL_HANDOVER, now_ns, res);
+	else if (!tof_ue_matches(&ue4, &ue6, &p->inner.src))
+		tof_punt_as(pl, w, f, in, TOF_R_UL_NEW_UE_ADDR, now_ns, res);
+
+	if (svc == TOF_NO_SLOT)
+		return;
+	if (p->gtp.ext_unknown_required) {
+		/* We cannot act as the receiving endpoint for this T-PDU. */
+		if (!res->punted)
+			res->reason = TOF_R_GTP_EXT_REQUIRED;
+		return;
+	}
+	res->service = svc;
+	w->svc[svc].ul_pkts++;
+	w->svc[svc].ul_bytes += p->inner.tot_len;
+	tof_offload(pl, f, p, &app_ip, app_mac);
+	res->verdict = TOF_V_OFFLOAD;
+	res->out_port = TOF_PORT_APPS;
+	if (!res->punted)
+		res->reason = TOF_R_UL_SERVICE;
+}
+
+static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+			 enum tof_port in, struct tof_s1_pkt *p, uint64_t now_ns,
+			 struct tof_result *res)
+{
+	const struct tof_tables *t = pl->tables;
+	const uint8_t *inner = f->buf + f->off + p->inner_off;
+	uint32_t slot, seq;
+
+	if ((p->inner.proto == PKT_PROTO_ICMP || p->inner.proto == PKT_PROTO_ICMPV6) &&
+	    pinger_is_reply(&pl->pinger, inner, p->inner_avail, NULL)) {
+		/* Our probe's answer: the UE never asked for it. */
+		tof_result_set(res, TOF_V_CONSUME, TOF_R_DL_PINGER_REPLY);
+		if (tof_worker_punt(pl, w, f->buf + f->off, f->len, in, TOF_R_DL_PINGER_REPLY,
+				    now_ns))
+			res->punted = true;
+		return;
+	}
+	do {
+		seq = tof_read_begin(t);
+		slot = tof_session_find_dl(t, &p->outer.dst, p->gtp.teid);
+	} while (tof_read_retry(t, seq));
+
+	res->session = slot;
+	if (slot == TOF_NO_SLOT) {
+		tof_result_set(res, TOF_V_PASS, TOF_R_DL_UNKNOWN);
+		tof_punt_as(pl, w, f, in, TOF_R_DL_UNKNOWN, now_ns, res);
+		return;
+	}
+	tof_touch(&pl->tables->sessions[slot].dl_seen_ns, now_ns);
+	tof_result_set(res, TOF_V_PASS, TOF_R_DL_KNOWN);
+}
+
+/* Error Indication: pass it on; if it names a tunnel we know, the agent
+ * removes that tunnel. From the eNB it names the eNB's (downlink) TEID,
+ * from the SGW the SGW's (uplink) TEID. */
+static void tof_error_ind(const struct tof_pipeline *pl, struct tof_worker *w,
+			  const struct tof_frame *f, enum tof_port in, enum tof_dir dir,
+			  const struct tof_s1_pkt *p, uint64_t now_ns, struct tof_result *res)
+{
+	const struct tof_tables *t = pl->tables;
+	const uint8_t *ies = f->buf + f->off + p->gtp_off + p->gtp.hdr_len;
+	struct gtp_error_ind ei;
+	uint32_t seq;
+	bool known;
+
+	if (gtp_parse_error_ind(ies, p->gtp.msg_len - p->gtp.hdr_len, &ei) != 0)
+		return;
+	do {
+		seq = tof_read_begin(t);
+		known = (dir != TOF_DIR_DOWNLINK &&
+			 tof_session_find_dl(t, &ei.gsn, ei.teid) != TOF_NO_SLOT) ||
+			(dir != TOF_DIR_UPLINK &&
+			 tof_session_find_ul(t, &ei.gsn, ei.teid) != TOF_NO_SLOT);
+	} while (tof_read_retry(t, seq));
+	if (known)
+		tof_punt_as(pl, w, f, in, TOF_R_GTP_ERROR_IND_KNOWN, now_ns, res);
+}
+
+static void tof_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		   enum tof_port in, uint64_t now_ns, struct tof_result *res)
+{
+	struct tof_s1_pkt p;
+	enum tof_class c = tof_classify_s1(f->buf + f->off, f->len, pl->l2[in], &p);
+
+	tof_result_set(res, TOF_V_PASS, p.reason);
+	res->out_port = tof_pipeline_peer_port(pl, in);
+	if (c == TOF_C_OTHER) {
+		if (p.reason == TOF_R_GTP_MALFORMED)
+			w->ctr.gtp_err[p.gtp_err]++;
+		return;
+	}
+	res->dir = tof_classify_dir(pl->cfg, in, &p);
+	if (c == TOF_C_GTP_MSG) {
+		if (p.gtp.msg_type == GTP_MSG_ERROR_IND)
+			tof_error_ind(pl, w, f, in, res->dir, &p, now_ns, res);
+		return;
+	}
+	if (res->dir == TOF_DIR_UPLINK)
+		tof_uplink(pl, w, f, in, &p, now_ns, res);
+	else if (res->dir == TOF_DIR_DOWNLINK)
+		tof_downlink(pl, w, f, in, &p, now_ns, res);
+	else
+		res->reason = TOF_R_UNKNOWN_DIRECTION;
+}
+
+static enum tof_decision tof_decision_of(const struct tof_result *res)
+{
+	switch (res->verdict) {
+	case TOF_V_PASS:
+		return res->punted ? TOF_D_PUNT : TOF_D_PASS;
+	case TOF_V_OFFLOAD:
+		return TOF_D_OFFLOAD;
+	case TOF_V_ENCAP:
+		return TOF_D_ENCAP;
+	case TOF_V_CONSUME:
+		return TOF_D_CONSUME;
+	default:
+		return TOF_D_DROP;
+	}
+}
+
+void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
+			  struct tof_frame *f, enum tof_port in, uint64_t now_ns,
+			  struct tof_result *res)
+{
+	uint32_t in_len = f->len;
+	struct tof_counters *c = &w->ctr;
+
+	memset(res, 0, sizeof(*res));
+	res->session = TOF_NO_SLOT;
+	res->service = TOF_NO_SLOT;
+	if (in == TOF_PORT_APPS)
+		tof_pipeline_apps(pl, w, f, now_ns, res);
+	else
+		tof_s1(pl, w, f, in, now_ns, res);
+
+	enum tof_decision d = tof_decision_of(res);
+	c->rx_pkts[in]++;
+	c->rx_bytes[in] += in_len;
+	c->decision_pkts[d]++;
+	c->decision_bytes[d] += in_len;
+	c->reason[res->reason]++;
+	if (res->verdict == TOF_V_PASS || res->verdict == TOF_V_OFFLOAD ||
+	    res->verdict == TOF_V_ENCAP) {
+		c->tx_pkts[res->out_port]++;
+		c->tx_bytes[res->out_port] += f->len;
+	}
+}

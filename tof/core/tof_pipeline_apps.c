@@ -1,0 +1,141 @@
+/* The apps half of the packet walk: an app's reply is SNATed back to the
+ * service IP and encapsulated into the UE's downlink tunnel. */
+#include <string.h>
+
+#include "tof_encap.h"
+#include "tof_pipeline.h"
+#include "tof_worker.h"
+
+/* What the reply path needs of the tables, copied inside a read section. */
+struct tof_apps_view {
+	uint32_t svc;
+	struct gtp_addr service_ip;
+	uint8_t app_mac[6];
+	bool mac_known;
+	uint32_t slot;
+	uint8_t flags;
+	uint8_t qfi;
+	struct gtp_addr enb, sgw;
+	uint32_t dl_teid;
+	struct tof_l2_tmpl ul_l2, dl_l2;
+};
+
+static void tof_apps_lookup(const struct tof_tables *t, const struct pkt_ip *ip,
+			    struct tof_apps_view *v)
+{
+	uint32_t seq;
+
+	do {
+		seq = tof_read_begin(t);
+		v->svc = tof_service_find_app(t, &ip->src);
+		if (v->svc != TOF_NO_SLOT) {
+			const struct tof_service *sv = &t->services[v->svc];
+			v->service_ip = sv->service_ip;
+			v->mac_known = sv->has_app_mac || sv->mac_configured;
+			memcpy(v->app_mac, sv->app_mac, 6);
+		}
+		v->slot = tof_session_find_ue(t, &ip->dst);
+		if (v->slot != TOF_NO_SLOT) {
+			const struct tof_session *s = &t->sessions[v->slot];
+			v->flags = s->flags;
+			v->qfi = s->qfi;
+			v->enb = s->enb;
+			v->sgw = s->sgw;
+			v->dl_teid = s->dl_teid;
+			v->ul_l2 = s->ul_l2;
+			v->dl_l2 = s->dl_l2;
+		}
+	} while (tof_read_retry(t, seq));
+}
+
+void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		       uint64_t now_ns, struct tof_result *res)
+{
+	const uint8_t *frame = f->buf + f->off;
+	struct tof_apps_view v;
+	struct pkt_l2 l2;
+	struct pkt_ip ip;
+
+	res->dir = TOF_DIR_APPS;
+	if (pkt_parse_l2(frame, f->len, pl->l2[TOF_PORT_APPS], &l2) != PKT_OK) {
+		res->verdict = TOF_V_DROP;
+		res->reason = TOF_R_APPS_MALFORMED;
+		return;
+	}
+	if (l2.ethertype == PKT_ETHERTYPE_ARP) {
+		/* Apps ask for their gateway: the agent answers. */
+		res->verdict = TOF_V_CONSUME;
+		res->reason = TOF_R_APPS_ARP;
+		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_ARP,
+					      now_ns);
+		return;
+	}
+	res->verdict = TOF_V_DROP;
+	if (l2.ethertype != PKT_ETHERTYPE_IPV4 && l2.ethertype != PKT_ETHERTYPE_IPV6) {
+		res->reason = TOF_R_APPS_NOT_IP;
+		return;
+	}
+	if (pkt_parse_ip(frame + l2.l3_off, f->len - l2.l3_off, &ip) != PKT_OK) {
+		res->reason = TOF_R_APPS_MALFORMED;
+		return;
+	}
+	tof_apps_lookup(pl->tables, &ip, &v);
+	if (v.svc == TOF_NO_SLOT) {
+		res->reason = TOF_R_APPS_UNKNOWN_SRC;
+		return;
+	}
+	res->service = v.svc;
+	res->session = v.slot;
+	/* Learn where the app is (its MAC) from its own frames. */
+	if (pl->l2[TOF_PORT_APPS] == PKT_L2_ETH &&
+	    (!v.mac_known || memcmp(v.app_mac, frame + 6, 6) != 0) &&
+	    tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_REPLY, now_ns))
+		res->punted = true;
+	if (v.slot == TOF_NO_SLOT) {
+		res->reason = TOF_R_APPS_NO_SESSION;
+		return;
+	}
+	if (!(v.flags & TOF_SESS_DL)) {
+		/* Make sure the pinger runs for this UE. */
+		res->reason = TOF_R_APPS_NO_DOWNLINK;
+		if (!res->punted &&
+		    tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_NO_DOWNLINK,
+				    now_ns))
+			res->punted = true;
+		return;
+	}
+
+	uint8_t *ipb = f->buf + f->off + l2.l3_off;
+	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &v.service_ip);
+	struct tof_frame g = *f;
+	g.off += l2.l3_off;
+	g.len = ip.tot_len;
+
+	enum tof_port out = tof_pipeline_port_towards(pl, TOF_DIR_DOWNLINK);
+	struct tof_encap_params ep = {
+		.src = v.sgw,
+		.dst = v.enb,
+		.teid = v.dl_teid,
+		.with_qfi = (v.flags & TOF_SESS_QFI) != 0,
+		.pdu_type = 0,
+		.qfi = v.qfi,
+		.l2 = v.dl_l2.len > 0 ? &v.dl_l2 : &v.ul_l2,
+		.swap_macs = v.dl_l2.len == 0,
+		.l2_type = pl->l2[out],
+		.ttl = pl->cfg->encap_ttl,
+		.ip_id = w->ip_id++,
+		.mtu = pl->cfg->s1_mtu,
+	};
+	enum tof_reason why = tof_encap_prepend(&g, &ep);
+	if (why != TOF_R__COUNT) {
+		/* Undo nothing: the frame is dropped. */
+		res->reason = why;
+		return;
+	}
+	*f = g;
+	w->svc[v.svc].dl_pkts++;
+	w->svc[v.svc].dl_bytes += ip.tot_len;
+	res->verdict = TOF_V_ENCAP;
+	res->reason = TOF_R_APPS_REPLY;
+	res->out_port = out;
+}

@@ -1,0 +1,192 @@
+/* Session table: UE -> tunnels, indexed by uplink tunnel, downlink tunnel
+ * and UE address. Writers hold the seqlock for each change. */
+#include <string.h>
+
+#include "tof_tables.h"
+
+struct tof_tunnel_key {
+	struct gtp_addr addr;
+	uint32_t teid;
+};
+
+static uint32_t tof_tunnel_hash(const struct tof_tables *t, const struct gtp_addr *a, uint32_t teid)
+{
+	struct tof_tunnel_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.addr = *a;
+	k.teid = teid;
+	return tof_hash_bytes(&k, sizeof(k), t->hash_seed);
+}
+
+void tof_ue_key(const struct gtp_addr *ue, struct gtp_addr *key)
+{
+	*key = *ue;
+	if (ue->family == GTP_AF_INET6)
+		memset(key->b + 8, 0, 8);
+}
+
+static uint32_t tof_ue_hash(const struct tof_tables *t, const struct gtp_addr *ue)
+{
+	struct gtp_addr key;
+
+	tof_ue_key(ue, &key);
+	return tof_hash_bytes(&key, sizeof(key), t->hash_seed);
+}
+
+/* Does session s own UE address ue (IPv6: by /64)? */
+static bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue)
+{
+	if (ue->family == GTP_AF_INET)
+		return gtp_addr_eq(&s->ue4, ue);
+	if (ue->family == GTP_AF_INET6)
+		return s->ue6.family == GTP_AF_INET6 && memcmp(s->ue6.b, ue->b, 8) == 0;
+	return false;
+}
+
+uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw, uint32_t teid)
+{
+	uint32_t sig = tof_tunnel_hash(t, sgw, teid);
+	uint32_t pos = sig & t->ix_ul.mask;
+	uint32_t slot;
+
+	while ((slot = tof_index_next(&t->ix_ul, sig, &pos)) != TOF_NO_SLOT) {
+		const struct tof_session *s = &t->sessions[slot];
+		if (s->in_use && (s->flags & TOF_SESS_UL) && s->ul_teid == teid &&
+		    gtp_addr_eq(&s->sgw, sgw))
+			return slot;
+	}
+	return TOF_NO_SLOT;
+}
+
+uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *enb, uint32_t teid)
+{
+	uint32_t sig = tof_tunnel_hash(t, enb, teid);
+	uint32_t pos = sig & t->ix_dl.mask;
+	uint32_t slot;
+
+	while ((slot = tof_index_next(&t->ix_dl, sig, &pos)) != TOF_NO_SLOT) {
+		const struct tof_session *s = &t->sessions[slot];
+		if (s->in_use && (s->flags & TOF_SESS_DL) && s->dl_teid == teid &&
+		    gtp_addr_eq(&s->enb, enb))
+			return slot;
+	}
+	return TOF_NO_SLOT;
+}
+
+uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue)
+{
+	uint32_t sig = tof_ue_hash(t, ue);
+	uint32_t pos = sig & t->ix_ue.mask;
+	uint32_t slot;
+
+	while ((slot = tof_index_next(&t->ix_ue, sig, &pos)) != TOF_NO_SLOT) {
+		const struct tof_session *s = &t->sessions[slot];
+		if (s->in_use && tof_session_has_ue(s, ue))
+			return slot;
+	}
+	return TOF_NO_SLOT;
+}
+
+static void tof_session_index_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	if (ue->family == GTP_AF_INET)
+		s->ue4 = *ue;
+	else
+		s->ue6 = *ue;
+	tof_index_insert(&t->ix_ue, tof_ue_hash(t, ue), slot);
+}
+
+static void tof_session_unindex_ue(struct tof_tables *t, uint32_t slot, struct gtp_addr *ue)
+{
+	if (ue->family == GTP_AF_NONE)
+		return;
+	tof_index_remove(&t->ix_ue, tof_ue_hash(t, ue), slot);
+	memset(ue, 0, sizeof(*ue));
+}
+
+uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
+{
+	uint32_t slot = t->free_head;
+
+	if (slot == TOF_NO_SLOT)
+		return TOF_NO_SLOT;
+	tof_write_begin(t);
+	struct tof_session *s = &t->sessions[slot];
+	t->free_head = s->next_free;
+	memset(s, 0, sizeof(*s));
+	s->in_use = 1;
+	s->next_free = TOF_NO_SLOT;
+	tof_session_index_ue(t, slot, ue);
+	t->n_sessions++;
+	tof_write_end(t);
+	return slot;
+}
+
+void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
+			const struct gtp_addr *sgw, uint32_t teid)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	tof_write_begin(t);
+	if (s->flags & TOF_SESS_UL)
+		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_teid), slot);
+	/* The downlink key is (eNB, TEID): a new eNB makes the old one stale. */
+	if ((s->flags & TOF_SESS_DL) && !gtp_addr_eq(&s->enb, enb)) {
+		tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
+		s->flags &= ~TOF_SESS_DL;
+		s->dl_teid = 0;
+	}
+	s->enb = *enb;
+	s->sgw = *sgw;
+	s->ul_teid = teid;
+	s->flags |= TOF_SESS_UL;
+	tof_index_insert(&t->ix_ul, tof_tunnel_hash(t, sgw, teid), slot);
+	tof_write_end(t);
+}
+
+void tof_session_set_dl(struct tof_tables *t, uint32_t slot, uint32_t teid)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	tof_write_begin(t);
+	if (s->flags & TOF_SESS_DL)
+		tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
+	s->dl_teid = teid;
+	s->flags |= TOF_SESS_DL;
+	tof_index_insert(&t->ix_dl, tof_tunnel_hash(t, &s->enb, teid), slot);
+	tof_write_end(t);
+}
+
+void tof_session_add_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	tof_write_begin(t);
+	tof_session_unindex_ue(t, slot, ue->family == GTP_AF_INET ? &s->ue4 : &s->ue6);
+	tof_session_index_ue(t, slot, ue);
+	tof_write_end(t);
+}
+
+void tof_session_del(struct tof_tables *t, uint32_t slot)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	if (!s->in_use)
+		return;
+	tof_write_begin(t);
+	if (s->flags & TOF_SESS_UL)
+		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_teid), slot);
+	if (s->flags & TOF_SESS_DL)
+		tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
+	tof_session_unindex_ue(t, slot, &s->ue4);
+	tof_session_unindex_ue(t, slot, &s->ue6);
+	s->in_use = 0;
+	s->flags = 0;
+	s->next_free = t->free_head;
+	t->free_head = slot;
+	t->n_sessions--;
+	tof_write_end(t);
+}

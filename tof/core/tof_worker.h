@@ -1,0 +1,30 @@
+/* Internal to the core: helpers the pipeline files share. */
+#ifndef TOF_CORE_WORKER_H
+#define TOF_CORE_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tof_classify.h"
+#include "tof_pipeline.h"
+
+/* Hand a copy of the frame to the agent unless the port's punt budget is
+ * spent. Returns whether it was punted. */
+bool tof_worker_punt(const struct tof_pipeline *pl, struct tof_worker *w, const uint8_t *frame,
+		     uint32_t len, enum tof_port in, enum tof_reason why, uint64_t now_ns);
+
+/* Store a last-seen time, skipping the write (and the cache line bounce)
+ * when it moved by less than a millisecond. */
+static inline void tof_touch(uint64_t *seen, uint64_t now_ns)
+{
+	uint64_t old = __atomic_load_n(seen, __ATOMIC_RELAXED);
+
+	if (now_ns > old + 1000000ULL)
+		__atomic_store_n(seen, now_ns, __ATOMIC_RELAXED);
+}
+
+/* The apps-port half of the pipeline. */
+void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		       uint64_t now_ns, struct tof_result *res);
+
+#endif
