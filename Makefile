@@ -26,20 +26,22 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lm
+LDLIBS  := $(PKG_LIBS) -lm -lpthread
 
 GTP_SRC    := $(wildcard gtp/*.c)
 PINGER_SRC := $(wildcard pinger/*.c)
 CORE_SRC   := $(wildcard tof/core/*.c)
 AGENT_SRC  := $(wildcard tof/agent/*.c)
 REPLAY_SRC := $(wildcard tof/replay/*.c)
-TOFD_SRC   := tof/tofd.c tof/config.c
+TOFD_SRC   := tof/tofd.c
 
-LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) tof/config.c
+LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(wildcard tof/config*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBTOF  := $(BUILD)/libtof.a
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+TESTLIB_SRC := $(wildcard tests/unit/lib/*.c)
+TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -60,9 +62,9 @@ $(LIBTOF): $(LIB_OBJ)
 $(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(LIBTOF)
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBTOF)
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIBTOF)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIBTOF) $(LDLIBS) -lcmocka $(LDFLAGS_SAN)
+	$(CC) $(CFLAGS) -Itests/unit/lib -MMD -MP -o $@ $< $(TESTLIB_OBJ) $(LIBTOF) $(LDLIBS) -lcmocka $(LDFLAGS_SAN)
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBTOF)
 	@mkdir -p $(dir $@)

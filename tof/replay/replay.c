@@ -426,7 +426,11 @@ static int finish(struct tof_replay *r, char *err, size_t errlen)
 	int rc = TOF_REPLAY_OK;
 
 	for (enum tof_port p = 0; p < TOF_PORT__COUNT; p++) {
-		if (r->has_out[p] && tof_pcap_writer_close(&r->out[p], err, errlen) < 0)
+		if (!r->has_out[p])
+			continue;
+		r->tx_frames[p] = r->out[p].frames;
+		r->tx_bytes[p] = r->out[p].bytes;
+		if (tof_pcap_writer_close(&r->out[p], err, errlen) < 0)
 			rc = TOF_REPLAY_EIO;
 	}
 	if (rc != TOF_REPLAY_OK)

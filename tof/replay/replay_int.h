@@ -49,6 +49,7 @@ struct tof_replay {
 	struct tof_pcap_writer out[TOF_PORT__COUNT];
 	bool has_out[TOF_PORT__COUNT];   /* the mode writes this port */
 	uint64_t emitted[TOF_PORT__COUNT]; /* frames the agent originated */
+	uint64_t tx_frames[TOF_PORT__COUNT], tx_bytes[TOF_PORT__COUNT]; /* written */
 	uint64_t unroutable;             /* frames for a port the mode lacks */
 	uint64_t frames_in;
 	uint64_t first_ns, last_ns;      /* capture time span of the inputs */

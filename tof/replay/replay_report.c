@@ -146,8 +146,8 @@ static json_t *ports_json(struct jdoc *d, const struct tof_replay *r)
 		po = jnew(d, json_object());
 		jset(d, po, "rx_packets", jint(d, c->rx_pkts[p]));
 		jset(d, po, "rx_bytes", jint(d, c->rx_bytes[p]));
-		jset(d, po, "tx_packets", jint(d, r->out[p].frames));
-		jset(d, po, "tx_bytes", jint(d, r->out[p].bytes));
+		jset(d, po, "tx_packets", jint(d, r->tx_frames[p]));
+		jset(d, po, "tx_bytes", jint(d, r->tx_bytes[p]));
 		jset(d, po, "agent_packets", jint(d, r->emitted[p]));
 		jset(d, o, tof_replay_port_key(p), po);
 	}
@@ -300,7 +300,7 @@ void tof_replay_print_summary(const struct tof_replay *r, FILE *fp)
 	for (enum tof_port p = 0; p < TOF_PORT__COUNT; p++) {
 		if (r->has_out[p]) {
 			fprintf(fp, "%s%s.pcap %" PRIu64, sep, tof_replay_port_key(p),
-				r->out[p].frames);
+				r->tx_frames[p]);
 			sep = ", ";
 		}
 	}

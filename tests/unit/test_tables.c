@@ -1,0 +1,297 @@
+/* Session and service tables: index behaviour under churn, session keys,
+ * dual-stack UEs, service uniqueness rules, sizing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "tframe.h"
+#include "tof_tables.h"
+
+/* Random inserts and removals against a plain array as the reference,
+ * with a tiny table and colliding signatures so runs wrap and shift. */
+static void test_index_churn(void **state)
+{
+	(void)state;
+	struct tof_index ix;
+	enum { N = 64 };
+	uint32_t sig[N];
+	bool present[N] = {0};
+
+	assert_int_equal(tof_index_init(&ix, N), 0);
+	srand(7);
+	for (int i = 0; i < N; i++)
+		sig[i] = (uint32_t)(rand() % 24) | ((uint32_t)i << 20); /* few home slots */
+	for (int round = 0; round < 20000; round++) {
+		int k = rand() % N;
+		if (present[k]) {
+			assert_true(tof_index_remove(&ix, sig[k], (uint32_t)k));
+			present[k] = false;
+		} else {
+			tof_index_insert(&ix, sig[k], (uint32_t)k);
+			present[k] = true;
+		}
+		if (round % 97 == 0) {
+			for (int j = 0; j < N; j++) {
+				uint32_t pos = sig[j] & ix.mask, slot, found = TOF_NO_SLOT;
+				while ((slot = tof_index_next(&ix, sig[j], &pos)) != TOF_NO_SLOT)
+					if (slot == (uint32_t)j)
+						found = slot;
+				assert_int_equal(found != TOF_NO_SLOT, present[j]);
+			}
+		}
+	}
+	assert_false(tof_index_remove(&ix, 0xdead, 12345));
+	tof_index_free(&ix);
+}
+
+static void test_hash_spreads(void **state)
+{
+	(void)state;
+	/* Consecutive TEIDs must not pile into neighbouring buckets. */
+	uint32_t buckets[64] = {0};
+	for (uint32_t teid = 0; teid < 6400; teid++)
+		buckets[tof_hash_bytes(&teid, 4, 1) & 63]++;
+	for (int i = 0; i < 64; i++) {
+		assert_true(buckets[i] > 50);
+		assert_true(buckets[i] < 150);
+	}
+}
+
+static void test_session_lifecycle(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(16, 8);
+	struct gtp_addr ue = tframe_addr("198.19.0.5"), enb = tframe_addr("198.18.0.1"),
+			sgw = tframe_addr("198.18.0.2"), enb2 = tframe_addr("198.18.0.11");
+
+	assert_non_null(t);
+	uint32_t s = tof_session_add(t, &ue);
+	assert_int_not_equal(s, TOF_NO_SLOT);
+	assert_int_equal(tof_session_find_ue(t, &ue), s);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 7), TOF_NO_SLOT);
+	tof_session_set_ul(t, s, &enb, &sgw, 7);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 7), s);
+	assert_int_equal(tof_session_find_ul(t, &enb, 7), TOF_NO_SLOT);
+	tof_session_set_dl(t, s, 9);
+	assert_int_equal(tof_session_find_dl(t, &enb, 9), s);
+	tof_session_set_dl(t, s, 10);
+	assert_int_equal(tof_session_find_dl(t, &enb, 9), TOF_NO_SLOT);
+	assert_int_equal(tof_session_find_dl(t, &enb, 10), s);
+	/* Handover: a new eNB forgets the downlink TEID of the old one. */
+	tof_session_set_ul(t, s, &enb2, &sgw, 7);
+	assert_int_equal(tof_session_find_dl(t, &enb, 10), TOF_NO_SLOT);
+	assert_false(t->sessions[s].flags & TOF_SESS_DL);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 7), s);
+	uint32_t seq = t->seq;
+	tof_session_del(t, s);
+	assert_true(t->seq > seq && (t->seq & 1) == 0);
+	assert_int_equal(tof_session_find_ue(t, &ue), TOF_NO_SLOT);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 7), TOF_NO_SLOT);
+	assert_int_equal(t->n_sessions, 0);
+	tof_tables_destroy(t);
+}
+
+static void test_session_dual_stack_and_prefix(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(16, 8);
+	struct gtp_addr v4 = tframe_addr("198.19.0.9"), v6 = tframe_addr("2001:db8:1:2::10"),
+			v6b = tframe_addr("2001:db8:1:2:aaaa::1"), other = tframe_addr("2001:db8:1:3::10");
+
+	uint32_t s = tof_session_add(t, &v4);
+	tof_session_add_ue(t, s, &v6);
+	assert_int_equal(tof_session_find_ue(t, &v4), s);
+	assert_int_equal(tof_session_find_ue(t, &v6), s);
+	/* Any address of the UE's /64 is the UE. */
+	assert_int_equal(tof_session_find_ue(t, &v6b), s);
+	assert_int_equal(tof_session_find_ue(t, &other), TOF_NO_SLOT);
+	tof_session_del(t, s);
+	assert_int_equal(tof_session_find_ue(t, &v6b), TOF_NO_SLOT);
+	tof_tables_destroy(t);
+}
+
+static void test_session_full_and_reuse(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(16, 8);
+	char ip[32];
+	uint32_t slots[16];
+
+	for (int i = 0; i < 16; i++) {
+		snprintf(ip, sizeof(ip), "198.19.1.%d", i + 1);
+		struct gtp_addr ue = tframe_addr(ip);
+		slots[i] = tof_session_add(t, &ue);
+		assert_int_not_equal(slots[i], TOF_NO_SLOT);
+	}
+	struct gtp_addr extra = tframe_addr("198.19.2.1");
+	assert_int_equal(tof_session_add(t, &extra), TOF_NO_SLOT);
+	tof_session_del(t, slots[3]);
+	assert_int_equal(tof_session_add(t, &extra), slots[3]);
+	assert_int_equal(tof_session_find_ue(t, &extra), slots[3]);
+	tof_tables_destroy(t);
+}
+
+static struct tof_service_config svc(const char *name, const char *sip, const char *aip)
+{
+	struct tof_service_config sc;
+
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.name, sizeof(sc.name), "%s", name);
+	sc.service_ip = tframe_addr(sip);
+	sc.app_ip = tframe_addr(aip);
+	return sc;
+}
+
+static void test_services(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(16, 4);
+	struct tof_service_config a = svc("cache", "203.0.113.100", "198.51.100.10");
+
+	assert_null(tof_service_conflict(t, &a, TOF_NO_SLOT));
+	uint32_t s = tof_service_add(t, &a);
+	assert_int_equal(tof_service_find_ip(t, &a.service_ip), s);
+	assert_int_equal(tof_service_find_app(t, &a.app_ip), s);
+	assert_int_equal(tof_service_find_name(t, "cache"), s);
+
+	struct tof_service_config b = svc("cache", "203.0.113.101", "198.51.100.11");
+	assert_string_equal(tof_service_conflict(t, &b, TOF_NO_SLOT), "name");
+	b = svc("video", "203.0.113.100", "198.51.100.11");
+	assert_string_equal(tof_service_conflict(t, &b, TOF_NO_SLOT), "serviceIP");
+	b = svc("video", "203.0.113.101", "198.51.100.10");
+	assert_string_equal(tof_service_conflict(t, &b, TOF_NO_SLOT), "applicationIP");
+	/* A service IP may not be anyone's application IP, nor the reverse. */
+	b = svc("video", "198.51.100.10", "198.51.100.11");
+	assert_string_equal(tof_service_conflict(t, &b, TOF_NO_SLOT), "serviceIP");
+	b = svc("video", "203.0.113.101", "203.0.113.100");
+	assert_string_equal(tof_service_conflict(t, &b, TOF_NO_SLOT), "applicationIP");
+	/* Updating a service against itself is no conflict. */
+	assert_null(tof_service_conflict(t, &a, s));
+
+	uint8_t mac[6] = {2, 1, 2, 3, 4, 5};
+	tof_service_set_mac(t, s, mac);
+	struct tof_service_config a2 = svc("cache", "203.0.113.150", "198.51.100.10");
+	tof_service_update(t, s, &a2);
+	assert_int_equal(tof_service_find_ip(t, &a.service_ip), TOF_NO_SLOT);
+	assert_int_equal(tof_service_find_ip(t, &a2.service_ip), s);
+	assert_true(t->services[s].has_app_mac); /* same app: MAC kept */
+	a2.app_ip = tframe_addr("198.51.100.20");
+	tof_service_update(t, s, &a2);
+	assert_false(t->services[s].has_app_mac);
+	tof_service_del(t, s);
+	assert_int_equal(tof_service_find_name(t, "cache"), TOF_NO_SLOT);
+	assert_int_equal(tof_service_find_app(t, &a2.app_ip), TOF_NO_SLOT);
+	assert_int_equal(t->n_services, 0);
+
+	char name[16], sip[32], aip[32];
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		snprintf(sip, sizeof(sip), "203.0.113.%d", 110 + i);
+		snprintf(aip, sizeof(aip), "198.51.100.%d", 30 + i);
+		struct tof_service_config c = svc(name, sip, aip);
+		assert_int_not_equal(tof_service_add(t, &c), TOF_NO_SLOT);
+	}
+	struct tof_service_config d = svc("more", "203.0.113.120", "198.51.100.40");
+	assert_int_equal(tof_service_add(t, &d), TOF_NO_SLOT);
+	tof_tables_destroy(t);
+}
+
+static void test_memory_stated(void **state)
+{
+	(void)state;
+	size_t m1k = tof_tables_memory(1024, 1024), m1m = tof_tables_memory(0, 0);
+	assert_true(m1k < m1m);
+	/* 1M sessions: a few hundred bytes each, all told. */
+	assert_true(m1m > (size_t)100 << 20);
+	assert_true(m1m < (size_t)512 << 20);
+	print_message("tables: %zu KiB for 1k sessions, %zu MiB for 1M sessions\n", m1k >> 10,
+		      m1m >> 20);
+}
+
+/* Lock-free readers: while a writer churns other sessions (inserts and
+ * backward-shift deletions that move index entries), a reader must find
+ * every stable session, every time, at its own slot. */
+struct churn_ctx {
+	struct tof_tables *t;
+	uint32_t stable[32];
+	struct gtp_addr stable_sgw;
+	volatile int stop;
+	uint64_t misses, lookups;
+};
+
+static void *churn_reader(void *arg)
+{
+	struct churn_ctx *c = arg;
+
+	while (!c->stop) {
+		for (uint32_t i = 0; i < 32; i++) {
+			uint32_t seq, slot;
+			do {
+				seq = tof_read_begin(c->t);
+				slot = tof_session_find_ul(c->t, &c->stable_sgw, 1000 + i);
+			} while (tof_read_retry(c->t, seq));
+			c->lookups++;
+			if (slot != c->stable[i])
+				c->misses++;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_readers(void **state)
+{
+	(void)state;
+	struct churn_ctx c = {0};
+	struct gtp_addr enb = tframe_addr("198.18.0.1");
+	char ip[32];
+	pthread_t th;
+
+	c.t = tof_tables_create(256, 8);
+	c.stable_sgw = tframe_addr("198.18.0.2");
+	for (uint32_t i = 0; i < 32; i++) {
+		snprintf(ip, sizeof(ip), "198.19.0.%u", i + 1);
+		struct gtp_addr ue = tframe_addr(ip);
+		c.stable[i] = tof_session_add(c.t, &ue);
+		tof_session_set_ul(c.t, c.stable[i], &enb, &c.stable_sgw, 1000 + i);
+	}
+	assert_int_equal(pthread_create(&th, NULL, churn_reader, &c), 0);
+	uint32_t churn[200];
+	for (int round = 0; round < 300; round++) {
+		for (uint32_t i = 0; i < 200; i++) {
+			snprintf(ip, sizeof(ip), "198.19.1%02u.%u", (unsigned)round % 10, i + 1);
+			struct gtp_addr ue = tframe_addr(ip);
+			churn[i] = tof_session_add(c.t, &ue);
+			assert_int_not_equal(churn[i], TOF_NO_SLOT);
+			tof_session_set_ul(c.t, churn[i], &enb, &c.stable_sgw, 5000 + i);
+		}
+		for (uint32_t i = 0; i < 200; i++)
+			tof_session_del(c.t, churn[i]);
+	}
+	c.stop = 1;
+	pthread_join(th, NULL);
+	assert_true(c.lookups > 0);
+	assert_int_equal(c.misses, 0);
+	tof_tables_destroy(c.t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_index_churn),
+		cmocka_unit_test(test_hash_spreads),
+		cmocka_unit_test(test_session_lifecycle),
+		cmocka_unit_test(test_session_dual_stack_and_prefix),
+		cmocka_unit_test(test_session_full_and_reuse),
+		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_memory_stated),
+		cmocka_unit_test(test_concurrent_readers),
+	};
+	return cmocka_run_group_tests_name("tables", tests, NULL, NULL);
+}
