@@ -37,7 +37,8 @@ void pinger_config_default(struct pinger_config *cfg);
 /* Build an echo request (IPv4 ICMP or IPv6 ICMPv6 by the UE address family)
  * from ue to the target of that family, with sequence seq, at out. Returns
  * the IP packet length, or 0 if room is short or there is no target of
- * that family. */
+ * that family. A payload_len below PINGER_MIN_PAYLOAD is raised to it; the
+ * IPv4 identification is seq. */
 size_t pinger_build_request(const struct pinger_config *cfg, const struct gtp_addr *ue,
 			    uint16_t seq, uint8_t *out, size_t room);
 
@@ -76,7 +77,9 @@ struct pinger_counters {
 const char *pinger_state_name(enum pinger_state st);
 
 /* Start probing now (no-op if already PROBING). The first probe is due at
- * now_ns. */
+ * now_ns. From IDLE, DONE or GAVE_UP: fresh tries and wait; the sequence
+ * carries on from p->seq (the first probe of a zeroed probe has seq 1, and
+ * seq 0 is never used). */
 void pinger_start(const struct pinger_config *cfg, struct pinger_probe *p, uint64_t now_ns,
 		  struct pinger_counters *ctr);
 
@@ -88,7 +91,8 @@ bool pinger_due(const struct pinger_config *cfg, struct pinger_probe *p, uint64_
 		struct pinger_counters *ctr);
 
 /* A reply arrived (is_reply) or the downlink was learned by other means:
- * stop probing. */
+ * stop probing. Always leaves DONE. Counted (replies or stopped) only from
+ * PROBING or GAVE_UP (a late reply); from IDLE or DONE nothing is counted. */
 void pinger_stop(struct pinger_probe *p, bool is_reply, struct pinger_counters *ctr);
 
 #endif

@@ -172,18 +172,15 @@ static int cmd_replay(int argc, char **argv)
 		return rc;
 
 	o.cfg = &cfg;
+	o.config_name = config;
 	o.summary = stdout;
 	o.err = err;
 	o.errlen = sizeof(err);
 	rc = tof_replay_check_opts(&o, err, sizeof(err));
 	if (rc == TOF_REPLAY_OK)
 		rc = tof_replay_run(&o);
-	if (rc != TOF_REPLAY_OK) {
-		if (rc == TOF_REPLAY_EINVAL && !strncmp(err, "--", 2))
-			fprintf(stderr, "tofd replay: %s (config %s)\n", err, config);
-		else
-			fprintf(stderr, "tofd replay: %s\n", err);
-	}
+	if (rc != TOF_REPLAY_OK)
+		fprintf(stderr, "tofd replay: %s\n", err);
 	tof_config_free(&cfg);
 	return rc;
 }

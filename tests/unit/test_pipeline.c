@@ -14,7 +14,7 @@
 #include "csum.h"
 #include "gtp.h"
 #include "pinger.h"
-#include "tframe.h"
+#include "tfix.h"
 #include "tof_pipeline.h"
 
 #define ENB "198.18.0.1"
@@ -23,31 +23,6 @@
 #define SVC "203.0.113.100"
 #define APP "198.51.100.10"
 #define PDN "203.0.113.7"
-
-struct fx {
-	struct tof_config cfg;
-	struct tof_tables *t;
-	struct tof_pipeline pl;
-	struct tof_worker w;
-	int n_punts;
-	enum tof_reason punt_why[8];
-	uint8_t punt_frame[8][2048];
-	size_t punt_len[8];
-};
-
-static void fx_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
-		    enum tof_reason why, uint64_t now_ns)
-{
-	struct fx *x = ctx;
-	(void)in;
-	(void)now_ns;
-	if (x->n_punts < 8) {
-		memcpy(x->punt_frame[x->n_punts], frame, len);
-		x->punt_len[x->n_punts] = len;
-		x->punt_why[x->n_punts] = why;
-	}
-	x->n_punts++;
-}
 
 static const char *const fx_cfg_dual =
 	"{\"mode\": \"dual\", \"enb\": [\"" ENB "\"], \"sgw\": [\"" SGW "\"],"
@@ -61,25 +36,10 @@ static const char *const fx_cfg_single =
 
 static int fx_setup_cfg(void **state, const char *json)
 {
-	struct fx *x = calloc(1, sizeof(*x));
-	char err[256];
+	struct tfix *x = tfix_new(json, 64);
 
-	if (tof_config_load_string(json, &x->cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		free(x);
-		return -1;
-	}
-	x->t = tof_tables_create(64, 16);
-	x->pl.cfg = &x->cfg;
-	x->pl.tables = x->t;
-	x->pl.pinger = x->cfg.pinger;
-	for (int i = 0; i < TOF_PORT__COUNT; i++)
-		x->pl.l2[i] = PKT_L2_ETH;
-	tof_worker_init(&x->w, 16, fx_punt, x);
-	for (unsigned int i = 0; i < x->cfg.n_services; i++)
-		tof_service_add(x->t, &x->cfg.services[i]);
 	*state = x;
-	return 0;
+	return x == NULL ? -1 : 0;
 }
 
 static int fx_setup(void **state)
@@ -94,16 +54,12 @@ static int fx_setup_single(void **state)
 
 static int fx_teardown(void **state)
 {
-	struct fx *x = *state;
-	tof_worker_fini(&x->w);
-	tof_tables_destroy(x->t);
-	tof_config_free(&x->cfg);
-	free(x);
+	tfix_free(*state);
 	return 0;
 }
 
 /* A session for UE with uplink TEID 0x100 and (if dl) downlink TEID 0x200. */
-static uint32_t fx_session(struct fx *x, const char *ue, bool dl)
+static uint32_t fx_session(struct tfix *x, const char *ue, bool dl)
 {
 	struct gtp_addr u = tframe_addr(ue), e = tframe_addr(ENB), s = tframe_addr(SGW);
 	uint32_t slot = tof_session_add(x->t, &u);
@@ -131,14 +87,14 @@ static void fx_ul(struct tframe *tf, const char *inner_dst, uint32_t teid)
 	tframe_build(tf, &s);
 }
 
-static void fx_run(struct fx *x, struct tframe *tf, enum tof_port in, struct tof_result *r)
+static void fx_run(struct tfix *x, struct tframe *tf, enum tof_port in, struct tof_result *r)
 {
-	tof_pipeline_process(&x->pl, &x->w, &tf->f, in, 1000000000ULL, r);
+	tfix_run(x, tf, in, 1000000000ULL, r);
 }
 
 static void test_uplink_unknown_punts_and_passes(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf, orig;
 	struct tof_result r;
 
@@ -152,14 +108,14 @@ static void test_uplink_unknown_punts_and_passes(void **state)
 	assert_int_equal(tf.f.len, orig.f.len);
 	assert_memory_equal(tf.buf + tf.f.off, orig.buf + orig.f.off, tf.f.len);
 	assert_int_equal(x->n_punts, 1);
-	assert_memory_equal(x->punt_frame[0], orig.buf + orig.f.off, orig.f.len);
+	assert_memory_equal(x->punts[0].frame, orig.buf + orig.f.off, orig.f.len);
 	assert_int_equal(x->w.ctr.decision_pkts[TOF_D_PUNT], 1);
 	assert_int_equal(x->w.ctr.tx_pkts[TOF_PORT_SGW], 1);
 }
 
 static void test_uplink_known_no_service_passes(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf, orig;
 	struct tof_result r;
 
@@ -177,7 +133,7 @@ static void test_uplink_known_no_service_passes(void **state)
 
 static void test_uplink_service_offloaded(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf, orig;
 	struct tof_result r;
 	struct tframe_spec s;
@@ -207,7 +163,7 @@ static void test_uplink_service_offloaded(void **state)
 
 static void test_uplink_ipv6_service_offloaded(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	struct tframe_spec s;
@@ -230,7 +186,7 @@ static void test_uplink_ipv6_service_offloaded(void **state)
 
 static void test_uplink_handover_punts(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	struct tframe_spec s;
@@ -245,14 +201,14 @@ static void test_uplink_handover_punts(void **state)
 	assert_int_equal(r.verdict, TOF_V_OFFLOAD);
 	assert_true(r.punted);
 	assert_int_equal(r.reason, TOF_R_UL_HANDOVER);
-	assert_int_equal(x->punt_why[0], TOF_R_UL_HANDOVER);
+	assert_int_equal(x->punts[0].why, TOF_R_UL_HANDOVER);
 	/* The copy is the frame as it arrived, not the rewritten one. */
-	assert_int_equal(x->punt_len[0], 14 + 20 + 8 + 8 + 20 + 8 + 32);
+	assert_int_equal(x->punts[0].len, 14 + 20 + 8 + 8 + 20 + 8 + 32);
 }
 
 static void test_downlink_unknown_and_known(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf, orig;
 	struct tof_result r;
 	struct tframe_spec s;
@@ -279,7 +235,7 @@ static void test_downlink_unknown_and_known(void **state)
 
 static void test_downlink_pinger_reply_consumed(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	uint8_t ip[256];
@@ -324,7 +280,7 @@ static void fx_apps(struct tframe *tf, const char *src, const char *dst)
 
 static void test_apps_reply_encapsulated(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	struct gtp_hdr g;
@@ -363,7 +319,7 @@ static void test_apps_reply_encapsulated(void **state)
 
 static void test_apps_reply_5g_carries_qfi(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	struct gtp_hdr g;
@@ -383,7 +339,7 @@ static void test_apps_reply_5g_carries_qfi(void **state)
 
 static void test_apps_no_downlink_dropped_and_punted(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
@@ -395,7 +351,7 @@ static void test_apps_no_downlink_dropped_and_punted(void **state)
 	assert_int_equal(r.verdict, TOF_V_DROP);
 	assert_int_equal(r.reason, TOF_R_APPS_NO_DOWNLINK);
 	assert_true(r.punted);
-	assert_int_equal(x->punt_why[0], TOF_R_APPS_NO_DOWNLINK);
+	assert_int_equal(x->punts[0].why, TOF_R_APPS_NO_DOWNLINK);
 
 	fx_apps(&tf, APP, "198.19.9.9");
 	fx_run(x, &tf, TOF_PORT_APPS, &r);
@@ -408,7 +364,7 @@ static void test_apps_no_downlink_dropped_and_punted(void **state)
 
 static void test_apps_too_big_and_headroom(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	struct tframe_spec s;
@@ -430,7 +386,7 @@ static void test_apps_too_big_and_headroom(void **state)
 
 static void test_apps_arp_consumed(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 
@@ -447,7 +403,7 @@ static void test_apps_arp_consumed(void **state)
 }
 
 /* Path management and everything that is not a G-PDU: byte for byte. */
-static void fx_expect_pass(struct fx *x, struct tframe *tf, enum tof_port in, enum tof_reason why)
+static void fx_expect_pass(struct tfix *x, struct tframe *tf, enum tof_port in, enum tof_reason why)
 {
 	struct tframe orig = *tf;
 	struct tof_result r;
@@ -477,7 +433,7 @@ static void fx_gtp_msg(struct tframe *tf, const uint8_t *msg, size_t n, const ch
 
 static void test_path_messages_pass(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	uint8_t msg[128];
 	size_t n;
@@ -504,7 +460,7 @@ static void test_path_messages_pass(void **state)
 
 static void test_malformed_and_other_pass(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	uint8_t msg[64] = {0x30, 0xff, 0x00, 0x10, 0, 0, 0, 1}; /* length lies */
 	struct tframe_spec s;
@@ -542,7 +498,7 @@ static void test_malformed_and_other_pass(void **state)
 
 static void test_ext_unknown_required_not_offloaded(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tframe_spec s;
 
@@ -561,7 +517,7 @@ static void test_ext_unknown_required_not_offloaded(void **state)
 
 static void test_punt_rate_limited(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	int punted = 0;
@@ -587,7 +543,7 @@ static void test_punt_rate_limited(void **state)
 
 static void test_single_mode_directions(void **state)
 {
-	struct fx *x = *state;
+	struct tfix *x = *state;
 	struct tframe tf;
 	struct tof_result r;
 	struct tframe_spec s;

@@ -84,26 +84,24 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		res->reason = TOF_R_APPS_UNKNOWN_SRC;
 		return;
 	}
+	res->reason = TOF_R_APPS_REPLY;
 	res->service = v.svc;
 	res->session = v.slot;
 	/* Learn where the app is (its MAC) from its own frames. */
-	if (pl->l2[TOF_PORT_APPS] == PKT_L2_ETH &&
-	    (!v.mac_known || memcmp(v.app_mac, frame + 6, 6) != 0) &&
-	    tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_REPLY, now_ns))
-		res->punted = true;
+	bool mac_news = pl->l2[TOF_PORT_APPS] == PKT_L2_ETH &&
+			(!v.mac_known || memcmp(v.app_mac, frame + 6, 6) != 0);
 	if (v.slot == TOF_NO_SLOT) {
 		res->reason = TOF_R_APPS_NO_SESSION;
-		return;
-	}
-	if (!(v.flags & TOF_SESS_DL)) {
+	} else if (!(v.flags & TOF_SESS_DL)) {
 		/* Make sure the pinger runs for this UE. */
 		res->reason = TOF_R_APPS_NO_DOWNLINK;
-		if (!res->punted &&
-		    tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_NO_DOWNLINK,
-				    now_ns))
-			res->punted = true;
-		return;
+		mac_news = true;
 	}
+	if (mac_news)
+		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, res->reason,
+					      now_ns);
+	if (res->reason != TOF_R_APPS_REPLY)
+		return;
 
 	uint8_t *ipb = f->buf + f->off + l2.l3_off;
 	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &v.service_ip);

@@ -31,6 +31,7 @@ const char *tof_replay_port_key(enum tof_port p)
 
 int tof_replay_check_opts(const struct tof_replay_opts *o, char *err, size_t errlen)
 {
+	const char *cfg_name = o->config_name ? o->config_name : "the config";
 	bool dual_in = o->in_enb || o->in_sgw;
 
 	if (!o->cfg) {
@@ -48,15 +49,16 @@ int tof_replay_check_opts(const struct tof_replay_opts *o, char *err, size_t err
 	}
 	if (o->in_s1 && o->cfg->mode != TOF_MODE_SINGLE) {
 		snprintf(err, errlen,
-			 "--in is for a \"single\" mode config, but the config has \"mode\": "
-			 "\"dual\" (use --in-enb/--in-sgw)");
+			 "--in is for a \"single\" mode config, but %s has \"mode\": \"dual\" "
+			 "(use --in-enb/--in-sgw)",
+			 cfg_name);
 		return TOF_REPLAY_EINVAL;
 	}
 	if (dual_in && o->cfg->mode != TOF_MODE_DUAL) {
 		snprintf(err, errlen,
-			 "%s is for a \"dual\" mode config, but the config has \"mode\": "
-			 "\"single\" (use --in)",
-			 o->in_enb ? "--in-enb" : "--in-sgw");
+			 "%s is for a \"dual\" mode config, but %s has \"mode\": \"single\" "
+			 "(use --in)",
+			 o->in_enb ? "--in-enb" : "--in-sgw", cfg_name);
 		return TOF_REPLAY_EINVAL;
 	}
 	if (!o->out_dir || !*o->out_dir) {

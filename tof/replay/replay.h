@@ -17,6 +17,7 @@
 
 struct tof_replay_opts {
 	const struct tof_config *cfg;
+	const char *config_name; /* the config's file, for messages (may be NULL) */
 	const char *in_s1;   /* single mode: the S1 capture */
 	const char *in_enb;  /* dual mode: frames arriving from the eNB side */
 	const char *in_sgw;  /* dual mode: frames arriving from the SGW side */

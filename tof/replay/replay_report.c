@@ -1,5 +1,6 @@
 /* What a replay leaves besides the captures: tunnels.json (the sessions at
  * the end), stats.json (every counter) and a short summary for people. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,13 +85,26 @@ static json_t *jopt_int(struct jdoc *d, bool present, uint64_t v)
 
 static int dump(struct jdoc *d, json_t *root, const char *path, char *err, size_t errlen)
 {
-	int rc = 0;
+	FILE *fp = NULL;
+	int rc = -1;
 
 	if (d->oom || !root) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		rc = -1;
-	} else if (json_dump_file(root, path, JSON_INDENT(2)) < 0) {
-		snprintf(err, errlen, "%s: cannot write", path);
+		goto out;
+	}
+	fp = fopen(path, "w");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (json_dumpf(root, fp, JSON_INDENT(2)) < 0 || fputc('\n', fp) == EOF) {
+		snprintf(err, errlen, "%s: write failed", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fp && fclose(fp) == EOF && rc == 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		rc = -1;
 	}
 	json_decref(root);

@@ -1,0 +1,427 @@
+/* The agent: learning from punts, the pinger revealing a hidden downlink,
+ * handover, Error Indication, idle purge, app MACs — through the pipeline,
+ * as the data plane and the replay drive it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "csum.h"
+#include "gtp.h"
+#include "pinger.h"
+#include "tfix.h"
+
+#define ENB "198.18.0.1"
+#define ENB2 "198.18.0.11"
+#define SGW "198.18.0.2"
+#define UE "198.19.0.5"
+#define SVC "203.0.113.100"
+#define APP "198.51.100.10"
+#define PDN "203.0.113.7"
+#define SEC 1000000000ULL
+
+static const char *const cfg_always =
+	"{\"mode\": \"dual\", \"enb\": [\"" ENB "\"], \"sgw\": [\"" SGW "\"],"
+	" \"services\": [{\"name\": \"cache\", \"serviceIP\": \"" SVC "\", \"applicationIP\": \"" APP "\"}],"
+	" \"idle_timeout_s\": 30, \"purge_interval_ms\": 1000,"
+	" \"pinger\": {\"target\": \"203.0.113.1\", \"interval_ms\": 1000, \"tries\": 3}}";
+
+static const char *const cfg_on_demand =
+	"{\"mode\": \"dual\","
+	" \"services\": [{\"name\": \"cache\", \"serviceIP\": \"" SVC "\", \"applicationIP\": \"" APP "\"}],"
+	" \"pinger\": {\"target\": \"203.0.113.1\", \"policy\": \"on_demand\"}}";
+
+static int setup_always(void **state)
+{
+	struct tfix *x = tfix_new(cfg_always, 64);
+	if (x != NULL)
+		x->agent_learns = true;
+	*state = x;
+	return x == NULL ? -1 : 0;
+}
+
+static int setup_on_demand(void **state)
+{
+	struct tfix *x = tfix_new(cfg_on_demand, 64);
+	if (x != NULL)
+		x->agent_learns = true;
+	*state = x;
+	return x == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	tfix_free(*state);
+	return 0;
+}
+
+static void gpdu(struct tframe *tf, const char *osrc, const char *odst, uint32_t teid,
+		 const char *isrc, const char *idst)
+{
+	struct tframe_spec s;
+	tframe_default(&s);
+	s.outer_src = osrc, s.outer_dst = odst, s.teid = teid;
+	s.inner_src = isrc, s.inner_dst = idst;
+	tframe_build(tf, &s);
+}
+
+static uint32_t ue_slot(struct tfix *x, const char *ue)
+{
+	struct gtp_addr a = tframe_addr(ue);
+	return tof_session_find_ue(x->t, &a);
+}
+
+static void test_learn_both_directions(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	uint32_t s = ue_slot(x, UE);
+	assert_int_not_equal(s, TOF_NO_SLOT);
+	assert_int_equal(x->t->sessions[s].ul_teid, 0x100);
+	assert_int_equal(x->a.events[TOF_EV_UL_LEARNED], 1);
+	/* Second packet: known, no punt. */
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	assert_false(r.punted);
+	gpdu(&tf, SGW, ENB, 0x200, PDN, UE);
+	tfix_run(x, &tf, TOF_PORT_SGW, 1 * SEC, &r);
+	assert_true(r.punted);
+	assert_true(x->t->sessions[s].flags & TOF_SESS_DL);
+	assert_int_equal(x->t->sessions[s].dl_teid, 0x200);
+	assert_int_equal(x->a.events[TOF_EV_DL_LEARNED], 1);
+	gpdu(&tf, SGW, ENB, 0x200, PDN, UE);
+	tfix_run(x, &tf, TOF_PORT_SGW, 1 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_DL_KNOWN);
+	/* A downlink for a UE never seen uplink teaches nothing. */
+	gpdu(&tf, SGW, ENB, 0x300, PDN, "198.19.0.99");
+	tfix_run(x, &tf, TOF_PORT_SGW, 1 * SEC, &r);
+	assert_int_equal(x->a.events[TOF_EV_DL_NO_SESSION], 1);
+	assert_int_equal(x->t->n_sessions, 1);
+}
+
+/* Turn a probe (as emitted: Ethernet + outer IPv4 + UDP + GTP + ICMP) into
+ * the SGW's downlink answer with downlink TEID teid. */
+static void answer_probe(const struct tfix_rec *probe, uint32_t teid, struct tframe *tf)
+{
+	struct pkt_ip outer;
+	struct pkt_udp udp;
+	struct gtp_hdr g;
+	const uint8_t *f = probe->frame;
+
+	assert_int_equal(pkt_parse_ip(f + 14, probe->len - 14, &outer), PKT_OK);
+	assert_int_equal(pkt_parse_udp(f + 14, &outer, &udp), PKT_OK);
+	assert_int_equal(gtp_parse(f + 14 + udp.payload_off, udp.payload_len, &g), GTP_OK);
+	size_t n = udp.payload_len - g.hdr_len;
+	uint8_t ip[512];
+	memcpy(ip, f + 14 + udp.payload_off + g.hdr_len, n);
+	uint8_t tmp[4];
+	memcpy(tmp, ip + 12, 4), memcpy(ip + 12, ip + 16, 4), memcpy(ip + 16, tmp, 4);
+	ip[20] = 0, ip[22] = 0, ip[23] = 0;
+	uint16_t c = csum_fold(csum_partial(ip + 20, n - 20, 0));
+	memcpy(ip + 22, &c, 2);
+	struct gtp_encap e = {.src = outer.dst, .dst = outer.src, .sport = 2152, .dport = 2152,
+			      .ttl = 64, .gtp = {.msg_type = GTP_MSG_GPDU, .teid = teid}};
+	size_t hl = gtp_encap_len(&e);
+	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.cap = sizeof(tf->buf);
+	memcpy(tf->buf + 256 + 14 + hl, ip, n);
+	gtp_encap_write(tf->buf + 256 + 14, &e, n);
+	pkt_build_eth(tf->buf + 256, f + 6, f, PKT_ETHERTYPE_IPV4);
+	tf->f.len = (uint32_t)(14 + hl + n);
+}
+
+static void test_pinger_reveals_hidden_downlink(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	/* The UE only talks to the edge service: no downlink ever comes. */
+	gpdu(&tf, ENB, SGW, 0x100, UE, SVC);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	uint32_t s = ue_slot(x, UE);
+	assert_int_equal(x->t->sessions[s].probe.state, PINGER_PROBING);
+	tfix_tick(x, 1 * SEC);
+	assert_int_equal(x->n_emitted, 1);
+	const struct tfix_rec *p = &x->emitted[0];
+	assert_int_equal(p->port, TOF_PORT_SGW);
+	/* The probe goes up the UE's tunnel, as the UE, with the eNB's L2. */
+	struct pkt_ip outer, inner;
+	struct pkt_udp udp;
+	struct gtp_hdr g;
+	assert_memory_equal(p->frame, tf.buf + 0, 0);
+	assert_int_equal(pkt_parse_ip(p->frame + 14, p->len - 14, &outer), PKT_OK);
+	struct gtp_addr enb = tframe_addr(ENB), sgw = tframe_addr(SGW), ue = tframe_addr(UE);
+	assert_true(gtp_addr_eq(&outer.src, &enb));
+	assert_true(gtp_addr_eq(&outer.dst, &sgw));
+	assert_int_equal(pkt_parse_udp(p->frame + 14, &outer, &udp), PKT_OK);
+	assert_int_equal(gtp_parse(p->frame + 14 + udp.payload_off, udp.payload_len, &g), GTP_OK);
+	assert_int_equal(g.teid, 0x100);
+	const uint8_t *ip = p->frame + 14 + udp.payload_off + g.hdr_len;
+	assert_int_equal(pkt_parse_ip(ip, udp.payload_len - g.hdr_len, &inner), PKT_OK);
+	assert_true(gtp_addr_eq(&inner.src, &ue));
+	assert_int_equal(inner.proto, PKT_PROTO_ICMP);
+	assert_true(tframe_csum_ok(ip, inner.tot_len));
+
+	/* No answer: retries with backoff (1 s, then 2 s), then give up. */
+	tfix_tick(x, 2 * SEC - 1);
+	assert_int_equal(x->n_emitted, 1);
+	tfix_tick(x, 2 * SEC);
+	assert_int_equal(x->n_emitted, 2);
+	tfix_tick(x, 4 * SEC);
+	assert_int_equal(x->n_emitted, 3);
+
+	/* The SGW answers the third probe: consumed, downlink learned. */
+	answer_probe(&x->emitted[2], 0x7777, &tf);
+	tfix_run(x, &tf, TOF_PORT_SGW, 4 * SEC + 1000, &r);
+	assert_int_equal(r.verdict, TOF_V_CONSUME);
+	assert_true(x->t->sessions[s].flags & TOF_SESS_DL);
+	assert_int_equal(x->t->sessions[s].dl_teid, 0x7777);
+	assert_int_equal(x->t->sessions[s].probe.state, PINGER_DONE);
+	assert_int_equal(x->a.events[TOF_EV_DL_BY_PINGER], 1);
+	assert_int_equal(x->a.pinger.replies, 1);
+	tfix_tick(x, 30 * SEC);
+	assert_int_equal(x->n_emitted, 3);
+
+	/* Now the app's reply reaches the UE. */
+	struct tframe_spec sp;
+	tframe_default(&sp);
+	sp.inner_src = APP, sp.inner_dst = UE;
+	tframe_build(&tf, &sp);
+	tfix_run(x, &tf, TOF_PORT_APPS, 31 * SEC, &r);
+	assert_string_equal(tof_reason_name(r.reason), "apps_reply");
+	assert_int_equal(r.verdict, TOF_V_ENCAP);
+}
+
+static void test_pinger_gives_up(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, SVC);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	for (uint64_t t = 1; t < 20; t++)
+		gpdu(&tf, ENB, SGW, 0x100, UE, SVC), tfix_run(x, &tf, TOF_PORT_ENB, t * SEC, &r);
+	assert_int_equal(x->n_emitted, 3);
+	assert_int_equal(x->t->sessions[ue_slot(x, UE)].probe.state, PINGER_GAVE_UP);
+	assert_int_equal(x->a.pinger.gave_up, 1);
+}
+
+static void test_handover(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	gpdu(&tf, SGW, ENB, 0x200, PDN, UE);
+	tfix_run(x, &tf, TOF_PORT_SGW, 1 * SEC, &r);
+	uint32_t s = ue_slot(x, UE);
+	assert_true(x->t->sessions[s].flags & TOF_SESS_DL);
+	/* The same uplink TEID now comes from another eNB. */
+	gpdu(&tf, ENB2, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_HANDOVER);
+	struct gtp_addr enb2 = tframe_addr(ENB2);
+	assert_true(gtp_addr_eq(&x->t->sessions[s].enb, &enb2));
+	assert_false(x->t->sessions[s].flags & TOF_SESS_DL);
+	assert_int_equal(x->t->sessions[s].handovers, 1);
+	assert_int_equal(x->a.events[TOF_EV_HANDOVER], 1);
+	/* The target eNB's downlink TEID is learned afresh. */
+	gpdu(&tf, SGW, ENB2, 0x900, PDN, UE);
+	tfix_run(x, &tf, TOF_PORT_SGW, 2 * SEC, &r);
+	assert_int_equal(x->t->sessions[s].dl_teid, 0x900);
+	gpdu(&tf, ENB2, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
+}
+
+static void send_ei(struct tfix *x, const char *src, const char *dst, uint32_t teid,
+		    const char *gsn, enum tof_port in)
+{
+	struct tframe tf;
+	struct tof_result r;
+	uint8_t msg[64];
+	struct gtp_addr a = tframe_addr(src), b = tframe_addr(dst), g = tframe_addr(gsn);
+	size_t n = gtp_build_error_ind(msg, sizeof(msg), teid, &g, 3);
+	uint8_t *p = tf.buf + 256;
+	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
+
+	memcpy(p + 42, msg, n);
+	pkt_build_udp(p + 34, &a, &b, 2152, 2152, (uint16_t)n, true);
+	pkt_build_ipv4(p + 14, &a, &b, PKT_PROTO_UDP, 64, 1, (uint16_t)(n + 8));
+	pkt_build_eth(p, m2, m1, PKT_ETHERTYPE_IPV4);
+	tf.f.buf = tf.buf, tf.f.off = 256, tf.f.len = (uint32_t)(42 + n), tf.f.cap = sizeof(tf.buf);
+	tfix_run(x, &tf, in, 3 * SEC, &r);
+	assert_int_equal(r.verdict, TOF_V_PASS);
+}
+
+static void test_error_indication_removes(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	gpdu(&tf, SGW, ENB, 0x200, PDN, UE);
+	tfix_run(x, &tf, TOF_PORT_SGW, 1 * SEC, &r);
+	gpdu(&tf, ENB, SGW, 0x101, "198.19.0.6", PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	assert_int_equal(x->t->n_sessions, 2);
+	/* Unknown TEID: nothing happens. */
+	send_ei(x, ENB, SGW, 0x555, ENB, TOF_PORT_ENB);
+	assert_int_equal(x->t->n_sessions, 2);
+	/* The eNB does not know its downlink TEID 0x200 any more. */
+	send_ei(x, ENB, SGW, 0x200, ENB, TOF_PORT_ENB);
+	assert_int_equal(x->t->n_sessions, 1);
+	assert_int_equal(ue_slot(x, UE), TOF_NO_SLOT);
+	assert_int_equal(x->a.events[TOF_EV_ERROR_IND_REMOVED], 1);
+	/* The SGW does not know uplink TEID 0x101. */
+	send_ei(x, SGW, ENB, 0x101, SGW, TOF_PORT_SGW);
+	assert_int_equal(x->t->n_sessions, 0);
+	/* Traffic re-creates the session. */
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 4 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_UNKNOWN);
+	assert_int_not_equal(ue_slot(x, UE), TOF_NO_SLOT);
+}
+
+static void test_idle_purge_and_relearn(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	gpdu(&tf, ENB, SGW, 0x101, "198.19.0.6", PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	/* UE keeps talking, 198.19.0.6 goes quiet. */
+	for (uint64_t t = 5; t <= 30; t += 5)
+		gpdu(&tf, ENB, SGW, 0x100, UE, PDN), tfix_run(x, &tf, TOF_PORT_ENB, t * SEC, &r);
+	assert_int_equal(x->t->n_sessions, 2);
+	tfix_tick(x, 32 * SEC + 1);
+	assert_int_equal(x->t->n_sessions, 1);
+	assert_int_equal(ue_slot(x, "198.19.0.6"), TOF_NO_SLOT);
+	assert_int_equal(x->a.events[TOF_EV_PURGED], 1);
+	/* It comes back: re-learned. */
+	gpdu(&tf, ENB, SGW, 0x101, "198.19.0.6", PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 40 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_UNKNOWN);
+	assert_int_not_equal(ue_slot(x, "198.19.0.6"), TOF_NO_SLOT);
+	/* Everyone quiet: all gone, and the purge timer stops. */
+	tfix_tick(x, 200 * SEC);
+	assert_int_equal(x->t->n_sessions, 0);
+	assert_int_equal(tof_agent_next_deadline(&x->a), UINT64_MAX);
+}
+
+static void test_dual_stack_and_teid_moved(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	/* The same bearer carries the UE's IPv6 too. */
+	gpdu(&tf, ENB, SGW, 0x100, "2001:db8:9:1::5", "2001:db8:ffff::1");
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_NEW_UE_ADDR);
+	uint32_t s = ue_slot(x, UE);
+	assert_int_equal(ue_slot(x, "2001:db8:9:1::77"), s);
+	assert_int_equal(x->t->n_sessions, 1);
+	/* A new bearer for the same UE address moves the session over. */
+	gpdu(&tf, ENB, SGW, 0x222, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
+	assert_int_equal(ue_slot(x, UE), s);
+	assert_int_equal(x->t->sessions[s].ul_teid, 0x222);
+	assert_int_equal(x->t->n_sessions, 1);
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
+	/* The old TEID is no longer indexed. */
+	assert_int_equal(r.reason, TOF_R_UL_UNKNOWN);
+	assert_int_equal(x->t->sessions[s].ul_teid, 0x100);
+	assert_int_equal(x->a.events[TOF_EV_TEID_MOVED], 2);
+}
+
+static void test_table_full_counted(void **state)
+{
+	(void)state;
+	struct tfix *x = tfix_new(cfg_always, 16);
+	struct tframe tf;
+	struct tof_result r;
+	char ue[32];
+
+	x->agent_learns = true;
+	for (int i = 0; i < 20; i++) {
+		snprintf(ue, sizeof(ue), "198.19.3.%d", i + 1);
+		gpdu(&tf, ENB, SGW, 0x1000 + (uint32_t)i, ue, PDN);
+		tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC + (uint64_t)i * 100000000ULL, &r);
+		assert_int_equal(r.verdict, TOF_V_PASS); /* forwarding never suffers */
+	}
+	assert_int_equal(x->t->n_sessions, 16);
+	uint64_t full = x->a.events[TOF_EV_TABLE_FULL];
+	tfix_free(x);
+	assert_int_equal(full, 4);
+}
+
+static void test_on_demand_pinger_and_app_mac(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+	struct tframe_spec sp;
+
+	gpdu(&tf, ENB, SGW, 0x100, UE, SVC);
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	uint32_t s = ue_slot(x, UE);
+	assert_int_equal(x->t->sessions[s].probe.state, PINGER_IDLE);
+	tfix_tick(x, 5 * SEC);
+	assert_int_equal(x->n_emitted, 0);
+	/* The app answers; no downlink: dropped, the pinger starts. */
+	tframe_default(&sp);
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	memcpy(sp.src_mac, app_mac, 6);
+	sp.inner_src = APP, sp.inner_dst = UE;
+	tframe_build(&tf, &sp);
+	tfix_run(x, &tf, TOF_PORT_APPS, 6 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_APPS_NO_DOWNLINK);
+	assert_int_equal(x->t->sessions[s].probe.state, PINGER_PROBING);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	tfix_tick(x, 6 * SEC);
+	assert_int_equal(x->n_emitted, 1);
+	/* The next offloaded packet goes to the app's MAC. */
+	gpdu(&tf, ENB, SGW, 0x100, UE, SVC);
+	tfix_run(x, &tf, TOF_PORT_ENB, 6 * SEC, &r);
+	assert_int_equal(r.verdict, TOF_V_OFFLOAD);
+	assert_memory_equal(tf.buf + tf.f.off, app_mac, 6);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_always, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_learn_both_directions),
+		T(test_pinger_reveals_hidden_downlink),
+		T(test_pinger_gives_up),
+		T(test_handover),
+		T(test_error_indication_removes),
+		T(test_idle_purge_and_relearn),
+		T(test_dual_stack_and_teid_moved),
+		cmocka_unit_test(test_table_full_counted),
+		cmocka_unit_test_setup_teardown(test_on_demand_pinger_and_app_mac, setup_on_demand,
+						teardown),
+	};
+	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
+}
