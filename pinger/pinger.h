@@ -86,7 +86,8 @@ void pinger_start(const struct pinger_config *cfg, struct pinger_probe *p, uint6
 /* If a probe is due at now_ns: returns true, advances the state (sent, seq,
  * next_ns with backoff) and the caller sends a probe with p->seq. If tries
  * are exhausted and the last wait is over, moves to GAVE_UP and returns
- * false. */
+ * false; next_ns is then now_ns + max_interval_ms, a hint for how long to
+ * hold off a new start. */
 bool pinger_due(const struct pinger_config *cfg, struct pinger_probe *p, uint64_t now_ns,
 		struct pinger_counters *ctr);
 

@@ -44,7 +44,10 @@ bool pinger_due(const struct pinger_config *cfg, struct pinger_probe *p, uint64_
 	if (p->state != PINGER_PROBING || now_ns < p->next_ns)
 		return false;
 	if (p->sent >= cfg->tries || p->sent == UINT8_MAX) {
+		/* next_ns now says when asking again is reasonable, so a
+		 * caller can hold off restarting a UE that never answers. */
 		p->state = PINGER_GAVE_UP;
+		p->next_ns = now_ns + (uint64_t)cfg->max_interval_ms * NS_PER_MS;
 		if (ctr)
 			ctr->gave_up++;
 		return false;

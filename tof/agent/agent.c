@@ -100,7 +100,13 @@ void tof_agent_probe_start(struct tof_agent *a, uint32_t slot, uint64_t now_ns)
 {
 	struct tof_session *s = &a->t->sessions[slot];
 
+	const struct pinger_config *pc = &a->pl->pinger;
+	bool v4 = s->ue4.family == GTP_AF_INET;
+
 	if (a->cfg->pinger_policy == TOF_PINGER_OFF || s->probe.state == PINGER_PROBING)
+		return;
+	/* No target of the UE's family: nobody to ask. */
+	if ((v4 ? pc->target4.family : pc->target6.family) == GTP_AF_NONE)
 		return;
 	/* After giving up, wait the longest interval before asking again so
 	 * an app that keeps sending cannot turn the pinger into a flood. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define NS_PER_SEC 1000000000ull
 
@@ -69,15 +70,20 @@ static const char *strip_path(const char *msg, const char *path)
 
 /* Whether the file may hold timestamps finer than a microsecond: a pcap
  * with the nanosecond magic, or any pcapng (its resolution is per
- * interface; nanoseconds never lose anything). */
+ * interface; nanoseconds never lose anything). A pipe cannot be read twice,
+ * so it counts as nanoseconds too. */
 static bool file_is_nano(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
 	uint32_t magic = 0;
 	bool nano = false;
+	struct stat st;
+	FILE *fp;
 
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return true;
+	fp = fopen(path, "rb");
 	if (!fp)
-		return false;
+		return true;
 	if (fread(&magic, sizeof(magic), 1, fp) == 1)
 		nano = magic == PCAP_MAGIC_NANO || magic == __builtin_bswap32(PCAP_MAGIC_NANO) ||
 		       magic == PCAPNG_MAGIC;

@@ -305,9 +305,9 @@ static void run_timers(struct tof_replay *r, uint64_t now)
 		at = due > r->clock_ns ? due : r->clock_ns;
 		tof_agent_tick(&r->a, at);
 		r->clock_ns = at;
-		if (tof_agent_next_deadline(&r->a) > at)
+		if (tof_agent_next_deadline(&r->a) > at) {
 			stuck = 0;
-		else if (++stuck >= TOF_REPLAY_MAX_STUCK_TICKS) {
+		} else if (++stuck >= TOF_REPLAY_MAX_STUCK_TICKS) {
 			r->stuck_ticks++;
 			break;
 		}

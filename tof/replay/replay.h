@@ -32,7 +32,10 @@ struct tof_replay_opts {
  * with a message naming the option and the mode in err. */
 int tof_replay_check_opts(const struct tof_replay_opts *o, char *err, size_t errlen);
 
-/* Run the replay. Returns TOF_REPLAY_OK, or an error with o->err set. */
+/* Run the replay. The agent's timers fire at their due times as the
+ * captures' clock passes them; the run ends with the last frame, so timers
+ * due after it do not fire. Returns TOF_REPLAY_OK, or an error with o->err
+ * set. */
 int tof_replay_run(const struct tof_replay_opts *o);
 
 #endif

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Run every test suite and print one closing line: "N passed, N failed".
+# Unit tests (cmocka) run from the plain and the sanitizer build; the replay
+# golden tests run against both tofd binaries.
+set -u
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Add the counts a suite printed; a suite that died without a summary
+# counts as one failure.
+tally() {
+	name=$1 rc=$2
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
+	if [ -z "$p$f" ]; then
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+		p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+		f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+	fi
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		echo "FAIL $name ($p passed, $f failed)"
+		sed 's/^/    /' "$log" | tail -60
+	else
+		echo "ok   $name ($p passed)"
+	fi
+}
+
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+for dir in build build-asan; do
+	for t in "$dir"/tests/test_*; do
+		[ -x "$t" ] || continue
+		"$t" >"$log" 2>&1
+		tally "$t" $?
+	done
+done
+
+for tofd in build/tofd build-asan/tofd; do
+	TOFD=$tofd tests/replay/run.sh >"$log" 2>&1
+	tally "replay ($tofd)" $?
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
