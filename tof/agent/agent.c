@@ -205,10 +205,13 @@ static void tof_agent_fire_probes(struct tof_agent *a, uint64_t now_ns)
 	}
 }
 
-static void tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
+/* Remove sessions idle longer than the timeout; returns the earliest time
+ * a surviving session can become idle (UINT64_MAX if none survive). */
+static uint64_t tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
 {
 	struct tof_tables *t = a->t;
 	uint64_t idle_ns = (uint64_t)a->cfg->idle_timeout_s * 1000000000ULL;
+	uint64_t oldest = UINT64_MAX;
 
 	for (uint32_t i = 0; i < t->max_sessions && t->n_sessions > 0; i++) {
 		const struct tof_session *s = &t->sessions[i];
@@ -224,8 +227,11 @@ static void tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
 		if (now_ns >= last && now_ns - last > idle_ns) {
 			tof_agent_session_del(a, i);
 			a->events[TOF_EV_PURGED]++;
+		} else if (last < oldest) {
+			oldest = last;
 		}
 	}
+	return oldest == UINT64_MAX ? UINT64_MAX : oldest + idle_ns + 1;
 }
 
 uint64_t tof_agent_next_deadline(const struct tof_agent *a)
@@ -241,10 +247,15 @@ void tof_agent_tick(struct tof_agent *a, uint64_t now_ns)
 {
 	tof_agent_fire_probes(a, now_ns);
 	if (a->next_purge_ns != UINT64_MAX && now_ns >= a->next_purge_ns) {
-		tof_agent_purge(a, now_ns);
-		/* Nothing left to purge: sleep until a session is learned. */
+		uint64_t expiry = tof_agent_purge(a, now_ns);
+		/* Sleep until the oldest survivor can expire, but scan no more
+		 * often than the purge interval; with nobody left, until a
+		 * session is learned. */
 		a->next_purge_ns = UINT64_MAX;
-		if (a->t->n_sessions > 0)
+		if (a->t->n_sessions > 0) {
 			tof_agent_arm_purge(a, now_ns);
+			if (expiry != UINT64_MAX && expiry > a->next_purge_ns)
+				a->next_purge_ns = expiry;
+		}
 	}
 }
