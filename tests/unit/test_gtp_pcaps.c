@@ -1,0 +1,843 @@
+/* gtp/ against every capture in ../shared/pcaps (or $TOF_PCAP_DIR), with
+ * tshark as the oracle: each GTP-U G-PDU must decapsulate to exactly the
+ * T-PDU bytes tshark shows, with the same TEID, flags and PDU Session
+ * Container; every other GTP-looking frame must be classified as tshark
+ * sees it (GTP-C, GTP', echo, malformed). Run from the repository root. */
+#include <dirent.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "gtp.h"
+#include "pkt.h"
+
+#define DEFAULT_PCAP_DIR "../shared/pcaps"
+#define MAX_CAPTURES 64
+
+/* ---- what tshark says about one UDP frame ---- */
+
+struct tsk_frame {
+	bool seen;            /* tshark listed it (a UDP frame) */
+	char *protos;         /* frame.protocols, e.g. "eth:ethertype:ip:udp:gtp:ip:icmp" */
+	bool has_flags;       /* GTPv1/GTP' header dissected */
+	unsigned int flags, msg;
+	uint32_t teid;
+	bool has_seq;
+	unsigned int seq;
+	bool has_pdu;
+	unsigned int pdu_type, qfi;
+	bool malformed;
+	/* comma-separated per occurrence, outer first */
+	char *ip_src, *ip_dst, *ip_proto, *ip_len;
+	char *ip6_src, *ip6_dst, *ip6_nxt, *ip6_plen;
+	/* from the run that leaves the T-PDU undissected */
+	bool gpdu;
+	uint32_t raw_teid;
+	uint8_t *tpdu;
+	size_t tpdu_len;
+};
+
+/* ---- what gtp/ says about it ---- */
+
+struct our_frame {
+	enum pkt_err l2_err, ip_err;
+	bool udp;
+	uint16_t sport, dport;
+	enum gtp_err gerr;
+	struct gtp_hdr h;
+	uint8_t *inner;       /* copy of the T-PDU of a G-PDU */
+	size_t inner_len;
+	enum pkt_err inner_err;
+	struct pkt_ip inner_ip;
+};
+
+struct capture {
+	char name[256];
+	char path[4096];
+	char err[512];        /* set when loading failed */
+	int dlt;
+	unsigned int nframes;
+	struct our_frame *ours;  /* [1..nframes] */
+	struct tsk_frame *tsk;   /* [1..nframes] */
+};
+
+static struct capture caps[MAX_CAPTURES];
+static unsigned int ncaps;
+static char dir_err[512];
+static bool dir_is_default;
+
+/* ---- small helpers ---- */
+
+static bool is_gtpu_port(const struct our_frame *o)
+{
+	return o->udp && (o->sport == GTPU_PORT || o->dport == GTPU_PORT);
+}
+
+static bool protos_has(const char *protos, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = protos;
+
+	if (protos == NULL)
+		return false;
+	while ((p = strstr(p, name)) != NULL) {
+		bool start = p == protos || p[-1] == ':';
+		bool end = p[n] == '\0' || p[n] == ':';
+
+		if (start && end)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* The k-th (0-based) element of a comma-separated list, into out. */
+static bool list_nth(const char *list, unsigned int k, char *out, size_t room)
+{
+	const char *p = list, *q;
+
+	if (list == NULL)
+		return false;
+	for (unsigned int i = 0; i < k; i++) {
+		p = strchr(p, ',');
+		if (p == NULL)
+			return false;
+		p++;
+	}
+	q = strchr(p, ',');
+	size_t n = q ? (size_t)(q - p) : strlen(p);
+	if (n == 0 || n >= room)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* tshark prints bytes as hex, with or without colons. */
+static uint8_t *hex_decode(const char *s, size_t *len)
+{
+	uint8_t *b = malloc(strlen(s) / 2 + 1);
+	size_t n = 0;
+
+	while (*s) {
+		if (*s == ':') {
+			s++;
+			continue;
+		}
+		int hi = hex_nibble(s[0]), lo = hi < 0 ? -1 : hex_nibble(s[1]);
+		if (hi < 0 || lo < 0) {
+			free(b);
+			return NULL;
+		}
+		b[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	*len = n;
+	return b;
+}
+
+static unsigned long num(const char *s)
+{
+	return strtoul(s, NULL, 0);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return *s ? strdup(s) : NULL;
+}
+
+/* Split a tab-separated line into exactly n fields (in place). */
+static bool split_tabs(char *line, char **f, unsigned int n)
+{
+	unsigned int i = 0;
+	char *p = line;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (i < n) {
+		f[i++] = strsep(&p, "\t");
+		if (p == NULL)
+			break;
+	}
+	return i == n && p == NULL;
+}
+
+/* ---- running tshark ---- */
+
+static int run_tshark(struct capture *c, const char *args,
+		      int (*on_line)(struct capture *, char *))
+{
+	char cmd[8192];
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0, st;
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "tshark -r '%s' -n %s 2>/dev/null", c->path, args);
+	fp = popen(cmd, "r");
+	if (fp == NULL) {
+		snprintf(c->err, sizeof(c->err), "popen tshark: %s", strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		if (rc == 0 && on_line(c, line) != 0)
+			rc = -1;
+	}
+	free(line);
+	st = pclose(fp);
+	if (st != 0 && rc == 0) {
+		snprintf(c->err, sizeof(c->err), "tshark failed (status %d): %.400s", st, cmd);
+		rc = -1;
+	}
+	return rc;
+}
+
+#define RAW_FIELDS 3
+static const char raw_args[] =
+	"-o gtp.dissect_tpdu_as:None -Y 'gtp.message == 0xff' -T fields -E separator=/t "
+	"-E occurrence=f -e frame.number -e gtp.teid -e gtp.tpdu_data";
+
+static int on_raw_line(struct capture *c, char *line)
+{
+	char *f[RAW_FIELDS];
+	unsigned long n;
+	struct tsk_frame *t;
+
+	if (!split_tabs(line, f, RAW_FIELDS)) {
+		snprintf(c->err, sizeof(c->err), "tshark raw: bad line '%.80s'", line);
+		return -1;
+	}
+	n = num(f[0]);
+	if (n == 0 || n > c->nframes) {
+		snprintf(c->err, sizeof(c->err), "tshark raw: frame %lu out of range", n);
+		return -1;
+	}
+	t = &c->tsk[n];
+	t->gpdu = true;
+	t->raw_teid = (uint32_t)num(f[1]);
+	t->tpdu = hex_decode(f[2], &t->tpdu_len);
+	if (t->tpdu == NULL) {
+		snprintf(c->err, sizeof(c->err), "tshark raw: frame %lu: bad hex", n);
+		return -1;
+	}
+	return 0;
+}
+
+#define ALL_FIELDS 19
+static const char all_args[] =
+	"-Y udp -T fields -E separator=/t -E occurrence=a -E aggregator=, "
+	"-e frame.number -e frame.protocols -e gtp.flags -e gtp.message -e gtp.teid "
+	"-e gtp.seq_number -e gtp.ext_hdr.pdu_ses_con.pdu_type "
+	"-e gtp.ext_hdr.pdu_ses_con.qos_flow_id -e _ws.malformed "
+	"-e ip.src -e ip.dst -e ip.proto -e ip.len "
+	"-e ipv6.src -e ipv6.dst -e ipv6.nxt -e ipv6.plen -e udp.srcport -e udp.dstport";
+
+static int on_all_line(struct capture *c, char *line)
+{
+	char *f[ALL_FIELDS];
+	unsigned long n;
+	struct tsk_frame *t;
+
+	if (!split_tabs(line, f, ALL_FIELDS)) {
+		snprintf(c->err, sizeof(c->err), "tshark: bad line '%.80s'", line);
+		return -1;
+	}
+	n = num(f[0]);
+	if (n == 0 || n > c->nframes) {
+		snprintf(c->err, sizeof(c->err), "tshark: frame %lu out of range", n);
+		return -1;
+	}
+	t = &c->tsk[n];
+	t->seen = true;
+	t->protos = strdup(f[1]);
+	/* A nested GTP would list several values; the first is the outer. */
+	if (*f[2]) {
+		t->has_flags = true;
+		t->flags = (unsigned int)num(f[2]);
+		t->msg = (unsigned int)num(f[3]);
+		t->teid = (uint32_t)num(f[4]);
+	}
+	if (*f[5]) {
+		t->has_seq = true;
+		t->seq = (unsigned int)num(f[5]);
+	}
+	if (*f[6]) {
+		t->has_pdu = true;
+		t->pdu_type = (unsigned int)num(f[6]);
+		t->qfi = (unsigned int)num(f[7]);
+	}
+	t->malformed = *f[8] != '\0';
+	t->ip_src = dup_or_null(f[9]);
+	t->ip_dst = dup_or_null(f[10]);
+	t->ip_proto = dup_or_null(f[11]);
+	t->ip_len = dup_or_null(f[12]);
+	t->ip6_src = dup_or_null(f[13]);
+	t->ip6_dst = dup_or_null(f[14]);
+	t->ip6_nxt = dup_or_null(f[15]);
+	t->ip6_plen = dup_or_null(f[16]);
+	return 0;
+}
+
+/* ---- running gtp/ ---- */
+
+static void our_parse(const uint8_t *f, size_t len, enum pkt_l2_type l2t, struct our_frame *o)
+{
+	struct pkt_l2 l2;
+	struct pkt_ip ip;
+	struct pkt_udp udp;
+	const uint8_t *payload;
+
+	o->gerr = GTP_ERR__COUNT; /* not parsed */
+	o->l2_err = pkt_parse_l2(f, len, l2t, &l2);
+	if (o->l2_err != PKT_OK)
+		return;
+	if (l2.ethertype != PKT_ETHERTYPE_IPV4 && l2.ethertype != PKT_ETHERTYPE_IPV6)
+		return;
+	o->ip_err = pkt_parse_ip(f + l2.l3_off, len - l2.l3_off, &ip);
+	if (o->ip_err != PKT_OK || ip.proto != PKT_PROTO_UDP || ip.is_fragment)
+		return;
+	if (pkt_parse_udp(f + l2.l3_off, &ip, &udp) != PKT_OK)
+		return;
+	o->udp = true;
+	o->sport = udp.sport;
+	o->dport = udp.dport;
+	payload = f + l2.l3_off + udp.payload_off;
+	o->gerr = gtp_parse(payload, udp.payload_len, &o->h);
+	if (o->gerr != GTP_OK || o->h.msg_type != GTP_MSG_GPDU)
+		return;
+	o->inner_len = (size_t)o->h.msg_len - o->h.hdr_len;
+	o->inner = malloc(o->inner_len);
+	memcpy(o->inner, payload + o->h.hdr_len, o->inner_len);
+	o->inner_err = pkt_parse_ip(o->inner, o->inner_len, &o->inner_ip);
+}
+
+static int dlt_to_l2(int dlt, enum pkt_l2_type *t)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		*t = PKT_L2_ETH;
+		return 0;
+	case DLT_LINUX_SLL:
+		*t = PKT_L2_SLL;
+		return 0;
+#ifdef DLT_LINUX_SLL2
+	case DLT_LINUX_SLL2:
+		*t = PKT_L2_SLL2;
+		return 0;
+#endif
+	case DLT_RAW:
+#ifdef DLT_IPV4
+	case DLT_IPV4:
+	case DLT_IPV6:
+#endif
+		*t = PKT_L2_RAW;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Count the frames first, so both views can be indexed by frame number. */
+static int count_frames(struct capture *c)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	pcap_t *p = pcap_open_offline(c->path, eb);
+	int r;
+
+	if (p == NULL) {
+		snprintf(c->err, sizeof(c->err), "pcap_open_offline: %s", eb);
+		return -1;
+	}
+	c->dlt = pcap_datalink(p);
+	c->nframes = 0;
+	while ((r = pcap_next_ex(p, &ph, &data)) == 1)
+		c->nframes++;
+	if (r == -1)
+		snprintf(c->err, sizeof(c->err), "pcap read: %s", pcap_geterr(p));
+	pcap_close(p);
+	return r == -1 ? -1 : 0;
+}
+
+static int parse_frames(struct capture *c)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	enum pkt_l2_type l2t;
+	unsigned int n = 0;
+	pcap_t *p;
+
+	if (dlt_to_l2(c->dlt, &l2t) != 0) {
+		snprintf(c->err, sizeof(c->err), "link type %d not handled", c->dlt);
+		return -1;
+	}
+	p = pcap_open_offline(c->path, eb);
+	if (p == NULL) {
+		snprintf(c->err, sizeof(c->err), "pcap_open_offline: %s", eb);
+		return -1;
+	}
+	while (n < c->nframes && pcap_next_ex(p, &ph, &data) == 1) {
+		/* an exact copy: a read past the frame is an ASan error */
+		uint8_t *f = malloc(ph->caplen ? ph->caplen : 1);
+
+		memcpy(f, data, ph->caplen);
+		our_parse(f, ph->caplen, l2t, &c->ours[++n]);
+		free(f);
+	}
+	pcap_close(p);
+	return 0;
+}
+
+static void load_capture(struct capture *c)
+{
+	if (strchr(c->path, '\'') != NULL) {
+		snprintf(c->err, sizeof(c->err), "quote in path");
+		return;
+	}
+	if (count_frames(c) != 0)
+		return;
+	c->ours = calloc(c->nframes + 1, sizeof(*c->ours));
+	c->tsk = calloc(c->nframes + 1, sizeof(*c->tsk));
+	if (parse_frames(c) != 0)
+		return;
+	if (run_tshark(c, all_args, on_all_line) != 0)
+		return;
+	run_tshark(c, raw_args, on_raw_line);
+}
+
+static void free_capture(struct capture *c)
+{
+	for (unsigned int i = 0; c->tsk && i <= c->nframes; i++) {
+		struct tsk_frame *t = &c->tsk[i];
+
+		free(t->protos);
+		free(t->ip_src);
+		free(t->ip_dst);
+		free(t->ip_proto);
+		free(t->ip_len);
+		free(t->ip6_src);
+		free(t->ip6_dst);
+		free(t->ip6_nxt);
+		free(t->ip6_plen);
+		free(t->tpdu);
+	}
+	for (unsigned int i = 0; c->ours && i <= c->nframes; i++)
+		free(c->ours[i].inner);
+	free(c->tsk);
+	free(c->ours);
+}
+
+static bool is_capture_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return (l > 5 && strcmp(n + l - 5, ".pcap") == 0) ||
+	       (l > 7 && strcmp(n + l - 7, ".pcapng") == 0) ||
+	       (l > 4 && strcmp(n + l - 4, ".cap") == 0);
+}
+
+static int cmp_caps(const void *a, const void *b)
+{
+	return strcmp(((const struct capture *)a)->name, ((const struct capture *)b)->name);
+}
+
+static int setup(void **state)
+{
+	const char *dir = getenv("TOF_PCAP_DIR");
+	struct dirent *de;
+	DIR *d;
+	(void)state;
+
+	dir_is_default = dir == NULL || *dir == '\0';
+	if (dir_is_default)
+		dir = DEFAULT_PCAP_DIR;
+	d = opendir(dir);
+	if (d == NULL) {
+		snprintf(dir_err, sizeof(dir_err), "capture directory %s: %s", dir,
+			 strerror(errno));
+		return 0; /* the tests report it */
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_capture_name(de->d_name))
+			continue;
+		if (ncaps == MAX_CAPTURES) {
+			snprintf(dir_err, sizeof(dir_err), "more than %d captures", MAX_CAPTURES);
+			break;
+		}
+		struct capture *c = &caps[ncaps++];
+		snprintf(c->name, sizeof(c->name), "%s", de->d_name);
+		snprintf(c->path, sizeof(c->path), "%s/%s", dir, de->d_name);
+	}
+	closedir(d);
+	if (ncaps == 0 && dir_err[0] == '\0')
+		snprintf(dir_err, sizeof(dir_err), "no captures in %s", dir);
+	qsort(caps, ncaps, sizeof(caps[0]), cmp_caps);
+	for (unsigned int i = 0; i < ncaps; i++)
+		load_capture(&caps[i]);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < ncaps; i++)
+		free_capture(&caps[i]);
+	return 0;
+}
+
+static void require_loaded(void)
+{
+	if (dir_err[0])
+		fail_msg("%s", dir_err);
+	for (unsigned int i = 0; i < ncaps; i++)
+		if (caps[i].err[0])
+			fail_msg("%s: %s", caps[i].name, caps[i].err);
+}
+
+static const struct capture *find_capture(const char *name)
+{
+	for (unsigned int i = 0; i < ncaps; i++)
+		if (strcmp(caps[i].name, name) == 0)
+			return &caps[i];
+	return NULL;
+}
+
+#define CHECK(cond, c, n, ...)                                                        \
+	do {                                                                          \
+		if (!(cond)) {                                                        \
+			print_error("%s frame %u: ", (c)->name, (n));                 \
+			fail_msg(__VA_ARGS__);                                        \
+		}                                                                     \
+	} while (0)
+
+/* ---- tests ---- */
+
+/* Inner header fields against tshark's occurrence of the inner IP layer:
+ * the layer right after "gtp" in frame.protocols; its index among the
+ * layers of that family is the number of that family's layers before. */
+static void check_inner_fields(const struct capture *c, unsigned int n,
+			       const struct tsk_frame *t, const struct our_frame *o)
+{
+	char before[512], tok[16], want[64];
+	const char *g = strstr(t->protos, ":gtp:");
+	unsigned int k = 0;
+	struct gtp_addr a;
+
+	CHECK(g != NULL, c, n, "no inner layer after gtp in %s", t->protos);
+	size_t blen = (size_t)(g - t->protos);
+	snprintf(before, sizeof(before), ":%.*s:", (int)blen, t->protos);
+	size_t tl = strcspn(g + 5, ":");
+	snprintf(tok, sizeof(tok), "%.*s", (int)tl, g + 5);
+	bool v6 = strcmp(tok, "ipv6") == 0;
+	CHECK(v6 || strcmp(tok, "ip") == 0, c, n, "inner layer is %s", tok);
+
+	char pat[20];
+	snprintf(pat, sizeof(pat), ":%s:", tok);
+	for (const char *p = before; (p = strstr(p, pat)) != NULL; p++)
+		k++;
+
+	CHECK(o->inner_err == PKT_OK, c, n, "inner: %s", pkt_strerror(o->inner_err));
+	CHECK(o->inner_ip.family == (v6 ? GTP_AF_INET6 : GTP_AF_INET), c, n, "inner family");
+	CHECK(list_nth(v6 ? t->ip6_src : t->ip_src, k, want, sizeof(want)), c, n,
+	      "no inner src from tshark");
+	CHECK(gtp_addr_parse(want, &a) == 0 && gtp_addr_eq(&a, &o->inner_ip.src), c, n,
+	      "inner src %s", want);
+	CHECK(list_nth(v6 ? t->ip6_dst : t->ip_dst, k, want, sizeof(want)), c, n,
+	      "no inner dst from tshark");
+	CHECK(gtp_addr_parse(want, &a) == 0 && gtp_addr_eq(&a, &o->inner_ip.dst), c, n,
+	      "inner dst %s", want);
+	CHECK(list_nth(v6 ? t->ip6_plen : t->ip_len, k, want, sizeof(want)), c, n,
+	      "no inner length from tshark");
+	CHECK(num(want) + (v6 ? 40 : 0) == o->inner_ip.tot_len, c, n, "inner length %s vs %u",
+	      want, o->inner_ip.tot_len);
+	/* tshark's ipv6.nxt is the fixed header's; ours is after extensions */
+	if (!v6 || !o->inner_ip.has_options) {
+		CHECK(list_nth(v6 ? t->ip6_nxt : t->ip_proto, k, want, sizeof(want)), c, n,
+		      "no inner protocol from tshark");
+		CHECK(num(want) == o->inner_ip.proto, c, n, "inner protocol %s vs %u", want,
+		      o->inner_ip.proto);
+	}
+}
+
+static void check_gtp_header(const struct capture *c, unsigned int n, const struct tsk_frame *t,
+			     const struct our_frame *o)
+{
+	CHECK(o->h.flags == t->flags, c, n, "flags %#x vs tshark %#x", o->h.flags, t->flags);
+	CHECK(o->h.msg_type == t->msg, c, n, "type %u vs tshark %u", o->h.msg_type, t->msg);
+	CHECK(o->h.teid == t->teid, c, n, "TEID %#x vs tshark %#x", o->h.teid, t->teid);
+	if (o->h.flags & GTP_FLAG_S)
+		CHECK(t->has_seq && o->h.seq == t->seq, c, n, "seq %u vs tshark %u", o->h.seq,
+		      t->seq);
+	CHECK(o->h.has_pdu_session == t->has_pdu, c, n, "PDU Session Container %d vs tshark %d",
+	      o->h.has_pdu_session, t->has_pdu);
+	if (t->has_pdu) {
+		CHECK(o->h.pdu_type == t->pdu_type, c, n, "PDU type %u vs tshark %u",
+		      o->h.pdu_type, t->pdu_type);
+		CHECK(o->h.qfi == t->qfi, c, n, "QFI %u vs tshark %u", o->h.qfi, t->qfi);
+	}
+}
+
+static const char *dlt_name(int dlt)
+{
+	const char *s = pcap_datalink_val_to_name(dlt);
+
+	return s ? s : "?";
+}
+
+static void test_capture_dir(void **state)
+{
+	(void)state;
+	require_loaded();
+	for (unsigned int i = 0; i < ncaps; i++) {
+		print_message("%-46s %s, %u frames\n", caps[i].name, dlt_name(caps[i].dlt),
+			      caps[i].nframes);
+		assert_true(caps[i].nframes > 0);
+	}
+}
+
+/* Every G-PDU tshark sees, we decapsulate to the same bytes; every G-PDU
+ * we accept on port 2152, tshark sees. */
+static void test_gpdus_match_tshark(void **state)
+{
+	unsigned int total = 0;
+	(void)state;
+
+	require_loaded();
+	for (unsigned int i = 0; i < ncaps; i++) {
+		const struct capture *c = &caps[i];
+		unsigned int gpdus = 0, with_pdu = 0, v6_inner = 0;
+
+		for (unsigned int n = 1; n <= c->nframes; n++) {
+			const struct tsk_frame *t = &c->tsk[n];
+			const struct our_frame *o = &c->ours[n];
+			bool ours = is_gtpu_port(o) && o->gerr == GTP_OK &&
+				    o->h.msg_type == GTP_MSG_GPDU;
+
+			if (!t->gpdu) {
+				CHECK(!ours, c, n, "G-PDU for us, not for tshark");
+				continue;
+			}
+			CHECK(is_gtpu_port(o), c, n, "tshark G-PDU not on UDP port 2152");
+			CHECK(o->gerr == GTP_OK, c, n, "gtp_parse: %s", gtp_strerror(o->gerr));
+			CHECK(o->h.msg_type == GTP_MSG_GPDU, c, n, "type %u", o->h.msg_type);
+			CHECK(o->h.teid == t->raw_teid, c, n, "TEID %#x vs %#x", o->h.teid,
+			      t->raw_teid);
+			CHECK(o->inner_len == t->tpdu_len, c, n, "T-PDU %zu octets vs tshark %zu",
+			      o->inner_len, t->tpdu_len);
+			CHECK(memcmp(o->inner, t->tpdu, t->tpdu_len) == 0, c, n,
+			      "T-PDU bytes differ from tshark's");
+			CHECK(t->seen && t->has_flags, c, n, "missing from tshark's full run");
+			check_gtp_header(c, n, t, o);
+			check_inner_fields(c, n, t, o);
+			gpdus++;
+			with_pdu += o->h.has_pdu_session;
+			v6_inner += o->inner_ip.family == GTP_AF_INET6;
+		}
+		print_message("%-46s %3u G-PDUs (%u with PDU Session Container, %u IPv6 inside)\n",
+			      c->name, gpdus, with_pdu, v6_inner);
+		total += gpdus;
+	}
+	assert_true(total > 0);
+}
+
+/* What tshark says GTP-like frames are, gtp_parse must agree with. */
+static enum gtp_err expected_err(const struct tsk_frame *t)
+{
+	if (protos_has(t->protos, "gtpv2"))
+		return GTP_ERR_VERSION;
+	if ((t->flags >> 5) != 1)
+		return GTP_ERR_VERSION;
+	if (!(t->flags & GTP_FLAG_PT))
+		return GTP_ERR_PT;
+	return GTP_OK;
+}
+
+static void test_other_gtp_match_tshark(void **state)
+{
+	(void)state;
+
+	require_loaded();
+	for (unsigned int i = 0; i < ncaps; i++) {
+		const struct capture *c = &caps[i];
+		unsigned int msgs = 0, rejected = 0;
+
+		for (unsigned int n = 1; n <= c->nframes; n++) {
+			const struct tsk_frame *t = &c->tsk[n];
+			const struct our_frame *o = &c->ours[n];
+
+			if (!t->seen || t->gpdu)
+				continue;
+			if (!protos_has(t->protos, "gtp") && !protos_has(t->protos, "gtpprime")) {
+				/* not GTP for tshark: never a G-PDU for us */
+				CHECK(!(is_gtpu_port(o) && o->gerr == GTP_OK &&
+					o->h.msg_type == GTP_MSG_GPDU),
+				      c, n, "G-PDU for us, not GTP for tshark");
+				continue;
+			}
+			CHECK(o->udp, c, n, "GTP frame not parsed as UDP");
+			CHECK(t->has_flags || protos_has(t->protos, "gtpv2"), c, n,
+			      "tshark gave no GTP flags");
+			enum gtp_err want = expected_err(t);
+			if (want == GTP_OK && t->malformed) {
+				CHECK(o->gerr != GTP_OK, c, n, "accepted what tshark calls malformed");
+				print_message("%-46s frame %u: malformed for tshark, %s for us\n",
+					      c->name, n, gtp_strerror(o->gerr));
+				rejected++;
+				continue;
+			}
+			CHECK(o->gerr == want, c, n, "gtp_parse: %s, want %s",
+			      gtp_strerror(o->gerr), gtp_strerror(want));
+			if (want == GTP_OK) {
+				check_gtp_header(c, n, t, o);
+				msgs++;
+			} else {
+				rejected++;
+			}
+		}
+		if (msgs || rejected)
+			print_message("%-46s %u other GTP-U messages, %u not GTP-U\n", c->name,
+				      msgs, rejected);
+	}
+}
+
+/* What we know of the shared captures, beyond what tshark tells. */
+struct known_frame {
+	const char *file;
+	unsigned int frame;
+	enum gtp_err err;
+	uint8_t msg_type;
+	uint32_t teid;
+	uint8_t ext_count;
+	int qfi;          /* -1: no PDU Session Container */
+	uint8_t pdu_type;
+	uint16_t hdr_len;
+	bool on_gtpu_port;
+};
+
+static const struct known_frame known[] = {
+	{ "ndpi-gtp-prime.pcapng", 1, GTP_ERR_PT, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-false-positive.pcapng", 1, GTP_ERR_PT, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-false-positive.pcapng", 3, GTP_ERR_PT, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-false-positive.pcapng", 5, GTP_ERR_PT, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-false-positive.pcapng", 6, GTP_ERR_SHORT, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-false-positive.pcapng", 7, GTP_ERR_VERSION, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-c.pcap", 1, GTP_ERR_VERSION, 0, 0, 0, -1, 0, 0, false },
+	{ "ndpi-gtp-c.pcap", 4, GTP_ERR_VERSION, 0, 0, 0, -1, 0, 0, false },
+	{ "pcap4j-gtpv1-echo-response.pcap", 1, GTP_OK, GTP_MSG_ECHO_RSP, 0x499602d2, 0, -1,
+	  0, 12, false },
+	{ "pcap4j-gtpv1-ext-pdu-session-container.pcap", 1, GTP_OK, GTP_MSG_ECHO_RSP,
+	  0x499602d2, 1, 15, 0, 20, false },
+	{ "nfstream-gtp-u.pcap", 1, GTP_OK, GTP_MSG_GPDU, 1, 0, -1, 0, 12, true },
+	{ "ndpi-ipv6-in-gtp.pcap", 1, GTP_OK, GTP_MSG_GPDU, 0x12808fb8, 0, -1, 0, 8, true },
+	{ "open5gs-5g-roaming-hr.pcapng", 1708, GTP_OK, GTP_MSG_GPDU, 0xc0bb, 1, 1, 1, 16, true },
+	{ "open5gs-5g-roaming-hr.pcapng", 1711, GTP_OK, GTP_MSG_GPDU, 0x3edb, 1, 1, 0, 16, true },
+	{ "open5gs-5g-roaming-hr.pcapng", 1731, GTP_OK, GTP_MSG_GPDU, 1, 0, -1, 0, 8, true },
+	{ "open5gs-5g-roaming-lbo.pcapng", 2470, GTP_OK, GTP_MSG_GPDU, 0xbe51, 1, 1, 1, 16, true },
+};
+
+static const struct {
+	const char *file;
+	unsigned int gpdus;
+} known_counts[] = {
+	{ "ndpi-gtp-c.pcap", 0 },
+	{ "ndpi-gtp-false-positive.pcapng", 0 },
+	{ "ndpi-gtp-prime.pcapng", 0 },
+	{ "ndpi-ipv6-in-gtp.pcap", 2 },
+	{ "nfstream-gtp-u.pcap", 102 },
+	{ "open5gs-5g-roaming-hr.pcapng", 18 },
+	{ "open5gs-5g-roaming-lbo.pcapng", 10 },
+	{ "pcap4j-gtpv1-echo-response.pcap", 0 },
+	{ "pcap4j-gtpv1-ext-pdu-session-container.pcap", 0 },
+};
+
+static void test_known_captures(void **state)
+{
+	(void)state;
+
+	require_loaded();
+	for (size_t i = 0; i < sizeof(known_counts) / sizeof(known_counts[0]); i++) {
+		const struct capture *c = find_capture(known_counts[i].file);
+		unsigned int gpdus = 0;
+
+		if (c == NULL) {
+			/* another directory may hold other captures */
+			if (dir_is_default)
+				fail_msg("%s missing from %s", known_counts[i].file,
+					 DEFAULT_PCAP_DIR);
+			continue;
+		}
+		for (unsigned int n = 1; n <= c->nframes; n++)
+			gpdus += c->tsk[n].gpdu;
+		if (gpdus != known_counts[i].gpdus)
+			fail_msg("%s: %u G-PDUs, expected %u", c->name, gpdus,
+				 known_counts[i].gpdus);
+	}
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		const struct known_frame *k = &known[i];
+		const struct capture *c = find_capture(k->file);
+
+		if (c == NULL)
+			continue; /* counted above */
+		unsigned int n = k->frame;
+		CHECK(n <= c->nframes, c, n, "no such frame");
+		const struct our_frame *o = &c->ours[n];
+		CHECK(o->udp, c, n, "not UDP");
+		CHECK(is_gtpu_port(o) == k->on_gtpu_port, c, n, "ports %u -> %u", o->sport,
+		      o->dport);
+		CHECK(o->gerr == k->err, c, n, "%s, want %s", gtp_strerror(o->gerr),
+		      gtp_strerror(k->err));
+		if (k->err != GTP_OK)
+			continue;
+		CHECK(o->h.msg_type == k->msg_type, c, n, "type %u", o->h.msg_type);
+		CHECK(o->h.teid == k->teid, c, n, "TEID %#x", o->h.teid);
+		CHECK(o->h.ext_count == k->ext_count, c, n, "%u extension headers",
+		      o->h.ext_count);
+		CHECK(o->h.hdr_len == k->hdr_len, c, n, "hdr_len %u", o->h.hdr_len);
+		CHECK(o->h.has_pdu_session == (k->qfi >= 0), c, n, "PDU Session Container");
+		if (k->qfi >= 0) {
+			CHECK(o->h.ext_types[0] == GTP_EXT_PDU_SESSION, c, n, "ext type %#x",
+			      o->h.ext_types[0]);
+			CHECK(o->h.qfi == k->qfi, c, n, "QFI %u", o->h.qfi);
+			CHECK(o->h.pdu_type == k->pdu_type, c, n, "PDU type %u", o->h.pdu_type);
+		}
+	}
+	/* nfstream: every frame a G-PDU with S set (flags 0x32), TEID 1 */
+	const struct capture *c = find_capture("nfstream-gtp-u.pcap");
+	for (unsigned int n = 1; c && n <= c->nframes; n++) {
+		CHECK(c->ours[n].gerr == GTP_OK, c, n, "%s", gtp_strerror(c->ours[n].gerr));
+		CHECK(c->ours[n].h.flags == 0x32, c, n, "flags %#x", c->ours[n].h.flags);
+		CHECK(c->ours[n].h.teid == 1, c, n, "TEID");
+		CHECK(c->ours[n].inner_ip.proto == PKT_PROTO_ICMP, c, n, "inner protocol");
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_capture_dir),
+		cmocka_unit_test(test_gpdus_match_tshark),
+		cmocka_unit_test(test_other_gtp_match_tshark),
+		cmocka_unit_test(test_known_captures),
+	};
+
+	return cmocka_run_group_tests_name("gtp_pcaps", tests, setup, teardown);
+}
