@@ -16,7 +16,7 @@ DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev 
 	libmicrohttpd-dev tshark python3-scapy iproute2
 
 PKGS    := libpcap jansson
-INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay
+INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Iapi
 CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE $(INCS)
 ifeq ($(SAN),1)
@@ -34,6 +34,17 @@ CORE_SRC   := $(wildcard tof/core/*.c)
 AGENT_SRC  := $(wildcard tof/agent/*.c)
 REPLAY_SRC := $(wildcard tof/replay/*.c)
 TOFD_SRC   := tof/tofd.c
+# The DPDK data plane when DPDK is installed, else a stub that says so.
+HAVE_DPDK  := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
+DP_REAL    := $(filter-out tof/dp/dp_stub.c,$(wildcard tof/dp/*.c))
+ifeq ($(HAVE_DPDK)$(if $(DP_REAL),1,),11)
+DP_SRC     := $(DP_REAL)
+DP_CFLAGS  := $(shell pkg-config --cflags libdpdk)
+DP_LIBS    := $(shell pkg-config --libs libdpdk)
+else
+DP_SRC     := tof/dp/dp_stub.c
+endif
+DP_OBJ     := $(DP_SRC:%.c=$(BUILD)/obj/%.o)
 
 LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(wildcard tof/config*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -59,8 +70,13 @@ $(LIBTOF): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(LIBTOF)
-	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+$(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(DP_OBJ) $(LIBTOF)
+	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS) $(DP_LIBS)
+
+# DPDK's headers bring their own flags (and warnings we do not own).
+$(BUILD)/obj/tof/dp/%.o: tof/dp/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DP_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIBTOF)
 	@mkdir -p $(dir $@)

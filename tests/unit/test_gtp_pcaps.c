@@ -13,13 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "gtp.h"
 #include "pkt.h"
 
 #define DEFAULT_PCAP_DIR "../shared/pcaps"
-#define MAX_CAPTURES 64
+#define MAX_CAPTURES 128
 
 /* ---- what tshark says about one UDP frame ---- */
 
@@ -64,6 +65,8 @@ struct capture {
 	char err[512];        /* set when loading failed */
 	int dlt;
 	unsigned int nframes;
+	int derived_from;        /* index of the source capture, or -1 */
+	unsigned int gpdus;      /* G-PDUs matched, set by the test */
 	struct our_frame *ours;  /* [1..nframes] */
 	struct tsk_frame *tsk;   /* [1..nframes] */
 };
@@ -72,6 +75,8 @@ static struct capture caps[MAX_CAPTURES];
 static unsigned int ncaps;
 static char dir_err[512];
 static bool dir_is_default;
+static char tmp_dir[] = "/tmp/tof-gtp-pcaps-XXXXXX";
+static bool tmp_made;
 
 /* ---- small helpers ---- */
 
@@ -446,6 +451,112 @@ static void free_capture(struct capture *c)
 	free(c->ours);
 }
 
+/* The shared captures are Ethernet and Linux cooked v1 only. To run the
+ * SLL2 and raw-IP paths against the same oracle, each is rewritten with its
+ * link header replaced (raw: IP frames only) into a temporary capture, which
+ * then goes through tshark and gtp/ like any other. */
+static void derive_capture(const struct capture *src, int dlt, const char *tag,
+			   struct capture *dst)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *ph, oh;
+	const u_char *data;
+	enum pkt_l2_type l2t;
+	pcap_dumper_t *dump;
+	pcap_t *in, *dead;
+	uint8_t out[65536 + PKT_SLL2_HLEN];
+
+	dst->derived_from = (int)(src - caps);
+	snprintf(dst->name, sizeof(dst->name), "%.200s~%s", src->name, tag);
+	snprintf(dst->path, sizeof(dst->path), "%s/%.200s.%s.pcap", tmp_dir, src->name, tag);
+	if (dlt_to_l2(src->dlt, &l2t) != 0) {
+		snprintf(dst->err, sizeof(dst->err), "link type %d not handled", src->dlt);
+		return;
+	}
+	in = pcap_open_offline(src->path, eb);
+	if (in == NULL) {
+		snprintf(dst->err, sizeof(dst->err), "pcap_open_offline: %s", eb);
+		return;
+	}
+	dead = pcap_open_dead(dlt, 65535);
+	dump = pcap_dump_open(dead, dst->path);
+	if (dump == NULL) {
+		snprintf(dst->err, sizeof(dst->err), "pcap_dump_open: %s", pcap_geterr(dead));
+		pcap_close(dead);
+		pcap_close(in);
+		return;
+	}
+	while (pcap_next_ex(in, &ph, &data) == 1) {
+		struct pkt_l2 l2;
+		size_t hl = 0, body;
+
+		if (pkt_parse_l2(data, ph->caplen, l2t, &l2) != PKT_OK)
+			continue;
+		bool ip = l2.ethertype == PKT_ETHERTYPE_IPV4 || l2.ethertype == PKT_ETHERTYPE_IPV6;
+		if (dlt == DLT_RAW && !ip)
+			continue;
+		if (dlt != DLT_RAW) {
+			/* protocol, reserved, ifindex, ARPHRD_ETHER, host, 6, MAC */
+			memset(out, 0, PKT_SLL2_HLEN);
+			out[0] = (uint8_t)(l2.ethertype >> 8);
+			out[1] = (uint8_t)l2.ethertype;
+			out[7] = 1;
+			out[9] = 1;
+			out[11] = 6;
+			hl = PKT_SLL2_HLEN;
+		}
+		body = ph->caplen - l2.l3_off;
+		memcpy(out + hl, data + l2.l3_off, body);
+		oh = *ph;
+		oh.caplen = (bpf_u_int32)(hl + body);
+		oh.len = (bpf_u_int32)(ph->len - l2.l3_off + hl);
+		pcap_dump((u_char *)dump, &oh, out);
+	}
+	pcap_dump_close(dump);
+	pcap_close(dead);
+	pcap_close(in);
+	load_capture(dst);
+}
+
+static void derive_captures(void)
+{
+	unsigned int n = ncaps;
+
+	if (mkdtemp(tmp_dir) == NULL) {
+		snprintf(dir_err, sizeof(dir_err), "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	tmp_made = true;
+	for (unsigned int i = 0; i < n && ncaps + 2 <= MAX_CAPTURES; i++) {
+		if (caps[i].err[0] || caps[i].dlt == DLT_RAW)
+			continue;
+		derive_capture(&caps[i], DLT_RAW, "raw", &caps[ncaps++]);
+#ifdef DLT_LINUX_SLL2
+		derive_capture(&caps[i], DLT_LINUX_SLL2, "sll2", &caps[ncaps++]);
+#endif
+	}
+}
+
+static void remove_derived(void)
+{
+	struct dirent *de;
+	char path[4096];
+	DIR *d;
+
+	if (!tmp_made)
+		return;
+	d = opendir(tmp_dir);
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%.200s", tmp_dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmp_dir);
+}
+
 static bool is_capture_name(const char *n)
 {
 	size_t l = strlen(n);
@@ -486,6 +597,7 @@ static int setup(void **state)
 		struct capture *c = &caps[ncaps++];
 		snprintf(c->name, sizeof(c->name), "%s", de->d_name);
 		snprintf(c->path, sizeof(c->path), "%s/%s", dir, de->d_name);
+		c->derived_from = -1;
 	}
 	closedir(d);
 	if (ncaps == 0 && dir_err[0] == '\0')
@@ -493,6 +605,8 @@ static int setup(void **state)
 	qsort(caps, ncaps, sizeof(caps[0]), cmp_caps);
 	for (unsigned int i = 0; i < ncaps; i++)
 		load_capture(&caps[i]);
+	if (ncaps)
+		derive_captures();
 	return 0;
 }
 
@@ -501,6 +615,7 @@ static int teardown(void **state)
 	(void)state;
 	for (unsigned int i = 0; i < ncaps; i++)
 		free_capture(&caps[i]);
+	remove_derived();
 	return 0;
 }
 
@@ -608,7 +723,7 @@ static void test_capture_dir(void **state)
 	(void)state;
 	require_loaded();
 	for (unsigned int i = 0; i < ncaps; i++) {
-		print_message("%-46s %s, %u frames\n", caps[i].name, dlt_name(caps[i].dlt),
+		print_message("%-50s %s, %u frames\n", caps[i].name, dlt_name(caps[i].dlt),
 			      caps[i].nframes);
 		assert_true(caps[i].nframes > 0);
 	}
@@ -623,7 +738,7 @@ static void test_gpdus_match_tshark(void **state)
 
 	require_loaded();
 	for (unsigned int i = 0; i < ncaps; i++) {
-		const struct capture *c = &caps[i];
+		struct capture *c = &caps[i];
 		unsigned int gpdus = 0, with_pdu = 0, v6_inner = 0;
 
 		for (unsigned int n = 1; n <= c->nframes; n++) {
@@ -652,9 +767,14 @@ static void test_gpdus_match_tshark(void **state)
 			with_pdu += o->h.has_pdu_session;
 			v6_inner += o->inner_ip.family == GTP_AF_INET6;
 		}
-		print_message("%-46s %3u G-PDUs (%u with PDU Session Container, %u IPv6 inside)\n",
+		print_message("%-50s %3u G-PDUs (%u with PDU Session Container, %u IPv6 inside)\n",
 			      c->name, gpdus, with_pdu, v6_inner);
+		c->gpdus = gpdus;
 		total += gpdus;
+		/* the same G-PDUs whatever the link header */
+		if (c->derived_from >= 0 && gpdus != caps[c->derived_from].gpdus)
+			fail_msg("%s: %u G-PDUs, its source %u", c->name, gpdus,
+				 caps[c->derived_from].gpdus);
 	}
 	assert_true(total > 0);
 }
@@ -699,7 +819,7 @@ static void test_other_gtp_match_tshark(void **state)
 			enum gtp_err want = expected_err(t);
 			if (want == GTP_OK && t->malformed) {
 				CHECK(o->gerr != GTP_OK, c, n, "accepted what tshark calls malformed");
-				print_message("%-46s frame %u: malformed for tshark, %s for us\n",
+				print_message("%-50s frame %u: malformed for tshark, %s for us\n",
 					      c->name, n, gtp_strerror(o->gerr));
 				rejected++;
 				continue;
@@ -714,7 +834,7 @@ static void test_other_gtp_match_tshark(void **state)
 			}
 		}
 		if (msgs || rejected)
-			print_message("%-46s %u other GTP-U messages, %u not GTP-U\n", c->name,
+			print_message("%-50s %u other GTP-U messages, %u not GTP-U\n", c->name,
 				      msgs, rejected);
 	}
 }
