@@ -408,6 +408,98 @@ static void test_on_demand_pinger_and_app_mac(void **state)
 	assert_memory_equal(tf.buf + tf.f.off, app_mac, 6);
 }
 
+static void arp_request(struct tframe *tf, const char *sender, const char *target)
+{
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct gtp_addr s = tframe_addr(sender), t = tframe_addr(target);
+	uint8_t *p = tf->buf + 256;
+
+	memset(tf->buf, 0, sizeof(tf->buf));
+	pkt_build_eth(p, bcast, app_mac, PKT_ETHERTYPE_ARP);
+	static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+	memcpy(p + 14, hdr, 8);
+	memcpy(p + 22, app_mac, 6);
+	memcpy(p + 28, s.b, 4);
+	memcpy(p + 38, t.b, 4);
+	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.len = 60, tf->f.cap = sizeof(tf->buf);
+}
+
+static void test_proxy_arp_for_apps(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	/* The app asks for its gateway: answered with the apps port's MAC. */
+	arp_request(&tf, APP, "198.51.100.1");
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_int_equal(r.verdict, TOF_V_CONSUME);
+	assert_int_equal(x->n_emitted, 1);
+	const uint8_t *rep = x->emitted[0].frame;
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	assert_int_equal(x->emitted[0].port, TOF_PORT_APPS);
+	assert_memory_equal(rep, app_mac, 6);
+	assert_memory_equal(rep + 6, x->cfg.apps_mac, 6);
+	assert_int_equal(rep[21], 2); /* reply */
+	assert_memory_equal(rep + 22, x->cfg.apps_mac, 6);
+	struct gtp_addr gw = tframe_addr("198.51.100.1"), app = tframe_addr(APP);
+	assert_memory_equal(rep + 28, gw.b, 4);
+	assert_memory_equal(rep + 32, app_mac, 6);
+	assert_memory_equal(rep + 38, app.b, 4);
+	assert_int_equal(x->a.events[TOF_EV_ARP_REPLIED], 1);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	/* Never for the app's own address, nor for strangers. */
+	arp_request(&tf, APP, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	arp_request(&tf, "198.51.100.99", "198.51.100.1");
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_int_equal(x->n_emitted, 1);
+}
+
+static void test_proxy_nd_for_apps(void **state)
+{
+	(void)state;
+	struct tfix *x = tfix_new("{\"services\": [{\"name\": \"v6\", \"serviceIP\": \"2001:db8:5::100\","
+				  " \"applicationIP\": \"2001:db8:6::10\"}]}", 16);
+	struct tframe tf;
+	struct tof_result r;
+	struct gtp_addr src = tframe_addr("2001:db8:6::10"), dst = tframe_addr("ff02::1:ff00:1"),
+			tgt = tframe_addr("2001:db8:6::1");
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	static const uint8_t mc[6] = {0x33, 0x33, 0xff, 0, 0, 1};
+	uint8_t *p = tf.buf + 256;
+
+	x->agent_learns = true;
+	memset(tf.buf, 0, sizeof(tf.buf));
+	pkt_build_eth(p, mc, app_mac, PKT_ETHERTYPE_IPV6);
+	uint8_t *ns = p + 14 + 40;
+	ns[0] = 135;
+	memcpy(ns + 8, tgt.b, 16);
+	ns[24] = 1, ns[25] = 1;
+	memcpy(ns + 26, app_mac, 6);
+	pkt_build_ipv6(p + 14, &src, &dst, PKT_PROTO_ICMPV6, 255, 32);
+	uint16_t c = csum_l4(&src, &dst, PKT_PROTO_ICMPV6, ns, 32);
+	memcpy(ns + 2, &c, 2);
+	tf.f.buf = tf.buf, tf.f.off = 256, tf.f.len = 14 + 40 + 32, tf.f.cap = sizeof(tf.buf);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_int_equal(r.verdict, TOF_V_CONSUME);
+	assert_int_equal(r.reason, TOF_R_APPS_ND);
+	assert_int_equal(x->n_emitted, 1);
+	const uint8_t *na = x->emitted[0].frame;
+	assert_memory_equal(na, app_mac, 6);
+	struct pkt_ip ip;
+	assert_int_equal(pkt_parse_ip(na + 14, x->emitted[0].len - 14, &ip), PKT_OK);
+	assert_true(gtp_addr_eq(&ip.src, &tgt));
+	assert_true(gtp_addr_eq(&ip.dst, &src));
+	assert_int_equal(ip.ttl, 255);
+	assert_int_equal(na[54], 136);
+	assert_memory_equal(na + 54 + 8, tgt.b, 16);
+	assert_memory_equal(na + 54 + 26, x->cfg.apps_mac, 6);
+	assert_true(tframe_csum_ok(na + 14, x->emitted[0].len - 14));
+	tfix_free(x);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_always, teardown)
@@ -420,6 +512,8 @@ int main(void)
 		T(test_idle_purge_and_relearn),
 		T(test_dual_stack_and_teid_moved),
 		cmocka_unit_test(test_table_full_counted),
+		T(test_proxy_arp_for_apps),
+		cmocka_unit_test(test_proxy_nd_for_apps),
 		cmocka_unit_test_setup_teardown(test_on_demand_pinger_and_app_mac, setup_on_demand,
 						teardown),
 	};

@@ -35,6 +35,8 @@ typedef void (*tof_emit_fn)(void *ctx, enum tof_port port, const uint8_t *frame,
 	X(PURGED, "purged_idle")                           \
 	X(TABLE_FULL, "session_table_full")                \
 	X(APP_MAC_LEARNED, "app_mac_learned")              \
+	X(ARP_REPLIED, "apps_arp_replied")                 \
+	X(ND_REPLIED, "apps_nd_replied")                   \
 	X(PUNT_IGNORED, "punt_ignored")
 
 enum tof_agent_event {

@@ -13,6 +13,11 @@ void tof_agent_probe_stop(struct tof_agent *a, uint32_t slot, bool by_reply);
 void tof_agent_probe_reset(struct tof_agent *a, uint32_t slot);
 /* Schedule the idle purge if it is not (sessions exist from now on). */
 void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns);
+/* Answer an app's ARP request / IPv6 Neighbour Solicitation on the apps
+ * port for any address but the app's own: the TOF is the apps' way to the
+ * UEs (proxy ARP/ND). */
+void tof_agent_arp(struct tof_agent *a, const uint8_t *frame, size_t len, uint64_t now_ns);
+void tof_agent_nd(struct tof_agent *a, const uint8_t *frame, size_t len, uint64_t now_ns);
 /* Remove a session (its timers die with it). */
 void tof_agent_session_del(struct tof_agent *a, uint32_t slot);
 

@@ -172,7 +172,11 @@ void tof_agent_punt(struct tof_agent *a, const uint8_t *frame, size_t len, enum 
 	struct tof_s1_pkt p;
 
 	if (in == TOF_PORT_APPS) {
-		if (why != TOF_R_APPS_ARP)
+		if (why == TOF_R_APPS_ARP)
+			tof_agent_arp(a, frame, len, now_ns);
+		else if (why == TOF_R_APPS_ND)
+			tof_agent_nd(a, frame, len, now_ns);
+		else
 			tof_agent_apps(a, frame, len, why, now_ns);
 		return;
 	}

@@ -79,6 +79,15 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		res->reason = TOF_R_APPS_MALFORMED;
 		return;
 	}
+	if (ip.family == GTP_AF_INET6 && ip.proto == PKT_PROTO_ICMPV6 && ip.l4_len >= 24 &&
+	    frame[l2.l3_off + ip.l4_off] == 135) {
+		/* Neighbour Solicitation: the agent answers for the UEs. */
+		res->verdict = TOF_V_CONSUME;
+		res->reason = TOF_R_APPS_ND;
+		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_ND,
+					      now_ns);
+		return;
+	}
 	tof_apps_lookup(pl->tables, &ip, &v);
 	if (v.svc == TOF_NO_SLOT) {
 		res->reason = TOF_R_APPS_UNKNOWN_SRC;

@@ -74,6 +74,7 @@ const char *tof_decision_name(enum tof_decision d);
 	X(PUNT_RATE_LIMITED, "punt_rate_limited")                                     \
 	X(APPS_NOT_IP, "apps_not_ip")                                                 \
 	X(APPS_ARP, "apps_arp")                                                       \
+	X(APPS_ND, "apps_neighbour_solicitation")                                     \
 	X(APPS_MALFORMED, "apps_malformed")                                           \
 	X(APPS_UNKNOWN_SRC, "apps_unknown_source")                                    \
 	X(APPS_NO_SESSION, "apps_no_session")                                         \

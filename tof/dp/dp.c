@@ -1,0 +1,214 @@
+/* tofd run's data plane: EAL, the mbuf pool, ports, one worker per worker
+ * lcore and the agent thread; and a clean stop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "dp_internal.h"
+
+bool tof_dp_available(void)
+{
+	return true;
+}
+
+/* Is any of the EAL arguments this one? */
+static bool tof_dp_has_arg(int argc, char **argv, const char *arg)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], arg) == 0)
+			return true;
+	return false;
+}
+
+/* EAL fails on a machine without hugepages with a message that does not
+ * say what to do; say it first. */
+static int tof_dp_check_hugepages(int argc, char **argv, char *err, size_t errlen)
+{
+	FILE *f;
+	char line[128];
+	long total = -1;
+
+	if (tof_dp_has_arg(argc, argv, "--no-huge"))
+		return 0;
+	f = fopen("/proc/meminfo", "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Total: %ld", &total) == 1)
+			break;
+	fclose(f);
+	if (total == 0) {
+		snprintf(err, errlen,
+			 "no hugepages: run 'echo 512 > /proc/sys/vm/nr_hugepages' and "
+			 "'mount -t hugetlbfs nodev /dev/hugepages' (as root), or add "
+			 "\"--no-huge\" to the config's \"eal\" list");
+		return -1;
+	}
+	return 0;
+}
+
+static int tof_dp_eal_init(struct tof_dp *dp, char *err, size_t errlen)
+{
+	const struct tof_config *cfg = dp->ctx.cfg;
+	char *argv[TOF_MAX_EAL_ARGS + 2];
+	int argc = 0;
+
+	argv[argc++] = "tofd";
+	if (dp->ctx.eal_argc > 0) {
+		for (int i = 0; i < dp->ctx.eal_argc && argc < TOF_MAX_EAL_ARGS + 1; i++)
+			argv[argc++] = dp->ctx.eal_argv[i];
+	} else {
+		for (unsigned int i = 0; i < cfg->n_eal; i++)
+			argv[argc++] = cfg->eal[i];
+	}
+	argv[argc] = NULL;
+	if (tof_dp_check_hugepages(argc, argv, err, errlen) != 0)
+		return -1;
+	if (rte_eal_init(argc, argv) < 0) {
+		snprintf(err, errlen,
+			 "DPDK EAL initialisation failed: %s (check the \"eal\" options; DPDK "
+			 "needs root, hugepages or --no-huge, and a --file-prefix of its own "
+			 "per process)",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	dp->eal_up = true;
+	if (rte_lcore_count() < 2) {
+		snprintf(err, errlen,
+			 "eal: one lcore runs the control plane; give at least one more for a "
+			 "worker (e.g. \"-l\", \"0-1\")");
+		return -1;
+	}
+	return 0;
+}
+
+static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
+{
+	unsigned int n_mbufs = TOF_PORT__COUNT * dp->n_workers * TOF_DP_NB_DESC * 2 + 8192;
+	char name[RTE_RING_NAMESIZE];
+
+	dp->pool = rte_pktmbuf_pool_create("tof_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					   (int)rte_socket_id());
+	dp->msgs = rte_mempool_create("tof_msgs", dp->n_workers * TOF_DP_RING_SIZE + 2048,
+				      sizeof(struct tof_dp_msg), 64, 0, NULL, NULL, NULL, NULL,
+				      (int)rte_socket_id(), 0);
+	dp->inject = rte_ring_create("tof_inject", 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp->pool == NULL || dp->msgs == NULL || dp->inject == NULL) {
+		snprintf(err, errlen, "cannot allocate packet buffers: %s (more hugepages?)",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		snprintf(name, sizeof(name), "tof_punt%u", i);
+		dp->workers[i].punts = rte_ring_create(name, TOF_DP_RING_SIZE, (int)rte_socket_id(),
+						       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (dp->workers[i].punts == NULL) {
+			snprintf(err, errlen, "punt ring: %s", rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int tof_dp_workers_init(struct tof_dp *dp)
+{
+	const struct tof_config *cfg = dp->ctx.cfg;
+	unsigned int lcore, i = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i == TOF_DP_MAX_WORKERS)
+			break;
+		struct tof_dp_worker *w = &dp->workers[i];
+		w->dp = dp;
+		w->lcore = lcore;
+		w->index = i;
+		if (tof_worker_init(&w->w, dp->ctx.pl->tables->max_services, tof_dp_worker_punt, w))
+			return -1;
+		(void)cfg;
+		i++;
+	}
+	dp->n_workers = i;
+	return 0;
+}
+
+int tof_dp_start(const struct tof_dp_ctx *ctx, struct tof_dp **out, char *err, size_t errlen)
+{
+	struct tof_dp *dp = calloc(1, sizeof(*dp));
+
+	*out = NULL;
+	if (dp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	dp->ctx = *ctx;
+	for (int p = 0; p < TOF_PORT__COUNT; p++)
+		dp->ctx.pl->l2[p] = PKT_L2_ETH;
+	if (tof_dp_eal_init(dp, err, errlen) != 0 || tof_dp_workers_init(dp) != 0 ||
+	    tof_dp_pools(dp, err, errlen) != 0 || tof_dp_ports_open(dp, err, errlen) != 0)
+		goto fail;
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->tsc_start = rte_get_tsc_cycles();
+	if (tof_dp_agent_start(dp, err, errlen) != 0)
+		goto fail;
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		int rc = rte_eal_remote_launch(tof_dp_worker_main, &dp->workers[i],
+					       dp->workers[i].lcore);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start worker on lcore %u: %s",
+				 dp->workers[i].lcore, rte_strerror(-rc));
+			goto fail;
+		}
+	}
+	*out = dp;
+	return 0;
+fail:
+	tof_dp_stop(dp);
+	return -1;
+}
+
+void tof_dp_counters(struct tof_dp *dp, struct tof_counters *c, struct tof_service_counters *svc,
+		     uint32_t n_svc)
+{
+	memset(c, 0, sizeof(*c));
+	if (svc != NULL)
+		memset(svc, 0, n_svc * sizeof(*svc));
+	if (dp == NULL)
+		return;
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		const struct tof_dp_worker *w = &dp->workers[i];
+		tof_counters_add(c, &w->w.ctr);
+		for (uint32_t s = 0; svc != NULL && s < n_svc; s++) {
+			svc[s].ul_pkts += w->w.svc[s].ul_pkts;
+			svc[s].ul_bytes += w->w.svc[s].ul_bytes;
+			svc[s].dl_pkts += w->w.svc[s].dl_pkts;
+			svc[s].dl_bytes += w->w.svc[s].dl_bytes;
+		}
+	}
+}
+
+void tof_dp_stop(struct tof_dp *dp)
+{
+	if (dp == NULL)
+		return;
+	dp->quit = true;
+	if (dp->eal_up)
+		rte_eal_mp_wait_lcore();
+	tof_dp_agent_stop(dp);
+	tof_dp_ports_close(dp);
+	for (unsigned int i = 0; i < dp->n_workers; i++) {
+		rte_ring_free(dp->workers[i].punts);
+		tof_worker_fini(&dp->workers[i].w);
+	}
+	rte_ring_free(dp->inject);
+	rte_mempool_free(dp->msgs);
+	rte_mempool_free(dp->pool);
+	if (dp->eal_up)
+		rte_eal_cleanup();
+	free(dp);
+}

@@ -1,0 +1,97 @@
+/* The agent's thread in the live appliance: drain the workers' punt rings,
+ * learn, run the pinger and purge timers, and hand the frames it builds to
+ * worker 0. Every table write happens under the control lock, which the
+ * REST API takes too. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+
+#include "agent_ctl.h"
+#include "dp_internal.h"
+
+#define TOF_DP_AGENT_BURST 64
+
+static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_t len,
+			      uint64_t when_ns)
+{
+	struct tof_dp *dp = ctx;
+	struct tof_dp_msg *m;
+
+	(void)when_ns;
+	if (len > sizeof(m->data) || rte_mempool_get(dp->msgs, (void **)&m) != 0) {
+		dp->inject_drops++;
+		return;
+	}
+	m->port = (uint16_t)port;
+	m->len = (uint16_t)len;
+	memcpy(m->data, frame, len);
+	if (rte_ring_mp_enqueue(dp->inject, m) != 0) {
+		rte_mempool_put(dp->msgs, m);
+		dp->inject_drops++;
+	}
+}
+
+static void *tof_dp_agent_main(void *arg)
+{
+	struct tof_dp *dp = arg;
+	struct tof_agent *a = dp->ctx.agent;
+	struct tof_dp_msg *msgs[TOF_DP_AGENT_BURST];
+
+	while (!dp->quit) {
+		unsigned int total = 0;
+
+		tof_ctl_lock(dp->ctx.ctl);
+		for (unsigned int i = 0; i < dp->n_workers; i++) {
+			struct tof_dp_worker *w = &dp->workers[i];
+			unsigned int n = rte_ring_sc_dequeue_burst(w->punts, (void **)msgs,
+								   TOF_DP_AGENT_BURST, NULL);
+			for (unsigned int k = 0; k < n; k++) {
+				tof_agent_punt(a, msgs[k]->data, msgs[k]->len,
+					       (enum tof_port)msgs[k]->port,
+					       (enum tof_reason)msgs[k]->reason, msgs[k]->now_ns);
+			}
+			rte_mempool_put_bulk(dp->msgs, (void **)msgs, n);
+			total += n;
+		}
+		uint64_t now = tof_dp_now_ns(dp);
+		if (tof_agent_next_deadline(a) <= now)
+			tof_agent_tick(a, now);
+		tof_ctl_unlock(dp->ctx.ctl);
+		if (total == 0)
+			usleep(500); /* idle: timers have millisecond resolution */
+	}
+	return NULL;
+}
+
+int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
+{
+	struct tof_agent *a = dp->ctx.agent;
+
+	/* From now on the agent's frames go out through the workers. */
+	tof_ctl_lock(dp->ctx.ctl);
+	a->emit = tof_dp_agent_emit;
+	a->emit_ctx = dp;
+	tof_ctl_unlock(dp->ctx.ctl);
+	int rc = pthread_create(&dp->agent_thread, NULL, tof_dp_agent_main, dp);
+	if (rc != 0) {
+		snprintf(err, errlen, "agent thread: %s", strerror(rc));
+		return -1;
+	}
+	pthread_setname_np(dp->agent_thread, "tof-agent");
+	dp->agent_running = true;
+	return 0;
+}
+
+void tof_dp_agent_stop(struct tof_dp *dp)
+{
+	if (!dp->agent_running)
+		return;
+	pthread_join(dp->agent_thread, NULL);
+	dp->agent_running = false;
+	tof_ctl_lock(dp->ctx.ctl);
+	dp->ctx.agent->emit = NULL;
+	dp->ctx.agent->emit_ctx = NULL;
+	tof_ctl_unlock(dp->ctx.ctl);
+}

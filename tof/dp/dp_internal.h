@@ -1,0 +1,84 @@
+/* Shared by the data plane's files. */
+#ifndef TOF_DP_INTERNAL_H
+#define TOF_DP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+
+#define TOF_DP_BURST 32
+#define TOF_DP_MAX_WORKERS 16
+#define TOF_DP_RING_SIZE 4096   /* punts waiting for the agent, per worker */
+#define TOF_DP_NB_DESC 1024
+#define TOF_DP_PUNT_ROOM 2048   /* a punted frame is copied up to this */
+
+/* A copy of a frame for the agent, or a frame from the agent to send. */
+struct tof_dp_msg {
+	uint64_t now_ns;
+	uint16_t port;    /* enum tof_port */
+	uint16_t reason;  /* enum tof_reason */
+	uint16_t len;
+	uint8_t data[TOF_DP_PUNT_ROOM];
+};
+
+/* One DPDK port and how the workers use its queues. */
+struct tof_dp_port {
+	bool used;
+	uint16_t port_id;
+	uint16_t nb_rxq, nb_txq;
+	bool txq_shared;               /* fewer tx queues than workers: locked */
+	rte_spinlock_t txq_lock[TOF_DP_MAX_WORKERS];
+	char name[64];
+};
+
+struct tof_dp_worker {
+	struct tof_dp *dp;
+	unsigned int lcore;
+	unsigned int index;
+	struct tof_worker w;           /* core counters + punt buckets */
+	struct rte_ring *punts;        /* worker -> agent, single producer */
+	uint64_t punt_drops;           /* ring or pool full */
+	uint64_t tx_drops[TOF_PORT__COUNT];
+	uint64_t multiseg;             /* chained mbufs forwarded untouched */
+} __rte_cache_aligned;
+
+struct tof_dp {
+	struct tof_dp_ctx ctx;
+	struct tof_dp_port ports[TOF_PORT__COUNT];
+	struct rte_mempool *pool;      /* packet mbufs */
+	struct rte_mempool *msgs;      /* struct tof_dp_msg */
+	struct rte_ring *inject;       /* agent -> worker 0 */
+	struct tof_dp_worker workers[TOF_DP_MAX_WORKERS];
+	unsigned int n_workers;
+	uint64_t tsc_hz;
+	uint64_t tsc_start;
+	volatile bool quit;
+	pthread_t agent_thread;
+	bool agent_running;
+	bool eal_up;
+	uint64_t inject_drops;
+};
+
+/* Nanoseconds on the data plane's clock (TSC since start). */
+uint64_t tof_dp_now_ns(const struct tof_dp *dp);
+
+int tof_dp_ports_open(struct tof_dp *dp, char *err, size_t errlen);
+void tof_dp_ports_close(struct tof_dp *dp);
+/* Send a burst out a tof port from worker wi; frees what was not sent. */
+void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port p,
+		    struct rte_mbuf **pkts, uint16_t n);
+
+int tof_dp_worker_main(void *arg);
+void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+			enum tof_reason why, uint64_t now_ns);
+
+int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen);
+void tof_dp_agent_stop(struct tof_dp *dp);
+
+#endif

@@ -1,0 +1,121 @@
+/* A worker lcore: rx burst -> pipeline -> tx burst, for every port, with its
+ * own counters and its own punt ring. Worker 0 also sends what the agent
+ * injects (pinger probes, ARP replies). */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "dp_internal.h"
+
+uint64_t tof_dp_now_ns(const struct tof_dp *dp)
+{
+	uint64_t c = rte_get_tsc_cycles() - dp->tsc_start;
+
+	/* Split to avoid overflowing c * 1e9. */
+	return (c / dp->tsc_hz) * 1000000000ULL + (c % dp->tsc_hz) * 1000000000ULL / dp->tsc_hz;
+}
+
+void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+			enum tof_reason why, uint64_t now_ns)
+{
+	struct tof_dp_worker *w = ctx;
+	struct tof_dp_msg *m;
+
+	if (rte_mempool_get(w->dp->msgs, (void **)&m) != 0) {
+		w->punt_drops++;
+		return;
+	}
+	m->now_ns = now_ns;
+	m->port = (uint16_t)in;
+	m->reason = (uint16_t)why;
+	m->len = (uint16_t)RTE_MIN(len, sizeof(m->data));
+	memcpy(m->data, frame, m->len);
+	if (rte_ring_sp_enqueue(w->punts, m) != 0) {
+		rte_mempool_put(w->dp->msgs, m);
+		w->punt_drops++;
+	}
+}
+
+/* Frames the agent built go out through worker 0's queues. */
+static void tof_dp_worker_inject(struct tof_dp *dp, struct tof_dp_worker *w)
+{
+	struct tof_dp_msg *msgs[TOF_DP_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(dp->inject, (void **)msgs, TOF_DP_BURST, NULL);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+		if (m != NULL && rte_pktmbuf_append(m, msgs[i]->len) != NULL) {
+			memcpy(rte_pktmbuf_mtod(m, void *), msgs[i]->data, msgs[i]->len);
+			tof_dp_port_tx(dp, w, (enum tof_port)msgs[i]->port, &m, 1);
+		} else {
+			rte_pktmbuf_free(m);
+			dp->inject_drops++;
+		}
+		rte_mempool_put(dp->msgs, msgs[i]);
+	}
+}
+
+static void tof_dp_worker_rx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port in)
+{
+	struct tof_dp_port *p = &dp->ports[in];
+	struct rte_mbuf *rx[TOF_DP_BURST];
+	struct rte_mbuf *tx[TOF_PORT__COUNT][TOF_DP_BURST];
+	uint16_t ntx[TOF_PORT__COUNT] = {0};
+	const struct tof_pipeline *pl = dp->ctx.pl;
+
+	if (w->index >= p->nb_rxq)
+		return; /* fewer queues than workers: this one is not ours */
+	uint16_t n = rte_eth_rx_burst(p->port_id, (uint16_t)w->index, rx, TOF_DP_BURST);
+	if (n == 0)
+		return;
+	uint64_t now = tof_dp_now_ns(dp);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = rx[i];
+		struct tof_result res;
+		enum tof_port out;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
+		if (m->nb_segs > 1) {
+			/* Chained (jumbo) frames: forward untouched. */
+			w->multiseg++;
+			out = tof_pipeline_peer_port(pl, in);
+			if (in == TOF_PORT_APPS) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+		} else {
+			struct tof_frame f = {.buf = m->buf_addr, .off = m->data_off,
+					      .len = m->data_len, .cap = m->buf_len};
+			tof_pipeline_process(pl, &w->w, &f, in, now, &res);
+			if (res.verdict == TOF_V_CONSUME || res.verdict == TOF_V_DROP) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			m->data_off = (uint16_t)f.off;
+			m->data_len = (uint16_t)f.len;
+			m->pkt_len = f.len;
+			out = res.out_port;
+		}
+		tx[out][ntx[out]++] = m;
+	}
+	for (int o = 0; o < TOF_PORT__COUNT; o++)
+		tof_dp_port_tx(dp, w, (enum tof_port)o, tx[o], ntx[o]);
+}
+
+int tof_dp_worker_main(void *arg)
+{
+	struct tof_dp_worker *w = arg;
+	struct tof_dp *dp = w->dp;
+
+	while (!dp->quit) {
+		for (int p = 0; p < TOF_PORT__COUNT; p++)
+			if (dp->ports[p].used)
+				tof_dp_worker_rx(dp, w, (enum tof_port)p);
+		if (w->index == 0)
+			tof_dp_worker_inject(dp, w);
+	}
+	return 0;
+}
