@@ -4,6 +4,7 @@
 #ifndef TOF_DP_H
 #define TOF_DP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,14 +14,14 @@
 #include "tof_pipeline.h"
 #include "tof_types.h"
 
-struct tof_ctl;
 struct tof_dp;
 
 struct tof_dp_ctx {
 	const struct tof_config *cfg;
 	struct tof_pipeline *pl;   /* tables + config; l2 filled by the dp */
 	struct tof_agent *agent;   /* run by the dp's agent thread */
-	struct tof_ctl *ctl;       /* its lock serialises every table writer */
+	pthread_mutex_t *writer_lock; /* serialises every table writer: the
+				       * control lock the REST API takes too */
 	int eal_argc;              /* EAL arguments after "--" (override cfg->eal) */
 	char **eal_argv;
 };

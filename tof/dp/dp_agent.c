@@ -8,7 +8,6 @@
 
 #include <rte_lcore.h>
 
-#include "agent_ctl.h"
 #include "dp_internal.h"
 
 #define TOF_DP_AGENT_BURST 64
@@ -42,7 +41,7 @@ static void *tof_dp_agent_main(void *arg)
 	while (!dp->quit) {
 		unsigned int total = 0;
 
-		tof_ctl_lock(dp->ctx.ctl);
+		pthread_mutex_lock(dp->ctx.writer_lock);
 		for (unsigned int i = 0; i < dp->n_workers; i++) {
 			struct tof_dp_worker *w = &dp->workers[i];
 			unsigned int n = rte_ring_sc_dequeue_burst(w->punts, (void **)msgs,
@@ -58,7 +57,7 @@ static void *tof_dp_agent_main(void *arg)
 		uint64_t now = tof_dp_now_ns(dp);
 		if (tof_agent_next_deadline(a) <= now)
 			tof_agent_tick(a, now);
-		tof_ctl_unlock(dp->ctx.ctl);
+		pthread_mutex_unlock(dp->ctx.writer_lock);
 		if (total == 0)
 			usleep(500); /* idle: timers have millisecond resolution */
 	}
@@ -70,10 +69,10 @@ int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
 	struct tof_agent *a = dp->ctx.agent;
 
 	/* From now on the agent's frames go out through the workers. */
-	tof_ctl_lock(dp->ctx.ctl);
+	pthread_mutex_lock(dp->ctx.writer_lock);
 	a->emit = tof_dp_agent_emit;
 	a->emit_ctx = dp;
-	tof_ctl_unlock(dp->ctx.ctl);
+	pthread_mutex_unlock(dp->ctx.writer_lock);
 	int rc = pthread_create(&dp->agent_thread, NULL, tof_dp_agent_main, dp);
 	if (rc != 0) {
 		snprintf(err, errlen, "agent thread: %s", strerror(rc));
@@ -90,8 +89,8 @@ void tof_dp_agent_stop(struct tof_dp *dp)
 		return;
 	pthread_join(dp->agent_thread, NULL);
 	dp->agent_running = false;
-	tof_ctl_lock(dp->ctx.ctl);
+	pthread_mutex_lock(dp->ctx.writer_lock);
 	dp->ctx.agent->emit = NULL;
 	dp->ctx.agent->emit_ctx = NULL;
-	tof_ctl_unlock(dp->ctx.ctl);
+	pthread_mutex_unlock(dp->ctx.writer_lock);
 }
