@@ -88,34 +88,23 @@ bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot)
 	return true;
 }
 
-/* A 64-bit multiply-xorshift mix over 8-octet words; keys are short and
- * fixed-size, so this is all the hashing the tables need. */
-static inline uint64_t tof_mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= 0x9e3779b97f4a7c15ULL;
-	h ^= h >> 29;
-	return h;
-}
-
+/* Generic keys: 8-octet words folded through the finaliser. */
 uint32_t tof_hash_bytes(const void *p, size_t len, uint32_t seed)
 {
 	const uint8_t *b = p;
-	uint64_t h = 0x243f6a8885a308d3ULL ^ seed ^ ((uint64_t)len << 32);
+	uint64_t h = seed ^ ((uint64_t)len << 32);
 
 	while (len >= 8) {
 		uint64_t v;
 		__builtin_memcpy(&v, b, 8);
-		h = tof_mix(h, v);
+		h = tof_hash_fmix(h ^ v);
 		b += 8;
 		len -= 8;
 	}
 	if (len > 0) {
 		uint64_t v = 0;
 		__builtin_memcpy(&v, b, len);
-		h = tof_mix(h, v);
+		h = tof_hash_fmix(h ^ v ^ 0x8000000000000000ULL);
 	}
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 31;
-	return (uint32_t)(h ^ (h >> 32));
+	return (uint32_t)tof_hash_fmix(h);
 }

@@ -7,7 +7,7 @@
 
 static uint32_t tof_addr_hash(const struct tof_tables *t, const struct gtp_addr *a)
 {
-	return tof_hash_bytes(a, sizeof(*a), t->hash_seed ^ 0x5e5e);
+	return tof_hash_addr(a, 0, t->hash_seed ^ 0x5e5e);
 }
 
 static uint32_t tof_service_find_by(const struct tof_tables *t, const struct tof_index *ix,

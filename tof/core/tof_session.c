@@ -4,19 +4,9 @@
 
 #include "tof_tables.h"
 
-struct tof_tunnel_key {
-	struct gtp_addr addr;
-	uint32_t teid;
-};
-
 static uint32_t tof_tunnel_hash(const struct tof_tables *t, const struct gtp_addr *a, uint32_t teid)
 {
-	struct tof_tunnel_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.addr = *a;
-	k.teid = teid;
-	return tof_hash_bytes(&k, sizeof(k), t->hash_seed);
+	return tof_hash_addr(a, teid, t->hash_seed);
 }
 
 void tof_ue_key(const struct gtp_addr *ue, struct gtp_addr *key)
@@ -31,7 +21,7 @@ static uint32_t tof_ue_hash(const struct tof_tables *t, const struct gtp_addr *u
 	struct gtp_addr key;
 
 	tof_ue_key(ue, &key);
-	return tof_hash_bytes(&key, sizeof(key), t->hash_seed);
+	return tof_hash_addr(&key, 0, t->hash_seed ^ 0x0e0e);
 }
 
 /* Does session s own UE address ue (IPv6: by /64)? */

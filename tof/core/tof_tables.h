@@ -59,6 +59,34 @@ static inline uint32_t tof_index_next(const struct tof_index *ix, uint32_t sig, 
 
 uint32_t tof_hash_bytes(const void *p, size_t len, uint32_t seed);
 
+/* 64-bit finaliser (every input bit reaches every output bit). */
+static inline uint64_t tof_hash_fmix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Hash of an address plus a 32-bit extra (a TEID, or 0): one finaliser for
+ * IPv4, two for IPv6. This is on every packet's path. */
+static inline uint32_t tof_hash_addr(const struct gtp_addr *a, uint32_t extra, uint32_t seed)
+{
+	uint64_t w0, w1;
+
+	if (a->family != GTP_AF_INET6) {
+		uint32_t v4;
+		__builtin_memcpy(&v4, a->b, 4);
+		return (uint32_t)tof_hash_fmix(((uint64_t)extra << 32 | v4) ^ seed);
+	}
+	__builtin_memcpy(&w0, a->b, 8);
+	__builtin_memcpy(&w1, a->b + 8, 8);
+	uint64_t h = tof_hash_fmix(w0 ^ ((uint64_t)seed << 32 | 6));
+	return (uint32_t)tof_hash_fmix(h ^ w1 ^ extra);
+}
+
 /* L2 header to put on frames we inject in one direction, learned from the
  * frames seen in that direction (any link type: Ethernet incl. VLAN tags,
  * Linux cooked, or none). proto_off locates the ethertype to patch. */
