@@ -17,6 +17,7 @@
 #define NFRAMES 4096 /* distinct frames per path, spread over the sessions */
 #define FRAME_ROOM 512
 #define HEADROOM 192
+#define BURST 32
 
 struct bench_frame {
 	uint8_t tmpl[256];
@@ -200,37 +201,47 @@ struct result {
 static struct result run_path(struct bench *b, struct bench_frame *fr, enum tof_port in,
 			      enum path p, uint64_t iters)
 {
-	static uint8_t buf[FRAME_ROOM];
-	struct tof_frame f = {.buf = buf, .cap = FRAME_ROOM};
-	struct tof_result r;
+	static uint8_t bufs[BURST][FRAME_ROOM];
+	struct tof_frame fb[BURST];
+	struct tof_result rb[BURST];
 	volatile uint32_t sink = 0;
 	struct result res;
 
-	/* Reference: restore the frame only. */
+	/* Reference: restore the frames only. */
 	uint64_t t0 = now_ns();
-	for (uint64_t k = 0; k < iters; k++) {
-		const struct bench_frame *s = &fr[k % NFRAMES];
-		memcpy(buf + HEADROOM, s->tmpl, s->len);
-		sink += buf[HEADROOM + (k & 63)];
+	for (uint64_t k = 0; k < iters; k += BURST) {
+		for (unsigned int j = 0; j < BURST; j++) {
+			const struct bench_frame *s = &fr[(k + j) % NFRAMES];
+			memcpy(bufs[j] + HEADROOM, s->tmpl, s->len);
+		}
+		sink += bufs[k & 31][HEADROOM];
 	}
 	uint64_t t1 = now_ns();
-	for (uint64_t k = 0; k < iters; k++) {
-		const struct bench_frame *s = &fr[k % NFRAMES];
-		memcpy(buf + HEADROOM, s->tmpl, s->len);
-		f.off = HEADROOM;
-		f.len = s->len;
-		tof_pipeline_process(&b->pl, &b->w, &f, in, k, &r);
-		if (p == P_PUNT && r.punted) {
+	/* Bursts of 32, as the data plane's workers run them. */
+	for (uint64_t k = 0; k < iters; k += BURST) {
+		for (unsigned int j = 0; j < BURST; j++) {
+			const struct bench_frame *s = &fr[(k + j) % NFRAMES];
+			memcpy(bufs[j] + HEADROOM, s->tmpl, s->len);
+			fb[j].buf = bufs[j];
+			fb[j].cap = FRAME_ROOM;
+			fb[j].off = HEADROOM;
+			fb[j].len = s->len;
+		}
+		tof_pipeline_process_burst(&b->pl, &b->w, fb, BURST, in, k, rb);
+		for (unsigned int j = 0; j < BURST; j++) {
+			sink += rb[j].verdict;
+			if (p != P_PUNT || !rb[j].punted)
+				continue;
 			/* The agent learns it, and forgets it again so every
 			 * round punts the same unknown tunnels. */
-			tof_agent_punt(&b->a, b->punt_copy, s->len, in, r.reason, k);
+			uint32_t idx = (uint32_t)((k + j) % NFRAMES);
+			tof_agent_punt(&b->a, fr[idx].tmpl, fr[idx].len, in, rb[j].reason, k);
 			struct gtp_addr ue;
-			addr4(&ue, UE0 + 0x8000 + (uint32_t)(k % NFRAMES));
+			addr4(&ue, UE0 + 0x8000 + idx);
 			uint32_t slot = tof_session_find_ue(b->t, &ue);
 			if (slot != TOF_NO_SLOT)
 				tof_session_del(b->t, slot);
 		}
-		sink += r.verdict;
 	}
 	uint64_t t2 = now_ns();
 	(void)sink;

@@ -573,6 +573,78 @@ static void test_single_mode_directions(void **state)
 	fx_expect_pass(x, &tf, TOF_PORT_S1, TOF_R_UNKNOWN_DIRECTION);
 }
 
+/* A burst gives the same decisions, frames and counters as the frames one
+ * by one: the prefetching pass changes nothing but timing. */
+static void mixed_frames(struct tframe *tf, int n)
+{
+	struct tframe_spec s;
+	for (int i = 0; i < n; i++) {
+		tframe_default(&s);
+		switch (i % 6) {
+		case 0: /* uplink to a service */
+			s.outer_src = ENB, s.outer_dst = SGW, s.teid = 0x100;
+			s.inner_src = UE, s.inner_dst = SVC;
+			break;
+		case 1: /* uplink to the PDN */
+			s.outer_src = ENB, s.outer_dst = SGW, s.teid = 0x100;
+			s.inner_src = UE, s.inner_dst = PDN;
+			break;
+		case 2: /* unknown uplink tunnel */
+			s.outer_src = ENB, s.outer_dst = SGW, s.teid = 0x900 + (uint32_t)i;
+			s.inner_src = "198.19.4.4", s.inner_dst = PDN;
+			break;
+		case 3: /* downlink */
+			s.outer_src = SGW, s.outer_dst = ENB, s.teid = 0x200;
+			s.inner_src = PDN, s.inner_dst = UE;
+			break;
+		case 4: /* plain IP */
+			s.inner_src = UE, s.inner_dst = PDN;
+			break;
+		default: /* a truncated G-PDU */
+			s.outer_src = ENB, s.outer_dst = SGW, s.teid = 0x100;
+			s.inner_src = UE, s.inner_dst = SVC;
+			break;
+		}
+		tframe_build(&tf[i], &s);
+		if (i % 6 == 5)
+			tf[i].f.len -= 30;
+	}
+}
+
+static void test_burst_matches_single(void **state)
+{
+	struct tfix *x = *state;
+	struct tfix *y = tfix_new(fx_cfg_dual, 64);
+	enum { N = 40 };
+	static struct tframe a[N], b[N];
+	struct tof_frame fb[N];
+	struct tof_result ra, rb[N];
+
+	fx_session(x, UE, true);
+	fx_session(y, UE, true);
+	mixed_frames(a, N);
+	mixed_frames(b, N);
+	for (int i = 0; i < N; i++)
+		fb[i] = b[i].f;
+	tof_pipeline_process_burst(&y->pl, &y->w, fb, N, TOF_PORT_ENB, 1000000000ULL, rb);
+	for (int i = 0; i < N; i++) {
+		tfix_run(x, &a[i], TOF_PORT_ENB, 1000000000ULL, &ra);
+		assert_int_equal(ra.verdict, rb[i].verdict);
+		assert_int_equal(ra.reason, rb[i].reason);
+		assert_int_equal(ra.dir, rb[i].dir);
+		assert_int_equal(ra.out_port, rb[i].out_port);
+		assert_int_equal(ra.punted, rb[i].punted);
+		assert_int_equal(ra.session, rb[i].session);
+		assert_int_equal(ra.service, rb[i].service);
+		assert_int_equal(a[i].f.off, fb[i].off);
+		assert_int_equal(a[i].f.len, fb[i].len);
+		assert_memory_equal(a[i].buf + a[i].f.off, b[i].buf + fb[i].off, fb[i].len);
+	}
+	assert_memory_equal(&x->w.ctr, &y->w.ctr, sizeof(x->w.ctr));
+	assert_int_equal(x->n_punts, y->n_punts);
+	tfix_free(y);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -593,6 +665,7 @@ int main(void)
 		T(test_malformed_and_other_pass),
 		T(test_ext_unknown_required_not_offloaded),
 		T(test_punt_rate_limited),
+		T(test_burst_matches_single),
 		cmocka_unit_test_setup_teardown(test_single_mode_directions, fx_setup_single,
 						fx_teardown),
 	};

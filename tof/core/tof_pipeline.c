@@ -188,29 +188,27 @@ static void tof_error_ind(const struct tof_pipeline *pl, struct tof_worker *w,
 		tof_punt_as(pl, w, f, in, TOF_R_GTP_ERROR_IND_KNOWN, now_ns, res);
 }
 
-static void tof_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
-		   enum tof_port in, uint64_t now_ns, struct tof_result *res)
+void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		     enum tof_port in, uint64_t now_ns, struct tof_s1_pkt *p, enum tof_class c,
+		     struct tof_result *res)
 {
-	struct tof_s1_pkt p;
-	enum tof_class c = tof_classify_s1(f->buf + f->off, f->len, pl->l2[in], &p);
-
-	tof_result_set(res, TOF_V_PASS, p.reason);
+	tof_result_set(res, TOF_V_PASS, p->reason);
 	res->out_port = tof_pipeline_peer_port(pl, in);
 	if (c == TOF_C_OTHER) {
-		if (p.reason == TOF_R_GTP_MALFORMED)
-			w->ctr.gtp_err[p.gtp_err]++;
+		if (p->reason == TOF_R_GTP_MALFORMED)
+			w->ctr.gtp_err[p->gtp_err]++;
 		return;
 	}
-	res->dir = tof_classify_dir(pl->cfg, in, &p);
+	res->dir = tof_classify_dir(pl->cfg, in, p);
 	if (c == TOF_C_GTP_MSG) {
-		if (p.gtp.msg_type == GTP_MSG_ERROR_IND)
-			tof_error_ind(pl, w, f, in, res->dir, &p, now_ns, res);
+		if (p->gtp.msg_type == GTP_MSG_ERROR_IND)
+			tof_error_ind(pl, w, f, in, res->dir, p, now_ns, res);
 		return;
 	}
 	if (res->dir == TOF_DIR_UPLINK)
-		tof_uplink(pl, w, f, in, &p, now_ns, res);
+		tof_uplink(pl, w, f, in, p, now_ns, res);
 	else if (res->dir == TOF_DIR_DOWNLINK)
-		tof_downlink(pl, w, f, in, &p, now_ns, res);
+		tof_downlink(pl, w, f, in, p, now_ns, res);
 	else
 		res->reason = TOF_R_UNKNOWN_DIRECTION;
 }
@@ -231,22 +229,12 @@ static enum tof_decision tof_decision_of(const struct tof_result *res)
 	}
 }
 
-void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
-			  struct tof_frame *f, enum tof_port in, uint64_t now_ns,
-			  struct tof_result *res)
+void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
+			const struct tof_frame *f, const struct tof_result *res)
 {
-	uint32_t in_len = f->len;
 	struct tof_counters *c = &w->ctr;
-
-	memset(res, 0, sizeof(*res));
-	res->session = TOF_NO_SLOT;
-	res->service = TOF_NO_SLOT;
-	if (in == TOF_PORT_APPS)
-		tof_pipeline_apps(pl, w, f, now_ns, res);
-	else
-		tof_s1(pl, w, f, in, now_ns, res);
-
 	enum tof_decision d = tof_decision_of(res);
+
 	c->rx_pkts[in]++;
 	c->rx_bytes[in] += in_len;
 	c->decision_pkts[d]++;
@@ -257,4 +245,21 @@ void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
 		c->tx_pkts[res->out_port]++;
 		c->tx_bytes[res->out_port] += f->len;
 	}
+}
+
+void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
+			  struct tof_frame *f, enum tof_port in, uint64_t now_ns,
+			  struct tof_result *res)
+{
+	uint32_t in_len = f->len;
+
+	tof_result_init(res);
+	if (in == TOF_PORT_APPS) {
+		tof_pipeline_apps(pl, w, f, now_ns, res);
+	} else {
+		struct tof_s1_pkt p;
+		enum tof_class c = tof_classify_s1(f->buf + f->off, f->len, pl->l2[in], &p);
+		tof_pipeline_s1(pl, w, f, in, now_ns, &p, c, res);
+	}
+	tof_pipeline_count(w, in, in_len, f, res);
 }

@@ -23,6 +23,26 @@ static inline void tof_touch(uint64_t *seen, uint64_t now_ns)
 		__atomic_store_n(seen, now_ns, __ATOMIC_RELAXED);
 }
 
+/* The S1 half, on a frame already classified into p / c. */
+void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		     enum tof_port in, uint64_t now_ns, struct tof_s1_pkt *p, enum tof_class c,
+		     struct tof_result *res);
+
+/* Count a processed frame (in_len: its length on arrival). */
+void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
+			const struct tof_frame *f, const struct tof_result *res);
+
+static inline void tof_result_init(struct tof_result *res)
+{
+	res->verdict = TOF_V_PASS;
+	res->reason = TOF_R_NOT_IP;
+	res->dir = TOF_DIR_NONE;
+	res->out_port = TOF_PORT_ENB;
+	res->punted = false;
+	res->session = TOF_NO_SLOT;
+	res->service = TOF_NO_SLOT;
+}
+
 /* The apps-port half of the pipeline. */
 void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
 		       uint64_t now_ns, struct tof_result *res);

@@ -71,34 +71,38 @@ static void tof_dp_worker_rx(struct tof_dp *dp, struct tof_dp_worker *w, enum to
 	if (n == 0)
 		return;
 	uint64_t now = tof_dp_now_ns(dp);
+	struct tof_frame f[TOF_DP_BURST];
+	struct tof_result res[TOF_DP_BURST];
+	struct rte_mbuf *pm[TOF_DP_BURST];
+	uint16_t np = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = rx[i];
-		struct tof_result res;
-		enum tof_port out;
-
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
 		if (m->nb_segs > 1) {
 			/* Chained (jumbo) frames: forward untouched. */
 			w->multiseg++;
-			out = tof_pipeline_peer_port(pl, in);
-			if (in == TOF_PORT_APPS) {
+			enum tof_port out = tof_pipeline_peer_port(pl, in);
+			if (in == TOF_PORT_APPS)
 				rte_pktmbuf_free(m);
-				continue;
-			}
-		} else {
-			struct tof_frame f = {.buf = m->buf_addr, .off = m->data_off,
-					      .len = m->data_len, .cap = m->buf_len};
-			tof_pipeline_process(pl, &w->w, &f, in, now, &res);
-			if (res.verdict == TOF_V_CONSUME || res.verdict == TOF_V_DROP) {
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			m->data_off = (uint16_t)f.off;
-			m->data_len = (uint16_t)f.len;
-			m->pkt_len = f.len;
-			out = res.out_port;
+			else
+				tx[out][ntx[out]++] = m;
+			continue;
 		}
+		f[np] = (struct tof_frame){.buf = m->buf_addr, .off = m->data_off,
+					   .len = m->data_len, .cap = m->buf_len};
+		pm[np++] = m;
+	}
+	tof_pipeline_process_burst(pl, &w->w, f, np, in, now, res);
+	for (uint16_t i = 0; i < np; i++) {
+		struct rte_mbuf *m = pm[i];
+		if (res[i].verdict == TOF_V_CONSUME || res[i].verdict == TOF_V_DROP) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_off = (uint16_t)f[i].off;
+		m->data_len = (uint16_t)f[i].len;
+		m->pkt_len = f[i].len;
+		enum tof_port out = res[i].out_port;
 		tx[out][ntx[out]++] = m;
 	}
 	for (int o = 0; o < TOF_PORT__COUNT; o++)
