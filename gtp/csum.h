@@ -22,7 +22,9 @@ uint32_t csum_pseudo(const struct gtp_addr *src, const struct gtp_addr *dst,
 		     uint8_t proto, uint32_t l4_len);
 
 /* Full L4 checksum (pseudo-header + l4 bytes with its checksum field zero).
- * For UDP the caller maps a result of 0 to 0xffff. */
+ * For UDP the caller maps a result of 0 to 0xffff. The checksum field (TCP
+ * 16, UDP 6, ICMP/ICMPv6 2) counts as zero whatever it holds; proto 1
+ * (ICMPv4) takes no pseudo-header. */
 uint16_t csum_l4(const struct gtp_addr *src, const struct gtp_addr *dst,
 		 uint8_t proto, const void *l4, size_t l4_len);
 

@@ -142,7 +142,10 @@ size_t gtp_encap_len(const struct gtp_encap *e);
 size_t gtp_encap_write(uint8_t *out, const struct gtp_encap *e, size_t payload_len);
 
 /* Path management messages (payload after the GTP header). Each builder
- * writes the whole GTP message (header + IEs) and returns its length. */
+ * writes the whole GTP message (header + IEs) and returns its length, or 0
+ * if room is too small. Echo: S flag, TEID 0; the Recovery IE goes only into
+ * an Echo Response (TS 29.281 7.2). Error Indication: TEID 0, S flag, TEID
+ * Data I + GSN Address IEs. End Marker: no IEs. */
 size_t gtp_build_echo(uint8_t *out, size_t room, uint8_t msg_type, uint16_t seq,
 		      uint8_t recovery);
 size_t gtp_build_end_marker(uint8_t *out, size_t room, uint32_t teid);

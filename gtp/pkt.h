@@ -85,7 +85,9 @@ enum pkt_err pkt_parse_ip(const uint8_t *ip, size_t len, struct pkt_ip *out);
 
 /* A UDP header inside a parsed IP packet: ports in host order. Returns
  * PKT_ERR_TRUNC or PKT_ERR_UDPLEN if the header does not fit or its length
- * field disagrees with the IP payload (must be <= and >= 8). */
+ * field disagrees with the IP payload (must be <= and >= 8). A later
+ * fragment (no UDP header in it) gives PKT_ERR_TRUNC; the caller checks
+ * that iph->proto is UDP. */
 struct pkt_udp {
 	uint16_t sport, dport;
 	uint16_t len;         /* from the UDP header */
@@ -104,7 +106,8 @@ enum pkt_err pkt_parse_udp(const uint8_t *ip, const struct pkt_ip *iph, struct p
 #define PKT_NAT_DST 1
 int pkt_nat_rewrite(uint8_t *ip, struct pkt_ip *iph, int which, const struct gtp_addr *addr);
 
-/* Header builders. Each writes at out and returns the bytes written. */
+/* Header builders. Each writes at out and returns the bytes written. A TTL /
+ * hop limit of 0 is taken as 64. */
 
 /* IPv4 header without options; computes the header checksum. payload_len
  * excludes the header. id is the identification field. */

@@ -27,6 +27,41 @@ static int l4_csum_off(uint8_t family, uint8_t proto)
 	}
 }
 
+/* With a routing header still to be processed (segments left > 0) the
+ * pseudo-header holds the final destination from that header, not the
+ * destination field (RFC 8200 8.1): rewriting the field leaves the transport
+ * checksum as it is. The chain was validated by pkt_parse_ip. */
+static bool ipv6_dst_in_pseudo(const uint8_t *ip, const struct pkt_ip *iph)
+{
+	size_t off = PKT_IPV6_HLEN;
+	uint8_t nh = ip[6];
+
+	while (off + 4 <= iph->hdr_len) {
+		switch (nh) {
+		case 43:
+			if (ip[off + 3] != 0)
+				return false;
+			/* fall through */
+		case 0:
+		case 60:
+			nh = ip[off];
+			off += ((size_t)ip[off + 1] + 1) * 8;
+			break;
+		case 51:
+			nh = ip[off];
+			off += ((size_t)ip[off + 1] + 2) * 4;
+			break;
+		case 44:
+			nh = ip[off];
+			off += 8;
+			break;
+		default:
+			return true;
+		}
+	}
+	return true;
+}
+
 static void l4_csum_patch(uint8_t *ip, const struct pkt_ip *iph, const uint8_t *old_addr,
 			  const uint8_t *new_addr, size_t alen)
 {
@@ -73,7 +108,9 @@ int pkt_nat_rewrite(uint8_t *ip, struct pkt_ip *iph, int which, const struct gtp
 		c = csum_update_buf(c, old_addr, addr->b, alen);
 		memcpy(ip + IPV4_CSUM_OFF, &c, 2);
 	}
-	l4_csum_patch(ip, iph, old_addr, addr->b, alen);
+	if (!(iph->family == GTP_AF_INET6 && which == PKT_NAT_DST && iph->has_options &&
+	      !ipv6_dst_in_pseudo(ip, iph)))
+		l4_csum_patch(ip, iph, old_addr, addr->b, alen);
 
 	if (which == PKT_NAT_SRC)
 		iph->src = *addr;

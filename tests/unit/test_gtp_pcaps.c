@@ -18,35 +18,12 @@
 
 #include "gtp.h"
 #include "pkt.h"
+#include "tshark_oracle.h"
 
 #define DEFAULT_PCAP_DIR "../shared/pcaps"
 #define MAX_CAPTURES 128
 
-/* ---- what tshark says about one UDP frame ---- */
-
-struct tsk_frame {
-	bool seen;            /* tshark listed it (a UDP frame) */
-	char *protos;         /* frame.protocols, e.g. "eth:ethertype:ip:udp:gtp:ip:icmp" */
-	bool has_flags;       /* GTPv1/GTP' header dissected */
-	unsigned int flags, msg;
-	uint32_t teid;
-	bool has_seq;
-	unsigned int seq;
-	bool has_pdu;
-	unsigned int pdu_type, qfi;
-	bool malformed;
-	/* comma-separated per occurrence, outer first */
-	char *ip_src, *ip_dst, *ip_proto, *ip_len;
-	char *ip6_src, *ip6_dst, *ip6_nxt, *ip6_plen;
-	/* from the run that leaves the T-PDU undissected */
-	bool gpdu;
-	uint32_t raw_teid;
-	uint8_t *tpdu;
-	size_t tpdu_len;
-};
-
-/* ---- what gtp/ says about it ---- */
-
+/* What gtp/ says about one frame. */
 struct our_frame {
 	enum pkt_err l2_err, ip_err;
 	bool udp;
@@ -65,10 +42,10 @@ struct capture {
 	char err[512];        /* set when loading failed */
 	int dlt;
 	unsigned int nframes;
-	int derived_from;        /* index of the source capture, or -1 */
-	unsigned int gpdus;      /* G-PDUs matched, set by the test */
-	struct our_frame *ours;  /* [1..nframes] */
-	struct tsk_frame *tsk;   /* [1..nframes] */
+	int derived_from;     /* index of the source capture, or -1 */
+	unsigned int gpdus;   /* G-PDUs matched, set by the test */
+	struct our_frame *ours; /* [1..nframes] */
+	struct tsk_frame *tsk;  /* [1..nframes], tshark's view */
 };
 
 static struct capture caps[MAX_CAPTURES];
@@ -78,229 +55,10 @@ static bool dir_is_default;
 static char tmp_dir[] = "/tmp/tof-gtp-pcaps-XXXXXX";
 static bool tmp_made;
 
-/* ---- small helpers ---- */
-
 static bool is_gtpu_port(const struct our_frame *o)
 {
 	return o->udp && (o->sport == GTPU_PORT || o->dport == GTPU_PORT);
 }
-
-static bool protos_has(const char *protos, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = protos;
-
-	if (protos == NULL)
-		return false;
-	while ((p = strstr(p, name)) != NULL) {
-		bool start = p == protos || p[-1] == ':';
-		bool end = p[n] == '\0' || p[n] == ':';
-
-		if (start && end)
-			return true;
-		p += n;
-	}
-	return false;
-}
-
-/* The k-th (0-based) element of a comma-separated list, into out. */
-static bool list_nth(const char *list, unsigned int k, char *out, size_t room)
-{
-	const char *p = list, *q;
-
-	if (list == NULL)
-		return false;
-	for (unsigned int i = 0; i < k; i++) {
-		p = strchr(p, ',');
-		if (p == NULL)
-			return false;
-		p++;
-	}
-	q = strchr(p, ',');
-	size_t n = q ? (size_t)(q - p) : strlen(p);
-	if (n == 0 || n >= room)
-		return false;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return true;
-}
-
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* tshark prints bytes as hex, with or without colons. */
-static uint8_t *hex_decode(const char *s, size_t *len)
-{
-	uint8_t *b = malloc(strlen(s) / 2 + 1);
-	size_t n = 0;
-
-	while (*s) {
-		if (*s == ':') {
-			s++;
-			continue;
-		}
-		int hi = hex_nibble(s[0]), lo = hi < 0 ? -1 : hex_nibble(s[1]);
-		if (hi < 0 || lo < 0) {
-			free(b);
-			return NULL;
-		}
-		b[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	return b;
-}
-
-static unsigned long num(const char *s)
-{
-	return strtoul(s, NULL, 0);
-}
-
-static char *dup_or_null(const char *s)
-{
-	return *s ? strdup(s) : NULL;
-}
-
-/* Split a tab-separated line into exactly n fields (in place). */
-static bool split_tabs(char *line, char **f, unsigned int n)
-{
-	unsigned int i = 0;
-	char *p = line;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	while (i < n) {
-		f[i++] = strsep(&p, "\t");
-		if (p == NULL)
-			break;
-	}
-	return i == n && p == NULL;
-}
-
-/* ---- running tshark ---- */
-
-static int run_tshark(struct capture *c, const char *args,
-		      int (*on_line)(struct capture *, char *))
-{
-	char cmd[8192];
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 0, st;
-	FILE *fp;
-
-	snprintf(cmd, sizeof(cmd), "tshark -r '%s' -n %s 2>/dev/null", c->path, args);
-	fp = popen(cmd, "r");
-	if (fp == NULL) {
-		snprintf(c->err, sizeof(c->err), "popen tshark: %s", strerror(errno));
-		return -1;
-	}
-	while (getline(&line, &cap, fp) > 0) {
-		if (rc == 0 && on_line(c, line) != 0)
-			rc = -1;
-	}
-	free(line);
-	st = pclose(fp);
-	if (st != 0 && rc == 0) {
-		snprintf(c->err, sizeof(c->err), "tshark failed (status %d): %.400s", st, cmd);
-		rc = -1;
-	}
-	return rc;
-}
-
-#define RAW_FIELDS 3
-static const char raw_args[] =
-	"-o gtp.dissect_tpdu_as:None -Y 'gtp.message == 0xff' -T fields -E separator=/t "
-	"-E occurrence=f -e frame.number -e gtp.teid -e gtp.tpdu_data";
-
-static int on_raw_line(struct capture *c, char *line)
-{
-	char *f[RAW_FIELDS];
-	unsigned long n;
-	struct tsk_frame *t;
-
-	if (!split_tabs(line, f, RAW_FIELDS)) {
-		snprintf(c->err, sizeof(c->err), "tshark raw: bad line '%.80s'", line);
-		return -1;
-	}
-	n = num(f[0]);
-	if (n == 0 || n > c->nframes) {
-		snprintf(c->err, sizeof(c->err), "tshark raw: frame %lu out of range", n);
-		return -1;
-	}
-	t = &c->tsk[n];
-	t->gpdu = true;
-	t->raw_teid = (uint32_t)num(f[1]);
-	t->tpdu = hex_decode(f[2], &t->tpdu_len);
-	if (t->tpdu == NULL) {
-		snprintf(c->err, sizeof(c->err), "tshark raw: frame %lu: bad hex", n);
-		return -1;
-	}
-	return 0;
-}
-
-#define ALL_FIELDS 19
-static const char all_args[] =
-	"-Y udp -T fields -E separator=/t -E occurrence=a -E aggregator=, "
-	"-e frame.number -e frame.protocols -e gtp.flags -e gtp.message -e gtp.teid "
-	"-e gtp.seq_number -e gtp.ext_hdr.pdu_ses_con.pdu_type "
-	"-e gtp.ext_hdr.pdu_ses_con.qos_flow_id -e _ws.malformed "
-	"-e ip.src -e ip.dst -e ip.proto -e ip.len "
-	"-e ipv6.src -e ipv6.dst -e ipv6.nxt -e ipv6.plen -e udp.srcport -e udp.dstport";
-
-static int on_all_line(struct capture *c, char *line)
-{
-	char *f[ALL_FIELDS];
-	unsigned long n;
-	struct tsk_frame *t;
-
-	if (!split_tabs(line, f, ALL_FIELDS)) {
-		snprintf(c->err, sizeof(c->err), "tshark: bad line '%.80s'", line);
-		return -1;
-	}
-	n = num(f[0]);
-	if (n == 0 || n > c->nframes) {
-		snprintf(c->err, sizeof(c->err), "tshark: frame %lu out of range", n);
-		return -1;
-	}
-	t = &c->tsk[n];
-	t->seen = true;
-	t->protos = strdup(f[1]);
-	/* A nested GTP would list several values; the first is the outer. */
-	if (*f[2]) {
-		t->has_flags = true;
-		t->flags = (unsigned int)num(f[2]);
-		t->msg = (unsigned int)num(f[3]);
-		t->teid = (uint32_t)num(f[4]);
-	}
-	if (*f[5]) {
-		t->has_seq = true;
-		t->seq = (unsigned int)num(f[5]);
-	}
-	if (*f[6]) {
-		t->has_pdu = true;
-		t->pdu_type = (unsigned int)num(f[6]);
-		t->qfi = (unsigned int)num(f[7]);
-	}
-	t->malformed = *f[8] != '\0';
-	t->ip_src = dup_or_null(f[9]);
-	t->ip_dst = dup_or_null(f[10]);
-	t->ip_proto = dup_or_null(f[11]);
-	t->ip_len = dup_or_null(f[12]);
-	t->ip6_src = dup_or_null(f[13]);
-	t->ip6_dst = dup_or_null(f[14]);
-	t->ip6_nxt = dup_or_null(f[15]);
-	t->ip6_plen = dup_or_null(f[16]);
-	return 0;
-}
-
-/* ---- running gtp/ ---- */
 
 static void our_parse(const uint8_t *f, size_t len, enum pkt_l2_type l2t, struct our_frame *o)
 {
@@ -414,37 +172,18 @@ static int parse_frames(struct capture *c)
 
 static void load_capture(struct capture *c)
 {
-	if (strchr(c->path, '\'') != NULL) {
-		snprintf(c->err, sizeof(c->err), "quote in path");
-		return;
-	}
 	if (count_frames(c) != 0)
 		return;
 	c->ours = calloc(c->nframes + 1, sizeof(*c->ours));
 	c->tsk = calloc(c->nframes + 1, sizeof(*c->tsk));
 	if (parse_frames(c) != 0)
 		return;
-	if (run_tshark(c, all_args, on_all_line) != 0)
-		return;
-	run_tshark(c, raw_args, on_raw_line);
+	tshark_oracle_load(c->path, c->nframes, c->tsk, c->err, sizeof(c->err));
 }
 
 static void free_capture(struct capture *c)
 {
-	for (unsigned int i = 0; c->tsk && i <= c->nframes; i++) {
-		struct tsk_frame *t = &c->tsk[i];
-
-		free(t->protos);
-		free(t->ip_src);
-		free(t->ip_dst);
-		free(t->ip_proto);
-		free(t->ip_len);
-		free(t->ip6_src);
-		free(t->ip6_dst);
-		free(t->ip6_nxt);
-		free(t->ip6_plen);
-		free(t->tpdu);
-	}
+	tshark_oracle_free(c->tsk, c->nframes);
 	for (unsigned int i = 0; c->ours && i <= c->nframes; i++)
 		free(c->ours[i].inner);
 	free(c->tsk);
@@ -672,23 +411,23 @@ static void check_inner_fields(const struct capture *c, unsigned int n,
 
 	CHECK(o->inner_err == PKT_OK, c, n, "inner: %s", pkt_strerror(o->inner_err));
 	CHECK(o->inner_ip.family == (v6 ? GTP_AF_INET6 : GTP_AF_INET), c, n, "inner family");
-	CHECK(list_nth(v6 ? t->ip6_src : t->ip_src, k, want, sizeof(want)), c, n,
+	CHECK(tshark_list_nth(v6 ? t->ip6_src : t->ip_src, k, want, sizeof(want)), c, n,
 	      "no inner src from tshark");
 	CHECK(gtp_addr_parse(want, &a) == 0 && gtp_addr_eq(&a, &o->inner_ip.src), c, n,
 	      "inner src %s", want);
-	CHECK(list_nth(v6 ? t->ip6_dst : t->ip_dst, k, want, sizeof(want)), c, n,
+	CHECK(tshark_list_nth(v6 ? t->ip6_dst : t->ip_dst, k, want, sizeof(want)), c, n,
 	      "no inner dst from tshark");
 	CHECK(gtp_addr_parse(want, &a) == 0 && gtp_addr_eq(&a, &o->inner_ip.dst), c, n,
 	      "inner dst %s", want);
-	CHECK(list_nth(v6 ? t->ip6_plen : t->ip_len, k, want, sizeof(want)), c, n,
+	CHECK(tshark_list_nth(v6 ? t->ip6_plen : t->ip_len, k, want, sizeof(want)), c, n,
 	      "no inner length from tshark");
-	CHECK(num(want) + (v6 ? 40 : 0) == o->inner_ip.tot_len, c, n, "inner length %s vs %u",
+	CHECK(strtoul(want, NULL, 0) + (v6 ? 40 : 0) == o->inner_ip.tot_len, c, n, "inner length %s vs %u",
 	      want, o->inner_ip.tot_len);
 	/* tshark's ipv6.nxt is the fixed header's; ours is after extensions */
 	if (!v6 || !o->inner_ip.has_options) {
-		CHECK(list_nth(v6 ? t->ip6_nxt : t->ip_proto, k, want, sizeof(want)), c, n,
+		CHECK(tshark_list_nth(v6 ? t->ip6_nxt : t->ip_proto, k, want, sizeof(want)), c, n,
 		      "no inner protocol from tshark");
-		CHECK(num(want) == o->inner_ip.proto, c, n, "inner protocol %s vs %u", want,
+		CHECK(strtoul(want, NULL, 0) == o->inner_ip.proto, c, n, "inner protocol %s vs %u", want,
 		      o->inner_ip.proto);
 	}
 }
@@ -782,7 +521,7 @@ static void test_gpdus_match_tshark(void **state)
 /* What tshark says GTP-like frames are, gtp_parse must agree with. */
 static enum gtp_err expected_err(const struct tsk_frame *t)
 {
-	if (protos_has(t->protos, "gtpv2"))
+	if (tshark_protos_has(t->protos, "gtpv2"))
 		return GTP_ERR_VERSION;
 	if ((t->flags >> 5) != 1)
 		return GTP_ERR_VERSION;
@@ -806,7 +545,7 @@ static void test_other_gtp_match_tshark(void **state)
 
 			if (!t->seen || t->gpdu)
 				continue;
-			if (!protos_has(t->protos, "gtp") && !protos_has(t->protos, "gtpprime")) {
+			if (!tshark_protos_has(t->protos, "gtp") && !tshark_protos_has(t->protos, "gtpprime")) {
 				/* not GTP for tshark: never a G-PDU for us */
 				CHECK(!(is_gtpu_port(o) && o->gerr == GTP_OK &&
 					o->h.msg_type == GTP_MSG_GPDU),
@@ -814,7 +553,7 @@ static void test_other_gtp_match_tshark(void **state)
 				continue;
 			}
 			CHECK(o->udp, c, n, "GTP frame not parsed as UDP");
-			CHECK(t->has_flags || protos_has(t->protos, "gtpv2"), c, n,
+			CHECK(t->has_flags || tshark_protos_has(t->protos, "gtpv2"), c, n,
 			      "tshark gave no GTP flags");
 			enum gtp_err want = expected_err(t);
 			if (want == GTP_OK && t->malformed) {
@@ -961,3 +700,4 @@ int main(void)
 
 	return cmocka_run_group_tests_name("gtp_pcaps", tests, setup, teardown);
 }
+
