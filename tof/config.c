@@ -372,6 +372,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_read_u8(c, p, val, 1, 255, &cfg->encap_ttl);
 		} else if (strcmp(key, "eal") == 0) {
 			rc = cfg_eal(c, p, val, cfg);
+		} else if (strcmp(key, "mbufs") == 0) {
+			rc = cfg_read_u32(c, p, val, 1024, 1u << 24, &cfg->mbufs);
 		} else if (strcmp(key, "ports") == 0) {
 			rc = cfg_strings(c, p, val, ports);
 		} else if (strcmp(key, "api") == 0) {

@@ -69,6 +69,9 @@ struct tof_config {
 	char *eal[TOF_MAX_EAL_ARGS];
 	unsigned int n_eal;
 	char *port_enb, *port_sgw, *port_s1, *port_apps;
+	uint32_t mbufs;           /* packet buffers; 0 = sized from ports and
+				   * workers (a pcap port with infinite_rx
+				   * needs one per packet of its file) */
 
 	/* REST API (its own issue) */
 	char *api_listen, *api_token_file, *api_tls_cert, *api_tls_key;

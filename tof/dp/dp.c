@@ -90,7 +90,8 @@ static int tof_dp_eal_init(struct tof_dp *dp, char *err, size_t errlen)
 
 static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 {
-	unsigned int n_mbufs = TOF_PORT__COUNT * dp->n_workers * TOF_DP_NB_DESC * 2 + 8192;
+	unsigned int n_mbufs = dp->ctx.cfg->mbufs ? dp->ctx.cfg->mbufs :
+			       TOF_PORT__COUNT * dp->n_workers * TOF_DP_NB_DESC * 2 + 8192;
 	char name[RTE_RING_NAMESIZE];
 
 	dp->pool = rte_pktmbuf_pool_create("tof_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
