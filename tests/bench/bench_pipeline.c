@@ -253,6 +253,7 @@ static struct result run_path(struct bench *b, struct bench_frame *fr, enum tof_
 int main(int argc, char **argv)
 {
 	uint64_t iters = argc > 1 ? strtoull(argv[1], NULL, 10) : 4000000;
+	const char *only = argc > 2 ? argv[2] : NULL; /* one path, for profiling */
 	static struct bench_frame frames[NFRAMES];
 	uint32_t sizes[2] = {1000, 1u << 20};
 
@@ -266,6 +267,8 @@ int main(int argc, char **argv)
 			return 1;
 		for (int p = 0; p < P__COUNT; p++) {
 			enum tof_port in = TOF_PORT_ENB;
+			if (only != NULL && strcmp(only, path_names[p]) != 0)
+				continue;
 			build_path(frames, (enum path)p, sizes[si], &in);
 			uint64_t n = p == P_PUNT ? iters / 8 : iters;
 			run_path(&b, frames, in, (enum path)p, n / 8); /* warm up */

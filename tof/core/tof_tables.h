@@ -105,25 +105,27 @@ struct tof_l2_tmpl {
 /* One UE's tunnels. Written only by the writer under the seqlock, except the
  * *_seen_ns fields. */
 struct tof_session {
+	/* First cache line: what an uplink/downlink lookup reads and writes. */
+	uint8_t in_use;
+	uint8_t flags;         /* TOF_SESS_* */
+	uint8_t qfi;           /* QFI seen on the uplink (TOF_SESS_QFI) */
+	uint8_t pad;
+	uint32_t ul_teid;      /* TEID of uplink G-PDUs (SGW's) */
+	uint32_t dl_teid;      /* TEID of downlink G-PDUs (eNB's) */
+	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
+	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
+	uint64_t ul_seen_ns;   /* atomic: last uplink G-PDU */
+	/* Second line: the UE's addresses. */
 	struct gtp_addr ue4;   /* IPv4 UE address, GTP_AF_NONE if none */
 	struct gtp_addr ue6;   /* IPv6 UE address first seen, or none; indexed
 				* and matched by its /64 (the UE owns the prefix) */
-	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
-	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
-	uint32_t ul_teid;      /* TEID of uplink G-PDUs (SGW's) */
-	uint32_t dl_teid;      /* TEID of downlink G-PDUs (eNB's) */
-	uint8_t flags;         /* TOF_SESS_* */
-	uint8_t qfi;           /* QFI seen on the uplink (TOF_SESS_QFI) */
-	uint8_t in_use;
-	uint8_t pad;
+	uint64_t dl_seen_ns;   /* atomic: last downlink G-PDU */
+	uint64_t created_ns;
 	uint32_t handovers;
+	uint32_t next_free;    /* free list link when !in_use */
 	struct tof_l2_tmpl ul_l2; /* as seen on uplink frames (eNB -> SGW) */
 	struct tof_l2_tmpl dl_l2; /* as seen on downlink frames (SGW -> eNB) */
-	uint64_t created_ns;
-	uint64_t ul_seen_ns;   /* atomic: last uplink G-PDU */
-	uint64_t dl_seen_ns;   /* atomic: last downlink G-PDU or app reply */
 	struct pinger_probe probe;
-	uint32_t next_free;    /* free list link when !in_use */
 };
 
 /* One registered service. */
