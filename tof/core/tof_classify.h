@@ -34,6 +34,11 @@ struct tof_s1_pkt {
 enum tof_class tof_classify_s1(const uint8_t *frame, uint32_t len, enum pkt_l2_type l2,
 			       struct tof_s1_pkt *p);
 
+/* The same without the fast path for the common frame shape (tests hold
+ * the two to the same result). */
+enum tof_class tof_classify_s1_general(const uint8_t *frame, uint32_t len, enum pkt_l2_type l2,
+				       struct tof_s1_pkt *p);
+
 /* Direction of a classified S1 frame that arrived on port `in`: dual mode
  * by port, single mode by the configured eNB/SGW address lists. */
 enum tof_dir tof_classify_dir(const struct tof_config *cfg, enum tof_port in,
