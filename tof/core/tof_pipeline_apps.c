@@ -17,7 +17,8 @@ struct tof_apps_view {
 	uint8_t qfi;
 	struct gtp_addr enb, sgw;
 	uint32_t dl_teid;
-	struct tof_l2_tmpl ul_l2, dl_l2;
+	struct tof_l2_tmpl l2;          /* the downlink's, or the uplink's */
+	bool l2_from_uplink;            /* MACs to swap */
 };
 
 static void tof_apps_lookup(const struct tof_tables *t, const struct pkt_ip *ip,
@@ -42,8 +43,8 @@ static void tof_apps_lookup(const struct tof_tables *t, const struct pkt_ip *ip,
 			v->enb = s->enb;
 			v->sgw = s->sgw;
 			v->dl_teid = s->dl_teid;
-			v->ul_l2 = s->ul_l2;
-			v->dl_l2 = s->dl_l2;
+			v->l2_from_uplink = s->dl_l2.len == 0;
+			v->l2 = v->l2_from_uplink ? s->ul_l2 : s->dl_l2;
 		}
 	} while (tof_read_retry(t, seq));
 }
@@ -79,7 +80,9 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		res->reason = TOF_R_APPS_MALFORMED;
 		return;
 	}
-	if (ip.family == GTP_AF_INET6 && ip.proto == PKT_PROTO_ICMPV6 && ip.l4_len >= 24 &&
+	/* (Test the ethertype, not ip.family: the parser just wrote that byte
+	 * next to ip.proto and a merged 16-bit read would stall.) */
+	if (l2.ethertype == PKT_ETHERTYPE_IPV6 && ip.proto == PKT_PROTO_ICMPV6 && ip.l4_len >= 24 &&
 	    frame[l2.l3_off + ip.l4_off] == 135) {
 		/* Neighbour Solicitation: the agent answers for the UEs. */
 		res->verdict = TOF_V_CONSUME;
@@ -126,8 +129,8 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		.with_qfi = (v.flags & TOF_SESS_QFI) != 0,
 		.pdu_type = 0,
 		.qfi = v.qfi,
-		.l2 = v.dl_l2.len > 0 ? &v.dl_l2 : &v.ul_l2,
-		.swap_macs = v.dl_l2.len == 0,
+		.l2 = &v.l2,
+		.swap_macs = v.l2_from_uplink,
 		.l2_type = pl->l2[out],
 		.ttl = pl->cfg->encap_ttl,
 		.ip_id = w->ip_id++,
