@@ -52,5 +52,8 @@ for tofd in build/tofd build-asan/tofd; do
 	tally "replay ($tofd)" $?
 done
 
+tests/fuzz/run.sh >"$log" 2>&1
+tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
