@@ -13,7 +13,8 @@ SAN     ?= 0
 OPT     ?= -O2
 
 DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev \
-	libmicrohttpd-dev tshark python3-scapy iproute2 clang libclang-rt-14-dev
+	libmicrohttpd-dev tshark python3-scapy iproute2 clang libclang-rt-14-dev \
+	libdpdk-dev dpdk-dev
 
 PKGS    := libpcap jansson
 INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Iapi
