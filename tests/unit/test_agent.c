@@ -326,7 +326,7 @@ static void test_idle_purge_and_relearn(void **state)
 	assert_int_equal(tof_agent_next_deadline(&x->a), UINT64_MAX);
 }
 
-static void test_dual_stack_and_teid_moved(void **state)
+static void test_dual_stack_and_bearers(void **state)
 {
 	struct tfix *x = *state;
 	struct tframe tf;
@@ -341,18 +341,90 @@ static void test_dual_stack_and_teid_moved(void **state)
 	uint32_t s = ue_slot(x, UE);
 	assert_int_equal(ue_slot(x, "2001:db8:9:1::77"), s);
 	assert_int_equal(x->t->n_sessions, 1);
-	/* A new bearer for the same UE address moves the session over. */
+	/* Another TEID for the same UE, eNB and SGW: a dedicated bearer. Both
+	 * tunnels are the UE's. */
 	gpdu(&tf, ENB, SGW, 0x222, UE, PDN);
 	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
-	assert_int_equal(ue_slot(x, UE), s);
-	assert_int_equal(x->t->sessions[s].ul_teid, 0x222);
-	assert_int_equal(x->t->n_sessions, 1);
-	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
-	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
-	/* The old TEID is no longer indexed. */
 	assert_int_equal(r.reason, TOF_R_UL_UNKNOWN);
-	assert_int_equal(x->t->sessions[s].ul_teid, 0x100);
-	assert_int_equal(x->a.events[TOF_EV_TEID_MOVED], 2);
+	assert_int_equal(ue_slot(x, UE), s);
+	assert_int_equal(x->a.events[TOF_EV_BEARER_ADDED], 1);
+	assert_int_equal(x->t->n_sessions, 1);
+	for (int k = 0; k < 4; k++) {
+		gpdu(&tf, ENB, SGW, k % 2 ? 0x222 : 0x100, UE, SVC);
+		tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
+		assert_int_equal(r.verdict, TOF_V_OFFLOAD);
+		assert_false(r.punted);
+	}
+	/* The SGW gives TEID 0x222 to another UE: it leaves this session. */
+	gpdu(&tf, ENB, SGW, 0x222, "198.19.0.77", PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 3 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_NEW_UE_ADDR);
+	uint32_t s2 = ue_slot(x, "198.19.0.77");
+	assert_int_not_equal(s2, TOF_NO_SLOT);
+	assert_int_not_equal(s2, s);
+	assert_int_equal(x->t->sessions[s2].ul_teid, 0x222);
+	assert_int_equal(x->t->sessions[s].n_extra, 0);
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 3 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
+}
+
+static void test_link_local_sources_teach_nothing(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	/* A UE's first IPv6 packet is its router solicitation from fe80::. */
+	gpdu(&tf, ENB, SGW, 0x100, "fe80::1", "2001:db8:ffff::1");
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	assert_true(r.punted);
+	assert_int_equal(x->t->n_sessions, 0);
+	gpdu(&tf, ENB, SGW, 0x100, "2001:db8:1:1::5", "2001:db8:ffff::1");
+	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	uint32_t s = ue_slot(x, "2001:db8:1:1::5");
+	assert_int_not_equal(s, TOF_NO_SLOT);
+	/* Later link-local traffic in the known tunnel changes nothing. */
+	int punts = x->n_punts;
+	gpdu(&tf, ENB, SGW, 0x100, "fe80::1", "2001:db8:ffff::1");
+	tfix_run(x, &tf, TOF_PORT_ENB, 2 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
+	assert_int_equal(x->n_punts, punts);
+	assert_int_equal(ue_slot(x, "2001:db8:1:1::5"), s);
+}
+
+static void test_bearers_limit_and_error_indication(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+
+	/* Five bearers: the oldest dedicated one gives way. */
+	for (uint32_t k = 0; k < 5; k++) {
+		gpdu(&tf, ENB, SGW, 0x500 + k, UE, PDN);
+		tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
+	}
+	uint32_t s = ue_slot(x, UE);
+	assert_int_equal(x->t->sessions[s].ul_teid, 0x500);
+	assert_int_equal(x->t->sessions[s].n_extra, TOF_MAX_EXTRA_BEARERS);
+	struct gtp_addr sgw = tframe_addr(SGW);
+	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x501), TOF_NO_SLOT);
+	for (uint32_t k = 2; k < 5; k++)
+		assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x500 + k), s);
+	/* The SGW does not know 0x500 any more: only that bearer goes. */
+	send_ei(x, SGW, ENB, 0x500, SGW, TOF_PORT_SGW);
+	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x500), TOF_NO_SLOT);
+	assert_int_equal(ue_slot(x, UE), s);
+	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x502), s);
+	assert_int_equal(x->a.events[TOF_EV_ERROR_IND_REMOVED], 1);
+	/* Handover moves every bearer. */
+	gpdu(&tf, ENB2, SGW, 0x503, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 4 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_HANDOVER);
+	gpdu(&tf, ENB2, SGW, 0x504, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 4 * SEC, &r);
+	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
+	assert_int_equal(x->t->sessions[s].handovers, 1);
 }
 
 static void test_table_full_counted(void **state)
@@ -510,7 +582,9 @@ int main(void)
 		T(test_handover),
 		T(test_error_indication_removes),
 		T(test_idle_purge_and_relearn),
-		T(test_dual_stack_and_teid_moved),
+		T(test_dual_stack_and_bearers),
+		T(test_bearers_limit_and_error_indication),
+		T(test_link_local_sources_teach_nothing),
 		cmocka_unit_test(test_table_full_counted),
 		T(test_proxy_arp_for_apps),
 		cmocka_unit_test(test_proxy_nd_for_apps),

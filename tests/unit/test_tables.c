@@ -98,6 +98,39 @@ static void test_session_lifecycle(void **state)
 	tof_tables_destroy(t);
 }
 
+static void test_session_bearers(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(16, 8);
+	struct gtp_addr ue = tframe_addr("198.19.0.5"), enb = tframe_addr("198.18.0.1"),
+			sgw = tframe_addr("198.18.0.2"), enb2 = tframe_addr("198.18.0.11");
+	uint32_t s = tof_session_add(t, &ue);
+
+	tof_session_set_ul(t, s, &enb, &sgw, 10);
+	assert_false(tof_session_del_bearer(t, s, 10)); /* the only one */
+	tof_session_add_bearer(t, s, 11);
+	tof_session_add_bearer(t, s, 12);
+	for (uint32_t teid = 10; teid <= 12; teid++)
+		assert_int_equal(tof_session_find_ul(t, &sgw, teid), s);
+	/* The first bearer goes: the next one takes its place. */
+	assert_true(tof_session_del_bearer(t, s, 10));
+	assert_int_equal(t->sessions[s].ul_teid, 11);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 10), TOF_NO_SLOT);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 12), s);
+	tof_session_set_dl(t, s, 99);
+	tof_session_set_enb(t, s, &enb2);
+	assert_int_equal(tof_session_find_dl(t, &enb, 99), TOF_NO_SLOT);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 12), s);
+	/* Replacing the uplink drops every bearer from the index. */
+	tof_session_set_ul(t, s, &enb2, &sgw, 20);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 11), TOF_NO_SLOT);
+	assert_int_equal(tof_session_find_ul(t, &sgw, 12), TOF_NO_SLOT);
+	assert_int_equal(t->ix_ul.used, 1);
+	tof_session_del(t, s);
+	assert_int_equal(t->ix_ul.used, 0);
+	tof_tables_destroy(t);
+}
+
 static void test_session_dual_stack_and_prefix(void **state)
 {
 	(void)state;
@@ -288,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_hash_spreads),
 		cmocka_unit_test(test_session_lifecycle),
 		cmocka_unit_test(test_session_dual_stack_and_prefix),
+		cmocka_unit_test(test_session_bearers),
 		cmocka_unit_test(test_session_full_and_reuse),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_memory_stated),

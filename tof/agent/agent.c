@@ -134,6 +134,15 @@ void tof_agent_probe_reset(struct tof_agent *a, uint32_t slot)
 	memset(&s->probe, 0, sizeof(s->probe));
 }
 
+void tof_agent_handover(struct tof_agent *a, uint32_t slot, const struct gtp_addr *enb)
+{
+	/* The downlink TEID belonged to the old eNB; probe for the new one. */
+	tof_session_set_enb(a->t, slot, enb);
+	a->t->sessions[slot].handovers++;
+	a->events[TOF_EV_HANDOVER]++;
+	tof_agent_probe_reset(a, slot);
+}
+
 void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns)
 {
 	uint64_t interval = (uint64_t)(a->cfg->purge_interval_ms ? a->cfg->purge_interval_ms : 1000) *

@@ -28,6 +28,7 @@ typedef void (*tof_emit_fn)(void *ctx, enum tof_port port, const uint8_t *frame,
 	X(DL_BY_PINGER, "downlink_learned_by_pinger")      \
 	X(DL_NO_SESSION, "downlink_without_session")       \
 	X(HANDOVER, "handover")                            \
+	X(BEARER_ADDED, "bearer_added")                    \
 	X(UE_ADDR_ADDED, "ue_address_added")               \
 	X(TEID_MOVED, "teid_reused")                       \
 	X(ERROR_IND_REMOVED, "error_indication_removed")   \

@@ -11,6 +11,8 @@ void tof_agent_probe_start(struct tof_agent *a, uint32_t slot, uint64_t now_ns);
 void tof_agent_probe_stop(struct tof_agent *a, uint32_t slot, bool by_reply);
 /* Forget the probe state (the tunnel changed under it). */
 void tof_agent_probe_reset(struct tof_agent *a, uint32_t slot);
+/* The UE now talks through another eNB. */
+void tof_agent_handover(struct tof_agent *a, uint32_t slot, const struct gtp_addr *enb);
 /* Schedule the idle purge if it is not (sessions exist from now on). */
 void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns);
 /* Answer an app's ARP request / IPv6 Neighbour Solicitation on the apps

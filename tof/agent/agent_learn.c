@@ -18,9 +18,9 @@ const char *tof_agent_event_name(enum tof_agent_event ev)
 	return (unsigned int)ev < TOF_EV__COUNT ? tof_agent_event_names[ev] : "?";
 }
 
-/* Set the session's UE address of that family, taking it from any other
- * session that claims it (that one's tunnel is stale: the UE now uses this
- * one). */
+/* The session has no address of this family yet: the bearer is dual
+ * stack. Another session that claims the address is stale (the UE now uses
+ * this tunnel). */
 static void tof_agent_claim_ue(struct tof_agent *a, uint32_t slot, const struct gtp_addr *ue)
 {
 	struct tof_tables *t = a->t;
@@ -29,11 +29,45 @@ static void tof_agent_claim_ue(struct tof_agent *a, uint32_t slot, const struct 
 	if (other == slot)
 		return;
 	if (other != TOF_NO_SLOT) {
-		tof_session_del(t, other);
+		tof_agent_session_del(a, other);
 		a->events[TOF_EV_TEID_MOVED]++;
 	}
 	tof_session_add_ue(t, slot, ue);
 	a->events[TOF_EV_UE_ADDR_ADDED]++;
+}
+
+/* A tunnel we did not know. Returns the session slot or TOF_NO_SLOT. */
+static uint32_t tof_agent_new_ul(struct tof_agent *a, const struct tof_s1_pkt *p, uint64_t now_ns)
+{
+	struct tof_tables *t = a->t;
+	uint32_t slot = tof_session_find_ue(t, &p->inner.src);
+
+	if (slot == TOF_NO_SLOT) {
+		slot = tof_session_add(t, &p->inner.src);
+		if (slot == TOF_NO_SLOT) {
+			a->events[TOF_EV_TABLE_FULL]++;
+			return TOF_NO_SLOT;
+		}
+		t->sessions[slot].created_ns = now_ns;
+		tof_agent_arm_purge(a, now_ns);
+		tof_session_set_ul(t, slot, &p->outer.src, &p->outer.dst, p->gtp.teid);
+		a->events[TOF_EV_UL_LEARNED]++;
+		return slot;
+	}
+	const struct tof_session *s = &t->sessions[slot];
+	if ((s->flags & TOF_SESS_UL) && gtp_addr_eq(&s->sgw, &p->outer.dst)) {
+		/* Same UE, same SGW, another TEID: a dedicated bearer (or a new
+		 * default one after idle; the old TEID then goes unused). */
+		if (!gtp_addr_eq(&s->enb, &p->outer.src))
+			tof_agent_handover(a, slot, &p->outer.src);
+		tof_session_add_bearer(t, slot, p->gtp.teid);
+		a->events[TOF_EV_BEARER_ADDED]++;
+	} else {
+		/* The UE's address now lives behind another SGW. */
+		tof_session_set_ul(t, slot, &p->outer.src, &p->outer.dst, p->gtp.teid);
+		a->events[TOF_EV_TEID_MOVED]++;
+	}
+	return slot;
 }
 
 static void tof_agent_learn_ul(struct tof_agent *a, const uint8_t *frame, enum tof_port in,
@@ -42,32 +76,34 @@ static void tof_agent_learn_ul(struct tof_agent *a, const uint8_t *frame, enum t
 	struct tof_tables *t = a->t;
 	uint32_t slot = tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
 
+	/* Link-local and other non-UE sources teach nothing about the UE. */
+	if (!tof_ue_addr_ok(&p->inner.src)) {
+		a->events[TOF_EV_PUNT_IGNORED]++;
+		return;
+	}
+
 	if (slot == TOF_NO_SLOT) {
-		/* A new uplink tunnel. The UE may have had another one (new
-		 * bearer after idle or re-attach): move it over. */
-		slot = tof_session_find_ue(t, &p->inner.src);
-		if (slot == TOF_NO_SLOT) {
-			slot = tof_session_add(t, &p->inner.src);
-			if (slot == TOF_NO_SLOT) {
-				a->events[TOF_EV_TABLE_FULL]++;
-				return;
-			}
-			t->sessions[slot].created_ns = now_ns;
-			tof_agent_arm_purge(a, now_ns);
-		} else {
-			a->events[TOF_EV_TEID_MOVED]++;
-		}
-		tof_session_set_ul(t, slot, &p->outer.src, &p->outer.dst, p->gtp.teid);
-		a->events[TOF_EV_UL_LEARNED]++;
+		slot = tof_agent_new_ul(a, p, now_ns);
+		if (slot == TOF_NO_SLOT)
+			return;
 	} else if (!gtp_addr_eq(&t->sessions[slot].enb, &p->outer.src)) {
-		/* Same SGW TEID from another eNB: the UE was handed over. Its
-		 * downlink TEID belongs to the old eNB and is forgotten. */
-		tof_session_set_ul(t, slot, &p->outer.src, &p->outer.dst, p->gtp.teid);
-		t->sessions[slot].handovers++;
-		a->events[TOF_EV_HANDOVER]++;
-		tof_agent_probe_reset(a, slot);
+		/* Same SGW TEID from another eNB: the UE was handed over. */
+		tof_agent_handover(a, slot, &p->outer.src);
 	} else {
-		tof_agent_claim_ue(a, slot, &p->inner.src);
+		const struct tof_session *s = &t->sessions[slot];
+		const struct gtp_addr *have = p->inner.src.family == GTP_AF_INET ? &s->ue4 : &s->ue6;
+		if (have->family == GTP_AF_NONE) {
+			tof_agent_claim_ue(a, slot, &p->inner.src);
+		} else if (tof_session_find_ue(t, &p->inner.src) != slot) {
+			/* The SGW gave this TEID to another UE: it leaves this
+			 * session (or ends it), and is learned afresh. */
+			if (!tof_session_del_bearer(t, slot, p->gtp.teid))
+				tof_agent_session_del(a, slot);
+			a->events[TOF_EV_TEID_MOVED]++;
+			slot = tof_agent_new_ul(a, p, now_ns);
+			if (slot == TOF_NO_SLOT)
+				return;
+		}
 	}
 
 	struct tof_session *s = &t->sessions[slot];
@@ -127,14 +163,18 @@ static void tof_agent_error_ind(struct tof_agent *a, const uint8_t *frame, enum 
 	}
 	if (dir != TOF_DIR_DOWNLINK)
 		slot = tof_session_find_dl(a->t, &ei.gsn, ei.teid);
-	if (slot == TOF_NO_SLOT && dir != TOF_DIR_UPLINK)
-		slot = tof_session_find_ul(a->t, &ei.gsn, ei.teid);
-	if (slot == TOF_NO_SLOT) {
+	if (slot != TOF_NO_SLOT) {
+		/* The eNB lost the UE's context: the session is dead. */
+		tof_agent_session_del(a, slot);
+	} else if (dir != TOF_DIR_UPLINK &&
+		   (slot = tof_session_find_ul(a->t, &ei.gsn, ei.teid)) != TOF_NO_SLOT) {
+		/* The SGW does not know this bearer; the UE's others live on. */
+		if (!tof_session_del_bearer(a->t, slot, ei.teid))
+			tof_agent_session_del(a, slot);
+	} else {
 		a->events[TOF_EV_ERROR_IND_UNKNOWN]++;
 		return;
 	}
-	/* The peer lost the bearer: the whole session is dead. */
-	tof_agent_session_del(a, slot);
 	a->events[TOF_EV_ERROR_IND_REMOVED]++;
 }
 

@@ -109,7 +109,7 @@ static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	/* The tunnel is known; tell the agent what changed about it. */
 	if (!gtp_addr_eq(&enb, &p->outer.src))
 		tof_punt_as(pl, w, f, in, TOF_R_UL_HANDOVER, now_ns, res);
-	else if (!tof_ue_matches(&ue4, &ue6, &p->inner.src))
+	else if (!tof_ue_matches(&ue4, &ue6, &p->inner.src) && tof_ue_addr_ok(&p->inner.src))
 		tof_punt_as(pl, w, f, in, TOF_R_UL_NEW_UE_ADDR, now_ns, res);
 
 	if (svc == TOF_NO_SLOT)

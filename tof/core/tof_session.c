@@ -9,6 +9,15 @@ static uint32_t tof_tunnel_hash(const struct tof_tables *t, const struct gtp_add
 	return tof_hash_addr(a, teid, t->hash_seed);
 }
 
+bool tof_ue_addr_ok(const struct gtp_addr *a)
+{
+	if (!gtp_addr_is_unicast(a))
+		return false;
+	if (a->family == GTP_AF_INET6)
+		return !(a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80);
+	return !(a->b[0] == 169 && a->b[1] == 254);
+}
+
 void tof_ue_key(const struct gtp_addr *ue, struct gtp_addr *key)
 {
 	*key = *ue;
@@ -34,6 +43,16 @@ static bool tof_session_has_ue(const struct tof_session *s, const struct gtp_add
 	return false;
 }
 
+static bool tof_session_has_ul(const struct tof_session *s, uint32_t teid)
+{
+	if (s->ul_teid == teid)
+		return true;
+	for (unsigned int i = 0; i < s->n_extra && i < TOF_MAX_EXTRA_BEARERS; i++)
+		if (s->ul_extra[i] == teid)
+			return true;
+	return false;
+}
+
 uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw, uint32_t teid)
 {
 	uint32_t sig = tof_tunnel_hash(t, sgw, teid);
@@ -42,7 +61,7 @@ uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *
 
 	while ((slot = tof_index_next(&t->ix_ul, sig, &pos)) != TOF_NO_SLOT) {
 		const struct tof_session *s = &t->sessions[slot];
-		if (s->in_use && (s->flags & TOF_SESS_UL) && s->ul_teid == teid &&
+		if (s->in_use && (s->flags & TOF_SESS_UL) && tof_session_has_ul(s, teid) &&
 		    gtp_addr_eq(&s->sgw, sgw))
 			return slot;
 	}
@@ -115,20 +134,92 @@ uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
 	return slot;
 }
 
+/* Remove every uplink TEID of the session from the index. */
+static void tof_session_unindex_ul(struct tof_tables *t, uint32_t slot)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	if (!(s->flags & TOF_SESS_UL))
+		return;
+	tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_teid), slot);
+	for (unsigned int i = 0; i < s->n_extra; i++)
+		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_extra[i]), slot);
+	s->n_extra = 0;
+	s->flags &= (uint8_t)~TOF_SESS_UL;
+}
+
+static void tof_session_unindex_dl(struct tof_tables *t, uint32_t slot)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	if (!(s->flags & TOF_SESS_DL))
+		return;
+	tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
+	s->flags &= (uint8_t)~TOF_SESS_DL;
+	s->dl_teid = 0;
+}
+
+void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	tof_write_begin(t);
+	if (s->n_extra == TOF_MAX_EXTRA_BEARERS) {
+		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_extra[0]), slot);
+		memmove(s->ul_extra, s->ul_extra + 1, sizeof(s->ul_extra) - sizeof(s->ul_extra[0]));
+		s->n_extra--;
+	}
+	s->ul_extra[s->n_extra++] = teid;
+	tof_index_insert(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot);
+	tof_write_end(t);
+}
+
+bool tof_session_del_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid)
+{
+	struct tof_session *s = &t->sessions[slot];
+	unsigned int i;
+
+	if (s->n_extra == 0)
+		return false;
+	tof_write_begin(t);
+	tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot);
+	if (s->ul_teid == teid) {
+		/* The first dedicated bearer becomes the first. */
+		s->ul_teid = s->ul_extra[0];
+		i = 0;
+	} else {
+		for (i = 0; i < s->n_extra && s->ul_extra[i] != teid; i++)
+			;
+	}
+	if (i < s->n_extra) {
+		memmove(s->ul_extra + i, s->ul_extra + i + 1,
+			(s->n_extra - i - 1) * sizeof(s->ul_extra[0]));
+		s->n_extra--;
+	}
+	tof_write_end(t);
+	return true;
+}
+
+void tof_session_set_enb(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	tof_write_begin(t);
+	tof_session_unindex_dl(t, slot);
+	s->enb = *enb;
+	tof_write_end(t);
+}
+
 void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
 			const struct gtp_addr *sgw, uint32_t teid)
 {
 	struct tof_session *s = &t->sessions[slot];
 
 	tof_write_begin(t);
-	if (s->flags & TOF_SESS_UL)
-		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_teid), slot);
+	tof_session_unindex_ul(t, slot);
 	/* The downlink key is (eNB, TEID): a new eNB makes the old one stale. */
-	if ((s->flags & TOF_SESS_DL) && !gtp_addr_eq(&s->enb, enb)) {
-		tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
-		s->flags &= ~TOF_SESS_DL;
-		s->dl_teid = 0;
-	}
+	if (!gtp_addr_eq(&s->enb, enb))
+		tof_session_unindex_dl(t, slot);
 	s->enb = *enb;
 	s->sgw = *sgw;
 	s->ul_teid = teid;
@@ -167,10 +258,8 @@ void tof_session_del(struct tof_tables *t, uint32_t slot)
 	if (!s->in_use)
 		return;
 	tof_write_begin(t);
-	if (s->flags & TOF_SESS_UL)
-		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_teid), slot);
-	if (s->flags & TOF_SESS_DL)
-		tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
+	tof_session_unindex_ul(t, slot);
+	tof_session_unindex_dl(t, slot);
 	tof_session_unindex_ue(t, slot, &s->ue4);
 	tof_session_unindex_ue(t, slot, &s->ue6);
 	s->in_use = 0;

@@ -102,6 +102,11 @@ struct tof_l2_tmpl {
 #define TOF_SESS_DL 0x02  /* downlink tunnel known */
 #define TOF_SESS_QFI 0x04 /* uplink carried a PDU Session Container (5G N3) */
 
+/* A UE may have dedicated bearers beside its default one (same address,
+ * same eNB and SGW, another uplink TEID each): all of them are its uplink
+ * tunnels. Replies go down the one downlink tunnel learned. */
+#define TOF_MAX_EXTRA_BEARERS 3
+
 /* One UE's tunnels. Written only by the writer under the seqlock, except the
  * *_seen_ns fields. */
 struct tof_session {
@@ -109,8 +114,9 @@ struct tof_session {
 	uint8_t in_use;
 	uint8_t flags;         /* TOF_SESS_* */
 	uint8_t qfi;           /* QFI seen on the uplink (TOF_SESS_QFI) */
-	uint8_t pad;
-	uint32_t ul_teid;      /* TEID of uplink G-PDUs (SGW's) */
+	uint8_t n_extra;       /* bearers beyond the first */
+	uint32_t ul_teid;      /* TEID of uplink G-PDUs (SGW's), first bearer */
+	uint32_t ul_extra[TOF_MAX_EXTRA_BEARERS]; /* dedicated bearers' TEIDs */
 	uint32_t dl_teid;      /* TEID of downlink G-PDUs (eNB's) */
 	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
 	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
@@ -207,13 +213,27 @@ uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr 
 /* A new session for a UE address with an uplink tunnel; TOF_NO_SLOT if the
  * table is full. */
 uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue);
-/* Set or change the uplink / downlink tunnel of a session (re-indexes). */
+/* Set the uplink tunnel of a session, replacing every bearer it had
+ * (re-indexes). A new eNB also forgets the downlink tunnel. */
 void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
 			const struct gtp_addr *sgw, uint32_t teid);
+/* Another bearer's uplink TEID (same eNB and SGW); when all places are
+ * taken the oldest extra one gives way. */
+void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid);
+/* Forget one uplink TEID; returns false if it was the session's only one. */
+bool tof_session_del_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid);
+/* The UE moved to another eNB: all its bearers follow, the downlink TEID
+ * (the old eNB's) is forgotten. */
+void tof_session_set_enb(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb);
 void tof_session_set_dl(struct tof_tables *t, uint32_t slot, uint32_t teid);
 /* Give the session one more UE address (dual-stack PDN). */
 void tof_session_add_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue);
 void tof_session_del(struct tof_tables *t, uint32_t slot);
+
+/* Can this inner source be a UE's address? Not unspecified, multicast,
+ * loopback or link-local (a UE's IPv6 router solicitation comes from
+ * fe80::/10 inside its tunnel and must not be taken for a new address). */
+bool tof_ue_addr_ok(const struct gtp_addr *a);
 
 /* The /64 prefix key for an IPv6 UE address (identity for IPv4). */
 void tof_ue_key(const struct gtp_addr *ue, struct gtp_addr *key);

@@ -120,6 +120,12 @@ static json_t *session_json(struct jdoc *d, const struct tof_session *s)
 	jset(d, o, "enb", jaddr(d, &s->enb));
 	jset(d, o, "sgw", jaddr(d, &s->sgw));
 	jset(d, o, "uplink_teid", jopt_int(d, s->flags & TOF_SESS_UL, s->ul_teid));
+	/* The dedicated bearers' TEIDs, after the first. */
+	json_t *extra = jnew(d, json_array());
+	for (unsigned int i = 0; extra != NULL && i < s->n_extra; i++)
+		if (json_array_append_new(extra, json_integer(s->ul_extra[i])) != 0)
+			d->oom = true;
+	jset(d, o, "bearer_teids", extra);
 	jset(d, o, "downlink_teid", jopt_int(d, s->flags & TOF_SESS_DL, s->dl_teid));
 	jset(d, o, "qfi", jopt_int(d, s->flags & TOF_SESS_QFI, s->qfi));
 	jset(d, o, "pinger",
