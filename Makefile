@@ -14,9 +14,11 @@ OPT     ?= -O2
 
 DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev \
 	libmicrohttpd-dev tshark python3-scapy iproute2 clang libclang-rt-14-dev \
-	libdpdk-dev dpdk-dev
+	libdpdk-dev dpdk-dev \
+	wrk openssl python3-yaml python3-jsonschema nodejs \
+	osmo-ggsn tcpdump iputils-ping ethtool curl
 
-PKGS    := libpcap jansson
+PKGS    := libpcap jansson libmicrohttpd
 INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Iapi
 CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE $(INCS)
@@ -34,6 +36,7 @@ PINGER_SRC := $(wildcard pinger/*.c)
 CORE_SRC   := $(wildcard tof/core/*.c)
 AGENT_SRC  := $(wildcard tof/agent/*.c)
 REPLAY_SRC := $(wildcard tof/replay/*.c)
+API_SRC    := $(wildcard api/*.c)
 TOFD_SRC   := tof/tofd.c
 # The DPDK data plane when DPDK is installed, else a stub that says so.
 HAVE_DPDK  := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
@@ -47,7 +50,8 @@ DP_SRC     := tof/dp/dp_stub.c
 endif
 DP_OBJ     := $(DP_SRC:%.c=$(BUILD)/obj/%.o)
 
-LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(wildcard tof/config*.c)
+LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(API_SRC) \
+	$(wildcard tof/config*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBTOF  := $(BUILD)/libtof.a
 
@@ -58,7 +62,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test demo bench clean tofd
+.PHONY: all deps test unit replay-test live-test demo bench clean tofd
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
@@ -71,7 +75,7 @@ $(LIBTOF): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(DP_OBJ) $(LIBTOF)
+$(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(BUILD)/obj/tof/tofd_run.o $(DP_OBJ) $(LIBTOF)
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS) $(DP_LIBS)
 
 # DPDK's headers bring their own flags (and warnings we do not own).
@@ -99,11 +103,22 @@ deps:
 
 unit-bin: $(UNIT_BIN) $(BUILD)/tofd
 
+# The OpenAPI validator (package.json, locked) for the API tests.
+node_modules: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "node_modules: npm is missing (Debian: nodejs)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Every test: plain build, then the sanitizer build; one summary line.
-test: deps
+test: deps node_modules
 	$(MAKE) unit-bin
 	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 unit-bin
 	tests/run_all.sh
+
+# Live tests: real GTP peers in network namespaces (root). TOF_LIVE_MIDDLE=bridge
+# (default, no TOF) or tofd.
+live-test: deps all
+	tests/live/run.sh
 
 demo: deps all
 	deploy/demo.sh $(BUILD)/tofd

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every test suite and print one closing line: "N passed, N failed".
 # Unit tests (cmocka) run from the plain and the sanitizer build; the replay
-# golden tests run against both tofd binaries.
+# golden tests and the REST API suite run against both tofd binaries.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -50,6 +50,11 @@ done
 for tofd in build/tofd build-asan/tofd; do
 	TOFD=$tofd tests/replay/run.sh >"$log" 2>&1
 	tally "replay ($tofd)" $?
+done
+
+for tofd in build/tofd build-asan/tofd; do
+	TOFD=$tofd tests/api/run.sh >"$log" 2>&1
+	tally "api ($tofd)" $?
 done
 
 tests/fuzz/run.sh >"$log" 2>&1

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "replay.h"
+#include "tofd_run.h"
 #include "version.h"
 
 #define EXIT_USAGE 2
@@ -24,7 +25,7 @@ static void usage(FILE *fp)
 		"  tofd replay --config CONFIG.json (--in S1.pcap | --in-enb E.pcap "
 		"--in-sgw S.pcap)\n"
 		"              [--in-apps A.pcap] --out DIR\n"
-		"  tofd run --config CONFIG.json [-- EAL args]\n"
+		"  tofd run --config CONFIG.json [--no-dataplane] [-- EAL args]\n"
 		"  tofd --version\n"
 		"  tofd --help\n"
 		"\n"
@@ -39,7 +40,11 @@ static void usage(FILE *fp)
 		"\n"
 		"run: the appliance on live ports (DPDK).\n"
 		"  -c, --config FILE   the appliance config (JSON)\n"
+		"      --no-dataplane  run the REST API, the agent and the state file without\n"
+		"                      ports (provisioning before the ports exist; tests)\n"
 		"  -- EAL args         passed to the DPDK environment abstraction layer\n"
+		"  The REST API listens on api.listen (default 127.0.0.1:8080); services\n"
+		"  persist in state_file. SIGTERM or SIGINT stops it cleanly.\n"
 		"\n"
 		"Exit status: 0 done, 1 I/O error, 2 bad usage or config.\n");
 }
@@ -96,6 +101,7 @@ enum replay_opt {
 	OPT_IN_ENB,
 	OPT_IN_SGW,
 	OPT_IN_APPS,
+	OPT_NO_DATAPLANE,
 };
 
 static int cmd_replay(int argc, char **argv)
@@ -185,23 +191,15 @@ static int cmd_replay(int argc, char **argv)
 	return rc;
 }
 
-/* The live data plane. It is its own issue: this is where it plugs in. */
-static int tofd_dataplane_run(const struct tof_config *cfg, int eal_argc, char **eal_argv)
-{
-	(void)cfg;
-	(void)eal_argc;
-	(void)eal_argv;
-	fprintf(stderr, "tofd run: the DPDK data plane is not built into this binary yet\n");
-	return EXIT_USAGE;
-}
-
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "no-dataplane", no_argument, NULL, OPT_NO_DATAPLANE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct tofd_run_opts ro = { .no_dataplane = false };
 	struct tof_config cfg;
 	const char *config = NULL;
 	int c, rc, eal_first;
@@ -214,6 +212,9 @@ static int cmd_run(int argc, char **argv)
 		case 'c':
 			if (set_once("run", "--config", &config, optarg))
 				return EXIT_USAGE;
+			break;
+		case OPT_NO_DATAPLANE:
+			ro.no_dataplane = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -232,7 +233,9 @@ static int cmd_run(int argc, char **argv)
 	rc = load_config("run", config, &cfg);
 	if (rc)
 		return rc;
-	rc = tofd_dataplane_run(&cfg, argc - eal_first, argv + eal_first);
+	ro.eal_argc = argc - eal_first;
+	ro.eal_argv = argv + eal_first;
+	rc = tofd_run(&cfg, &ro);
 	tof_config_free(&cfg);
 	return rc;
 }

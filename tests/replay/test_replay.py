@@ -216,6 +216,16 @@ def describe(data):
         return data[:32].hex()
 
 
+def is_resolution(data):
+    """An ARP probe (sender 0.0.0.0) or a Neighbour Solicitation from ::
+    sent by the TOF on the apps port."""
+    if data[12:14] == b"\x08\x06":
+        return data[20:22] == b"\x00\x01" and data[28:32] == b"\x00" * 4
+    if data[12:14] == b"\x86\xdd" and len(data) >= 14 + 40 + 1:
+        return data[14 + 6] == 58 and data[14 + 8:14 + 24] == b"\x00" * 16 and data[54] == 135
+    return False
+
+
 # --- running tofd ---
 
 def run_tofd(*args):
@@ -243,7 +253,14 @@ class Run:
         return os.path.join(self.out, port + ".pcap")
 
     def frames(self, port):
-        return self.caps[port][1]
+        """What left by a port, without the TOF's own questions for the
+        apps' MACs (see resolution_frames)."""
+        return [f for f in self.caps[port][1] if not (port == "apps" and is_resolution(f.data))]
+
+    def resolution_frames(self):
+        """The ARP probes / Neighbour Solicitations the TOF sent to learn
+        the apps' MACs."""
+        return [f for f in self.caps["apps"][1] if is_resolution(f.data)]
 
     def linktype(self, port):
         return self.caps[port][0]
@@ -692,6 +709,36 @@ class TestAppReply(ReplayCase):
         self.assertEqual(run.reason("apps_no_session"), 1)
         self.assertEqual(run.stats["decisions"]["encap"]["packets"], 3)
         self.assertEqual(run.agent("app_mac_learned"), 1)
+
+    def test_app_mac_resolved_by_arp(self):
+        """An app whose MAC nobody configured is asked for it (an ARP
+        probe from 0.0.0.0 at the first tick, again after 1 s and 2 s); its
+        ARP answer teaches the MAC, the asking stops, and offloaded packets
+        go to that MAC instead of broadcast."""
+        from scapy.layers.l2 import ARP
+        ul0 = at("0", uplink(udp(UE, SERVICE)))
+        up1 = at("0.5", uplink(udp(UE, SERVICE, sport=40001)))
+        answer = at("3.5", Ether(dst=APPS_MAC, src=APP_MAC) /
+                    ARP(op=2, hwsrc=APP_MAC, psrc=APP, hwdst=APPS_MAC, pdst="0.0.0.0"))
+        up2 = at("4", uplink(udp(UE, SERVICE, sport=40002)))
+        up3 = at("10", uplink(udp(UE, SERVICE, sport=40003)))
+        run = self.replay(config(CACHE, pinger={"target": TARGET, "policy": "off"}),
+                          enb=[ul0, up1, up2, up3], apps=[answer])
+
+        asked = run.resolution_frames()
+        self.assertEqual([f.ts for f in asked], [ts_ns(ul0.time) + d * 10**9 for d in (0, 1, 3)])
+        for f in asked:
+            q = Ether(f.data)
+            self.assertEqual(q.dst, BCAST)
+            self.assertEqual(q.src, APPS_MAC)
+            self.assertEqual((q[ARP].op, q[ARP].psrc, q[ARP].pdst), (1, "0.0.0.0", APP))
+        self.assertEqual(run.agent("app_resolve_sent"), 3)
+        self.assertEqual(run.agent("app_mac_learned"), 1)
+        self.assertFrames(run.frames("apps"),
+                          [(ts_ns(up1.time), expect_offload(up1[GTP_U_Header].payload, APP, BCAST)),
+                           (ts_ns(up2.time), expect_offload(up2[GTP_U_Header].payload, APP, APP_MAC)),
+                           (ts_ns(up3.time), expect_offload(up3[GTP_U_Header].payload, APP, APP_MAC))],
+                          "apps.pcap")
 
     def test_reply_without_downlink_is_dropped(self):
         """With the downlink TEID unknown (and the pinger off) a reply is

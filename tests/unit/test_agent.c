@@ -152,6 +152,7 @@ static void test_pinger_reveals_hidden_downlink(void **state)
 	tfix_tick(x, 1 * SEC);
 	assert_int_equal(x->n_emitted, 1);
 	const struct tfix_rec *p = &x->emitted[0];
+	assert_true(x->n_emitted_apps > 0); /* and the app's MAC is asked for */
 	assert_int_equal(p->port, TOF_PORT_SGW);
 	/* The probe goes up the UE's tunnel, as the UE, with the eNB's L2. */
 	struct pkt_ip outer, inner;
@@ -323,7 +324,7 @@ static void test_idle_purge_and_relearn(void **state)
 	/* Everyone quiet: all gone, and the purge timer stops. */
 	tfix_tick(x, 200 * SEC);
 	assert_int_equal(x->t->n_sessions, 0);
-	assert_int_equal(tof_agent_next_deadline(&x->a), UINT64_MAX);
+	assert_int_equal(x->a.next_purge_ns, UINT64_MAX);
 }
 
 static void test_dual_stack_and_bearers(void **state)
@@ -503,14 +504,17 @@ static void test_proxy_arp_for_apps(void **state)
 	struct tframe tf;
 	struct tof_result r;
 
+	/* (The first tick also asks for the app's MAC: skip that frame.) */
+	tfix_tick(x, 1 * SEC);
+	int base = x->n_emitted_apps;
 	/* The app asks for its gateway: answered with the apps port's MAC. */
 	arp_request(&tf, APP, "198.51.100.1");
 	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
 	assert_int_equal(r.verdict, TOF_V_CONSUME);
-	assert_int_equal(x->n_emitted, 1);
-	const uint8_t *rep = x->emitted[0].frame;
+	assert_int_equal(x->n_emitted_apps, base + 1);
+	const uint8_t *rep = x->emitted_apps[base].frame;
 	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
-	assert_int_equal(x->emitted[0].port, TOF_PORT_APPS);
+	assert_int_equal(x->emitted_apps[base].port, TOF_PORT_APPS);
 	assert_memory_equal(rep, app_mac, 6);
 	assert_memory_equal(rep + 6, x->cfg.apps_mac, 6);
 	assert_int_equal(rep[21], 2); /* reply */
@@ -526,7 +530,7 @@ static void test_proxy_arp_for_apps(void **state)
 	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
 	arp_request(&tf, "198.51.100.99", "198.51.100.1");
 	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
-	assert_int_equal(x->n_emitted, 1);
+	assert_int_equal(x->n_emitted_apps, base + 1);
 }
 
 static void test_proxy_nd_for_apps(void **state)
@@ -543,6 +547,8 @@ static void test_proxy_nd_for_apps(void **state)
 	uint8_t *p = tf.buf + 256;
 
 	x->agent_learns = true;
+	tfix_tick(x, 1 * SEC);
+	int base = x->n_emitted_apps;
 	memset(tf.buf, 0, sizeof(tf.buf));
 	pkt_build_eth(p, mc, app_mac, PKT_ETHERTYPE_IPV6);
 	uint8_t *ns = p + 14 + 40;
@@ -557,19 +563,59 @@ static void test_proxy_nd_for_apps(void **state)
 	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
 	assert_int_equal(r.verdict, TOF_V_CONSUME);
 	assert_int_equal(r.reason, TOF_R_APPS_ND);
-	assert_int_equal(x->n_emitted, 1);
-	const uint8_t *na = x->emitted[0].frame;
+	assert_int_equal(x->n_emitted_apps, base + 1);
+	const uint8_t *na = x->emitted_apps[base].frame;
 	assert_memory_equal(na, app_mac, 6);
 	struct pkt_ip ip;
-	assert_int_equal(pkt_parse_ip(na + 14, x->emitted[0].len - 14, &ip), PKT_OK);
+	assert_int_equal(pkt_parse_ip(na + 14, x->emitted_apps[base].len - 14, &ip), PKT_OK);
 	assert_true(gtp_addr_eq(&ip.src, &tgt));
 	assert_true(gtp_addr_eq(&ip.dst, &src));
 	assert_int_equal(ip.ttl, 255);
 	assert_int_equal(na[54], 136);
 	assert_memory_equal(na + 54 + 8, tgt.b, 16);
 	assert_memory_equal(na + 54 + 26, x->cfg.apps_mac, 6);
-	assert_true(tframe_csum_ok(na + 14, x->emitted[0].len - 14));
+	assert_true(tframe_csum_ok(na + 14, x->emitted_apps[base].len - 14));
 	tfix_free(x);
+}
+
+/* Apps whose MAC is not known are asked for it (ARP probe), with backoff,
+ * until they answer. */
+static void test_resolves_app_mac(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	struct gtp_addr app = tframe_addr(APP);
+
+	tfix_tick(x, 0);
+	assert_int_equal(x->n_emitted_apps, 1);
+	const uint8_t *q = x->emitted_apps[0].frame;
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(q[i], 0xff);
+	assert_memory_equal(q + 6, x->cfg.apps_mac, 6);
+	assert_int_equal(q[21], 1);                      /* request */
+	assert_int_equal(q[28] | q[29] | q[30] | q[31], 0); /* from 0.0.0.0 */
+	assert_memory_equal(q + 38, app.b, 4);
+	/* Again after 1 s, then 2 s more. */
+	tfix_tick(x, 1 * SEC - 1);
+	assert_int_equal(x->n_emitted_apps, 1);
+	tfix_tick(x, 1 * SEC);
+	assert_int_equal(x->n_emitted_apps, 2);
+	tfix_tick(x, 3 * SEC);
+	assert_int_equal(x->n_emitted_apps, 3);
+	/* The app answers: learned, and no more asking. */
+	arp_request(&tf, APP, "198.51.100.1");
+	uint8_t *rep = tf.buf + tf.f.off;
+	rep[21] = 2;
+	memcpy(rep + 32, x->cfg.apps_mac, 6);
+	tfix_run(x, &tf, TOF_PORT_APPS, 4 * SEC, &r);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
+	int n = x->n_emitted_apps;
+	tfix_tick(x, 100 * SEC);
+	assert_int_equal(x->n_emitted_apps, n);
+	assert_int_equal(x->a.events[TOF_EV_APP_RESOLVE_SENT], 3);
 }
 
 int main(void)
@@ -587,6 +633,7 @@ int main(void)
 		T(test_link_local_sources_teach_nothing),
 		cmocka_unit_test(test_table_full_counted),
 		T(test_proxy_arp_for_apps),
+		T(test_resolves_app_mac),
 		cmocka_unit_test(test_proxy_nd_for_apps),
 		cmocka_unit_test_setup_teardown(test_on_demand_pinger_and_app_mac, setup_on_demand,
 						teardown),

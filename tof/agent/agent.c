@@ -24,6 +24,12 @@ int tof_agent_init(struct tof_agent *a, const struct tof_config *cfg, struct tof
 	if (a->timers == NULL)
 		return -1;
 	a->next_purge_ns = UINT64_MAX;
+	a->resolve = calloc(pl->tables->max_services, sizeof(*a->resolve));
+	if (a->resolve == NULL) {
+		free(a->timers);
+		return -1;
+	}
+	a->next_resolve_ns = 0; /* at the first tick */
 	return 0;
 }
 
@@ -31,6 +37,8 @@ void tof_agent_fini(struct tof_agent *a)
 {
 	free(a->timers);
 	a->timers = NULL;
+	free(a->resolve);
+	a->resolve = NULL;
 }
 
 int tof_agent_load_services(struct tof_agent *a, char *err, size_t errlen)
@@ -247,6 +255,8 @@ uint64_t tof_agent_next_deadline(const struct tof_agent *a)
 {
 	uint64_t d = a->next_purge_ns;
 
+	if (a->next_resolve_ns < d)
+		d = a->next_resolve_ns;
 	if (a->n_timers > 0 && a->timers[0].due_ns < d)
 		d = a->timers[0].due_ns;
 	return d;
@@ -255,6 +265,8 @@ uint64_t tof_agent_next_deadline(const struct tof_agent *a)
 void tof_agent_tick(struct tof_agent *a, uint64_t now_ns)
 {
 	tof_agent_fire_probes(a, now_ns);
+	if (now_ns >= a->next_resolve_ns)
+		a->next_resolve_ns = tof_agent_resolve_apps(a, now_ns);
 	if (a->next_purge_ns != UINT64_MAX && now_ns >= a->next_purge_ns) {
 		uint64_t expiry = tof_agent_purge(a, now_ns);
 		/* Sleep until the oldest survivor can expire, but scan no more

@@ -38,6 +38,7 @@ typedef void (*tof_emit_fn)(void *ctx, enum tof_port port, const uint8_t *frame,
 	X(APP_MAC_LEARNED, "app_mac_learned")              \
 	X(ARP_REPLIED, "apps_arp_replied")                 \
 	X(ND_REPLIED, "apps_nd_replied")                   \
+	X(APP_RESOLVE_SENT, "app_resolve_sent")            \
 	X(PUNT_IGNORED, "punt_ignored")
 
 enum tof_agent_event {
@@ -47,6 +48,13 @@ enum tof_agent_event {
 	TOF_EV__COUNT
 };
 const char *tof_agent_event_name(enum tof_agent_event ev);
+
+/* When to ask for an app's MAC again (backoff up to a minute). */
+struct tof_app_resolve {
+	uint32_t generation; /* of the service this state is for */
+	uint32_t wait_ms;
+	uint64_t next_ns;
+};
 
 /* A min-heap of (due time, session slot) for sessions being probed. */
 struct tof_probe_timer {
@@ -64,6 +72,10 @@ struct tof_agent {
 	uint64_t events[TOF_EV__COUNT];
 	struct pinger_counters pinger;
 
+	/* Resolving the apps' MACs (ARP / NS), per service slot. */
+	struct tof_app_resolve *resolve;
+	uint64_t next_resolve_ns;
+
 	struct tof_probe_timer *timers; /* heap */
 	uint32_t n_timers, max_timers;
 	uint64_t next_purge_ns;
@@ -77,6 +89,10 @@ void tof_agent_fini(struct tof_agent *a);
 /* Load the config's services into the tables. Returns 0, or -1 with a
  * message naming the service in err. */
 int tof_agent_load_services(struct tof_agent *a, char *err, size_t errlen);
+
+/* Services were added or changed (config, REST API): resolve the new
+ * apps' MACs at the next tick. */
+void tof_agent_services_changed(struct tof_agent *a);
 
 /* Learn from one punted frame (as it arrived on `in`). */
 void tof_agent_punt(struct tof_agent *a, const uint8_t *frame, size_t len, enum tof_port in,

@@ -20,6 +20,9 @@ void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns);
  * UEs (proxy ARP/ND). */
 void tof_agent_arp(struct tof_agent *a, const uint8_t *frame, size_t len, uint64_t now_ns);
 void tof_agent_nd(struct tof_agent *a, const uint8_t *frame, size_t len, uint64_t now_ns);
+/* Ask for the MAC of every app not known yet (ARP probe / DAD-style
+ * Neighbour Solicitation), with backoff. Returns when to look again. */
+uint64_t tof_agent_resolve_apps(struct tof_agent *a, uint64_t now_ns);
 /* Remove a session (its timers die with it). */
 void tof_agent_session_del(struct tof_agent *a, uint32_t slot);
 

@@ -33,7 +33,11 @@ static void tfix_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_
 		      uint64_t when_ns)
 {
 	struct tfix *x = ctx;
-	tfix_record(x->emitted, &x->n_emitted, port, TOF_R__COUNT, frame, len, when_ns);
+	if (port == TOF_PORT_APPS)
+		tfix_record(x->emitted_apps, &x->n_emitted_apps, port, TOF_R__COUNT, frame, len,
+			    when_ns);
+	else
+		tfix_record(x->emitted, &x->n_emitted, port, TOF_R__COUNT, frame, len, when_ns);
 }
 
 struct tfix *tfix_new(const char *json, uint32_t max_sessions)

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Live tests: real GTP peers (sgsnemu, osmo-ggsn) in network namespaces with a
+# middle box on the S1-U link (TOF_LIVE_MIDDLE=bridge|tofd, default bridge).
+# Needs root. The last line is "N passed, N failed, N skipped"; the exit
+# status is non-zero on any failure. The lab is torn down however it ends.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+if [ "$(id -u)" != 0 ]; then
+	echo "tests/live: needs root"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+trap 'deploy/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
+trap 'exit 130' INT TERM
+/usr/bin/python3 tests/live/test_live.py "$@" 2>&1
+rc=$?
+exit $rc

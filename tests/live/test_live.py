@@ -1,0 +1,944 @@
+#!/usr/bin/python3
+"""Live tests: a real S1-U link in network namespaces (deploy/lab/lab.sh).
+
+sgsnemu is the eNB and its UEs, osmo-ggsn the SGW/PDN gateway; between them
+sits the middle box under test, chosen by TOF_LIVE_MIDDLE:
+
+  bridge  (default) a Linux bridge in tof-tof: the no-TOF baseline. The
+          bump-in-the-wire tests must pass; the offload tests are skipped.
+  tofd    tofd on s1-enb / s1-sgw / apps0 (net_af_packet ports).
+
+Ground truth for every tunnel (UE address, eNB, uplink and downlink TEID)
+comes from the GGSN's control plane (its VTY, via lab.sh), which the TOF never
+sees; captures at both ends of the S1 link are checked against it.
+
+Run with tests/live/run.sh (root). Environment:
+  TOF_LIVE_MIDDLE      bridge | tofd
+  TOFD                 the tofd binary (default build/tofd)
+  TOF_LIVE_TOFD_CMD    override the whole tofd command line (runs in tof-tof;
+                       {config} is replaced by the generated config's path)
+  TOF_LIVE_IDLE_S      tofd idle_timeout_s for the lab (default 3)
+  TOF_LIVE_APP_MAC     1: the service in tofd's config names the app's MAC
+                       (default: tofd must find it itself)
+  TOF_LAB_RUN          the lab's run dir (default /run/tof-lab)
+"""
+import hashlib
+import json
+import os
+import re
+import select
+import shlex
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from collections import namedtuple
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = str(ROOT / "deploy/lab/lab.sh")
+LABTOOL = str(ROOT / "deploy/lab/labtool.py")
+PY = "/usr/bin/python3"
+RUN = Path(os.environ.get("TOF_LAB_RUN", "/run/tof-lab"))
+MIDDLE = os.environ.get("TOF_LIVE_MIDDLE", "bridge")
+TOFD = os.environ.get("TOFD", str(ROOT / "build/tofd"))
+IDLE_S = int(os.environ.get("TOF_LIVE_IDLE_S", "3"))
+APP_MAC_IN_CONFIG = os.environ.get("TOF_LIVE_APP_MAC", "0") == "1"
+TOFD_API = "http://127.0.0.1:8080"  # tofd's API default, inside tof-tof
+
+NS_ENB, NS_SGW, NS_PDN, NS_TOF, NS_APP = "tof-enb", "tof-sgw", "tof-pdn", "tof-tof", "tof-app"
+SGW_IP = "198.18.0.2"
+ENB_IPS = ("198.18.0.1", "198.18.0.11")
+PDN_IP = "203.0.113.7"
+PINGER_TARGET = "203.0.113.1"
+SERVICE_IP = "203.0.113.100"
+APP_IP = "198.51.100.10"
+APP_GW = "198.51.100.1"
+TOF_APPS_MAC = os.environ.get("TOF_APPS_MAC", "02:00:00:74:6f:66")
+PDN_PAGE = "tof-lab pdn %s\n" % PDN_IP
+APP_PAGE = "tof-lab app %s\n" % APP_IP
+PING_PATTERN = "746f662d6c6162"  # "tof-lab": marks the pings a test sends
+NUM_UES, NUM_UES2 = 4, 1         # lab.sh up --ues / --ues2
+# UEs kept silent until their test: the pinger case needs a UE that has
+# never sent anything, the purge case one whose tunnel only it uses.
+PINGER_UE, PURGE_UE = 3, 4
+
+UE = namedtuple("UE", "n enb ip tun sgw ul dl")
+
+
+def log(msg):
+    print("live: " + msg, file=sys.stderr, flush=True)
+
+
+def run(args, timeout=30, check=False, ns=None, input=None):
+    """Run a command (in a namespace); CompletedProcess with text output."""
+    if ns:
+        args = ["ip", "netns", "exec", ns] + list(args)
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout, input=input)
+    if check and p.returncode != 0:
+        raise AssertionError("%s: exit %d\n%s%s" % (" ".join(map(str, args)), p.returncode,
+                                                     p.stdout[-2000:], p.stderr[-2000:]))
+    return p
+
+
+def lab(*args, timeout=60, check=True):
+    return run([LAB] + list(args), timeout=timeout, check=check)
+
+
+def wait_until(pred, timeout, what, interval=0.1):
+    end = time.monotonic() + timeout
+    while True:
+        if pred():
+            return
+        if time.monotonic() > end:
+            raise AssertionError("%s: not within %.1fs" % (what, timeout))
+        time.sleep(interval)
+
+
+def ues():
+    """The lab's UE table (ground truth from the GGSN)."""
+    res = []
+    for line in (RUN / "ues").read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        n, enb, ip, tun, sgw, ul, dl = line.split()
+        res.append(UE(int(n), enb, ip, tun, sgw, int(ul, 16), int(dl, 16)))
+    return res
+
+
+def ue(n):
+    for u in ues():
+        if u.n == n:
+            return u
+    raise AssertionError("no UE %d in the lab" % n)
+
+
+def general_ues():
+    """UEs any test may use. With the bridge the reserved ones are unused
+    otherwise, so they join in."""
+    if MIDDLE == "bridge":
+        return ues()
+    return [u for u in ues() if u.n not in (PINGER_UE, PURGE_UE)]
+
+
+def ue_run(n, args, timeout=30):
+    return lab("exec-ue", str(n), *args, timeout=timeout, check=False)
+
+
+def ue_ping(n, dst, count=5, interval=0.2, size=None, wait=2, extra=()):
+    args = ["ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(wait), "-p", PING_PATTERN]
+    if size is not None:
+        args += ["-s", str(size)]
+    args += list(extra) + [dst]
+    p = ue_run(n, args, timeout=count * interval + wait + 10)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+    sent, got = (int(m.group(1)), int(m.group(2))) if m else (count, 0)
+    return sent, got, p
+
+
+def ue_curl(n, url, timeout=10, out=None):
+    args = ["curl", "-sS", "--max-time", str(timeout)]
+    if out:
+        args += ["-o", out]
+    return ue_run(n, args + [url], timeout=timeout + 10)
+
+
+def sha256_file(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def gtpu_echo(ns, src, dst, timeout=1.0, tries=2):
+    p = run([PY, LABTOOL, "gtpu-echo", src, dst, "--timeout", str(timeout), "--tries", str(tries)],
+            ns=ns, timeout=timeout * tries + 10)
+    return p.returncode == 0
+
+
+# ---------------------------------------------------------------------------
+# Packet captures on the lab's links (tcpdump writes, a small parser reads).
+
+Pkt = namedtuple("Pkt", "ts raw eth_src eth_dst src dst proto sport dport gtp_type teid inner")
+Inner = namedtuple("Inner", "src dst proto icmp_type icmp_id sport dport payload")
+
+
+def _ip4(b):
+    return "%d.%d.%d.%d" % tuple(b)
+
+
+def _parse_ip(b):
+    """IPv4 header -> (src, dst, proto, l4 bytes, first fragment?) or None."""
+    if len(b) < 20 or b[0] >> 4 != 4:
+        return None
+    ihl = (b[0] & 15) * 4
+    tot = struct.unpack("!H", b[2:4])[0]
+    frag = struct.unpack("!H", b[6:8])[0] & 0x1FFF
+    return _ip4(b[12:16]), _ip4(b[16:20]), b[9], b[ihl:tot], frag == 0
+
+
+def _parse_inner(b):
+    ip = _parse_ip(b)
+    if not ip:
+        return None
+    src, dst, proto, l4, first = ip
+    icmp_type = icmp_id = sport = dport = None
+    payload = b""
+    if first and proto == 1 and len(l4) >= 8:
+        icmp_type, icmp_id = l4[0], struct.unpack("!H", l4[4:6])[0]
+        payload = l4[8:]
+    elif first and proto in (6, 17) and len(l4) >= 4:
+        sport, dport = struct.unpack("!HH", l4[:4])
+        off = ((l4[12] >> 4) * 4) if proto == 6 and len(l4) >= 13 else 8
+        payload = l4[off:]
+    return Inner(src, dst, proto, icmp_type, icmp_id, sport, dport, payload)
+
+
+def parse_frame(ts, raw):
+    if len(raw) < 14:
+        return None
+    eth_dst, eth_src = raw[0:6].hex(":"), raw[6:12].hex(":")
+    et, off = struct.unpack("!H", raw[12:14])[0], 14
+    while et in (0x8100, 0x88A8) and len(raw) >= off + 4:
+        et, off = struct.unpack("!H", raw[off + 2:off + 4])[0], off + 4
+    if et != 0x0800:
+        return None
+    ip = _parse_ip(raw[off:])
+    if not ip:
+        return None
+    src, dst, proto, l4, first = ip
+    sport = dport = gtp_type = teid = inner = None
+    if proto in (6, 17) and first and len(l4) >= 4:
+        sport, dport = struct.unpack("!HH", l4[:4])
+    if proto == 17 and first and len(l4) >= 8:
+        udp = l4[8:]
+        if 2152 in (sport, dport) and len(udp) >= 8 and udp[0] >> 5 == 1 and udp[0] & 0x10:
+            flags, gtp_type, glen, teid = struct.unpack("!BBHI", udp[:8])
+            hl = 8
+            if flags & 0x07:
+                hl = 12
+                nxt = udp[11] if len(udp) >= 12 else 0
+                while flags & 0x04 and nxt and len(udp) > hl:
+                    elen = udp[hl] * 4
+                    if elen == 0 or len(udp) < hl + elen:
+                        break
+                    nxt = udp[hl + elen - 1]
+                    hl += elen
+            if gtp_type == 0xFF:
+                inner = _parse_inner(udp[hl:8 + glen])
+    return Pkt(ts, raw, eth_src, eth_dst, src, dst, proto, sport, dport, gtp_type, teid, inner)
+
+
+def read_pcap(path):
+    data = Path(path).read_bytes()
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        e = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = ">"
+    else:
+        raise AssertionError("%s: not a pcap file" % path)
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    off, out = 24, []
+    while off + 16 <= len(data):
+        sec, frac, incl, _orig = struct.unpack(e + "IIII", data[off:off + 16])
+        off += 16
+        out.append((sec + frac / (1e9 if nano else 1e6), data[off:off + incl]))
+        off += incl
+    return out
+
+
+_caps = {"dir": None}
+
+
+def _capdir():
+    """One temp dir for the run's captures, removed at the end."""
+    if _caps["dir"] is None:
+        _caps["dir"] = tempfile.mkdtemp(prefix="tof-live-")
+    return _caps["dir"]
+
+
+def _remove_captures():
+    import shutil
+    if _caps["dir"]:
+        shutil.rmtree(_caps["dir"], ignore_errors=True)
+        _caps["dir"] = None
+
+
+class Capture:
+    """tcpdump on IFACE in NS for the duration of a `with` block."""
+
+    def __init__(self, iface, ns=NS_TOF, bpf=None):
+        self.iface, self.ns, self.bpf = iface, ns, bpf
+        fd, self.path = tempfile.mkstemp(prefix="%s-%s-" % (ns, iface), suffix=".pcap", dir=_capdir())
+        os.close(fd)
+        self.proc = None
+
+    def __enter__(self):
+        # -Z root: Debian's tcpdump drops to user tcpdump, who cannot write
+        # the file; --immediate-mode: without it frames still in the kernel's
+        # ring when tcpdump is stopped are lost.
+        args = ["ip", "netns", "exec", self.ns, "tcpdump", "-Z", "root", "--immediate-mode",
+                "-i", self.iface, "-n", "-U", "-s", "0", "-w", self.path]
+        if self.bpf:
+            args.append(self.bpf)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        end = time.monotonic() + 5
+        buf = b""
+        while b"listening on" not in buf:
+            left = end - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                self.stop()
+                raise AssertionError("tcpdump on %s/%s did not start: %s" % (self.ns, self.iface, buf))
+            r, _, _ = select.select([self.proc.stderr], [], [], left)
+            if r:
+                d = os.read(self.proc.stderr.fileno(), 4096)
+                if not d:
+                    continue
+                buf += d
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            time.sleep(0.2)  # let the last frames reach the file
+            os.kill(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def packets(self):
+        return [p for p in (parse_frame(ts, raw) for ts, raw in read_pcap(self.path)) if p]
+
+    def tshark(self, display_filter, *fields):
+        p = run(["tshark", "-r", self.path, "-Y", display_filter, "-T", "fields",
+                 "-E", "occurrence=a", "-E", "aggregator=,"] + [a for f in fields for a in ("-e", f)],
+                timeout=60, check=True)
+        return [line.split("\t") for line in p.stdout.splitlines() if line.strip()]
+
+    def cleanup(self):
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+# Capture points: the far ends of the TOF's links. The wire is the same as
+# on s1-enb/s1-sgw/apps0, but there a capture misses what tofd sends (DPDK's
+# af_packet PMD transmits with PACKET_QDISC_BYPASS, which skips the taps).
+LINKS = {"enb": (NS_ENB, "enb0"),   # what the eNBs send and receive
+         "sgw": (NS_SGW, "sgw0"),   # what the SGW sends and receives
+         "app": (NS_APP, "app0")}   # what the edge app sends and receives
+
+
+class captures:
+    """Several captures at once: `with captures("enb", "sgw") as c: c["enb"]`."""
+
+    def __init__(self, *links, bpf=None):
+        self.caps = {l: Capture(LINKS[l][1], ns=LINKS[l][0], bpf=bpf) for l in links}
+
+    def __enter__(self):
+        started = []
+        try:
+            for c in self.caps.values():
+                c.__enter__()
+                started.append(c)
+        except BaseException:
+            for c in started:
+                c.stop()
+            raise
+        return self.caps
+
+    def __exit__(self, *exc):
+        for c in self.caps.values():
+            c.stop()
+        return False
+
+
+def gpdus(pkts, **match):
+    """G-PDUs whose outer/inner fields match, e.g. src=..., inner_dst=..."""
+    out = []
+    for p in pkts:
+        if p.gtp_type != 0xFF or p.inner is None:
+            continue
+        ok = True
+        for k, v in match.items():
+            if k.startswith("inner_"):
+                ok = getattr(p.inner, k[6:]) == v
+            else:
+                ok = getattr(p, k) == v
+            if not ok:
+                break
+        if ok:
+            out.append(p)
+    return out
+
+
+def tagged(pkts):
+    """G-PDUs that carry a ping this suite sent (payload pattern)."""
+    pat = bytes.fromhex(PING_PATTERN)
+    return [p for p in pkts if p.gtp_type == 0xFF and p.inner and p.inner.proto == 1
+            and pat in p.inner.payload]
+
+
+# ---------------------------------------------------------------------------
+# The middle box. start_middle()/stop_middle() are the only places that know
+# what sits between s1-enb and s1-sgw.
+
+_tofd = {"proc": None, "log": None}
+
+
+def _tofd_config_path():
+    return RUN / "tofd.json"
+
+
+def _tofd_launch():
+    """Start tofd in tof-tof and wait until GTP-U crosses it."""
+    cmd = os.environ.get("TOF_LIVE_TOFD_CMD")
+    if cmd:
+        argv = shlex.split(cmd.replace("{config}", str(_tofd_config_path())))
+    else:
+        # EAL arguments and ports live in the config (lab.sh tofd-config).
+        argv = [TOFD, "run", "--config", str(_tofd_config_path())]
+    logpath = RUN / "tofd.log"
+    start_at = logpath.stat().st_size if logpath.exists() else 0
+    logf = open(logpath, "ab")
+    proc = subprocess.Popen(["ip", "netns", "exec", NS_TOF] + argv, stdout=logf, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    (RUN / "tofd.pid").write_text("%d\n" % proc.pid)  # lab.sh down ends it too
+    _tofd.update(proc=proc, log=logf)
+    # Ready when a GTP-U echo from the eNB to the SGW is answered: without a
+    # bridge only a forwarding tofd can carry it (tofd also logs
+    # "tofd run: ready", reported below when start-up fails).
+    end = time.monotonic() + 20
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError("tofd exited with %s at start-up:\n%s" % (proc.returncode, tofd_log_tail()))
+        if gtpu_echo(NS_ENB, ENB_IPS[0], SGW_IP, timeout=0.3, tries=1):
+            return
+        if time.monotonic() > end:
+            with open(logpath, "rb") as f:
+                f.seek(start_at)
+                said = b"tofd run: ready" in f.read()
+            raise AssertionError("tofd: no GTP-U echo across it within 20s (it %s it was ready):\n%s"
+                                 % ("said" if said else "never said", tofd_log_tail()))
+
+
+def _tofd_stop(timeout=10):
+    """SIGTERM tofd; its exit status (None if it had to be killed)."""
+    proc = _tofd["proc"]
+    if proc is None:
+        return 0
+    rc = proc.poll()
+    if rc is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+            rc = None
+    _tofd.update(proc=None)
+    if _tofd["log"]:
+        _tofd["log"].close()
+        _tofd["log"] = None
+    try:
+        (RUN / "tofd.pid").unlink()
+    except OSError:
+        pass
+    return rc
+
+
+def tofd_log_tail(n=40):
+    try:
+        return "\n".join((RUN / "tofd.log").read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no tofd.log)"
+
+
+def start_middle():
+    """Bring the lab up with the middle box in place and the UEs attached."""
+    if MIDDLE == "bridge":
+        lab("up", "--bridge", "--ues", str(NUM_UES), "--ues2", str(NUM_UES2))
+    elif MIDDLE == "tofd":
+        lab("up", "--ues", str(NUM_UES), "--ues2", str(NUM_UES2))
+        opts = ["--idle", str(IDLE_S)] + (["--app-mac"] if APP_MAC_IN_CONFIG else [])
+        conf = lab("tofd-config", *opts).stdout
+        _tofd_config_path().write_text(conf)
+        _tofd_launch()
+        lab("enb-up", timeout=90)
+    else:
+        raise SystemExit("TOF_LIVE_MIDDLE must be bridge or tofd, not %r" % MIDDLE)
+
+
+def stop_middle():
+    """Stop the middle box and tear the whole lab down. Returns tofd's exit status."""
+    rc = None
+    if MIDDLE == "tofd":
+        rc = _tofd_stop()
+    lab("down", check=False)
+    return rc
+
+
+def restart_middle():
+    """Stop and start the middle box under live traffic; the lab stays up.
+    Returns the stopped tofd's exit status."""
+    if MIDDLE != "tofd":
+        raise unittest.SkipTest("restart needs tofd")
+    rc = _tofd_stop()
+    _tofd_launch()
+    return rc
+
+
+def tofd_api(path, timeout=5):
+    """GET from tofd's REST API (inside tof-tof); parsed JSON or None."""
+    if MIDDLE != "tofd":
+        return None
+    p = run(["curl", "-sf", "--max-time", str(timeout), TOFD_API + path], ns=NS_TOF, timeout=timeout + 5)
+    if p.returncode != 0:
+        return None
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        return None
+
+
+def tofd_sessions():
+    """The sessions tofd has learned (GET /tunnels, all pages), as dicts:
+    {"ue", "enb", "sgw", "uplink_teid", "downlink_teid", "pinger", ...};
+    None when there is no way to read them (no API)."""
+    out, cursor = [], None
+    while True:
+        page = tofd_api("/tunnels?limit=10000" + ("&cursor=%s" % cursor if cursor else ""))
+        if page is None:
+            return None
+        out += page.get("sessions", [])
+        cursor = page.get("next")
+        if not cursor:
+            return out
+
+
+_state = {"failed": False}
+
+
+def setUpModule():
+    t0 = time.monotonic()
+    try:
+        start_middle()
+    except BaseException:
+        _state["failed"] = True
+        log("lab start failed; logs:")
+        print(lab("logs", check=False).stdout, file=sys.stderr)
+        stop_middle()
+        _remove_captures()
+        raise
+    log("lab up with middle=%s in %.1fs: %d UEs" % (MIDDLE, time.monotonic() - t0, len(ues())))
+
+
+def tearDownModule():
+    if _state["failed"]:
+        log("failures: lab logs follow")
+        print(lab("logs", check=False).stdout, file=sys.stderr)  # tofd.log too
+    stop_middle()
+    _remove_captures()
+
+
+# ---------------------------------------------------------------------------
+# Bump in the wire: must hold for any middle box.
+
+class S1Link(unittest.TestCase):
+    """The S1-U link works through the middle box, which stays invisible."""
+
+    def test_01_ue_pings_pdn(self):
+        u = general_ues()[0]
+        for dst in (PDN_IP, PINGER_TARGET):
+            sent, got, p = ue_ping(u.n, dst, count=5)
+            self.assertEqual((sent, got), (5, 5), "UE %d -> %s: %s%s" % (u.n, dst, p.stdout, p.stderr))
+
+    def test_02_ue_curls_pdn(self):
+        u = general_ues()[0]
+        p = ue_curl(u.n, "http://%s/" % PDN_IP)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, PDN_PAGE)
+
+    def test_03_bulk_download_intact(self):
+        """1 MiB from the PDN, byte for byte (full-size packets, TCP through GTP)."""
+        u = general_ues()[0]
+        with tempfile.NamedTemporaryFile(prefix="tof-live-") as f:
+            p = ue_curl(u.n, "http://%s/big.bin" % PDN_IP, timeout=30, out=f.name)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(sha256_file(f.name), sha256_file(RUN / "www-pdn/big.bin"))
+
+    def test_04_several_ues_reach_pdn(self):
+        """Every UE, on both eNBs, at the same time: ping and curl."""
+        todo = general_ues()
+        self.assertGreaterEqual(len({u.enb for u in todo}), 2, "UEs on two eNBs")
+        self.assertGreaterEqual(len(todo), 3)
+        errs = []
+
+        def one(u):
+            sent, got, p = ue_ping(u.n, PDN_IP, count=3)
+            if got != sent:
+                errs.append("UE %d ping: %d/%d" % (u.n, got, sent))
+            c = ue_curl(u.n, "http://%s/" % PDN_IP)
+            if c.returncode != 0 or c.stdout != PDN_PAGE:
+                errs.append("UE %d curl: rc %d %r %s" % (u.n, c.returncode, c.stdout, c.stderr))
+
+        threads = [threading.Thread(target=one, args=(u,)) for u in todo]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errs, [])
+
+    def test_05_gpdus_carry_the_real_teids(self):
+        """G-PDUs at both ends of the S1 link, both directions, with the TEIDs the GGSN
+        allocated (uplink) and the eNB allocated (downlink), per UE."""
+        todo = general_ues()
+        with captures("enb", "sgw", bpf="udp port 2152") as caps:
+            for u in todo:
+                sent, got, _ = ue_ping(u.n, PDN_IP, count=2, interval=0.2)
+                self.assertEqual(got, sent, "UE %d" % u.n)
+        try:
+            for name, cap in caps.items():
+                pk = tagged(cap.packets())
+                for u in todo:
+                    up = gpdus(pk, src=u.enb, dst=u.sgw, inner_src=u.ip, inner_dst=PDN_IP)
+                    down = gpdus(pk, src=u.sgw, dst=u.enb, inner_src=PDN_IP, inner_dst=u.ip)
+                    self.assertEqual(len(up), 2, "%s: uplink G-PDUs of UE %d" % (name, u.n))
+                    self.assertEqual(len(down), 2, "%s: downlink G-PDUs of UE %d" % (name, u.n))
+                    self.assertEqual({p.teid for p in up}, {u.ul}, "%s: uplink TEID of UE %d" % (name, u.n))
+                    self.assertEqual({p.teid for p in down}, {u.dl}, "%s: downlink TEID of UE %d" % (name, u.n))
+                    self.assertTrue(all(p.inner.icmp_type == 8 for p in up))
+                    self.assertTrue(all(p.inner.icmp_type == 0 for p in down))
+                # tshark's GTP dissector agrees on the TEIDs
+                rows = cap.tshark("gtp.message == 0xff && icmp", "ip.src", "ip.dst", "gtp.teid")
+                seen = set()
+                for src, dst, teid in rows:
+                    seen.add((src.split(",")[0], dst.split(",")[0], int(teid, 0)))
+                for u in todo:
+                    self.assertIn((u.enb, u.sgw, u.ul), seen, "%s: tshark uplink UE %d" % (name, u.n))
+                    self.assertIn((u.sgw, u.enb, u.dl), seen, "%s: tshark downlink UE %d" % (name, u.n))
+            # the lab gives uplink and downlink different TEIDs (eNB1 vs eNB2
+            # numbering), so a TOF that mixes them up cannot pass by luck
+            self.assertTrue(any(u.ul != u.dl for u in todo))
+        finally:
+            for c in caps.values():
+                c.cleanup()
+
+    def test_06_forwarded_frames_unchanged(self):
+        """Every G-PDU the eNB sent reaches the SGW side byte for byte (MACs
+        included), and every one the eNB received left the SGW byte for byte."""
+        todo = general_ues()
+        with captures("enb", "sgw", bpf="udp port 2152") as caps:
+            time.sleep(0.1)
+            for u in todo:
+                ue_ping(u.n, PDN_IP, count=2, interval=0.1)
+            c = ue_curl(todo[0].n, "http://%s/" % PDN_IP)
+            self.assertEqual(c.returncode, 0, c.stderr)
+            time.sleep(0.3)
+        try:
+            enb = caps["enb"].packets()
+            sgw = caps["sgw"].packets()
+            ue_ips = {u.ip for u in todo}
+            # the UEs' own traffic (pinger probes/replies a TOF adds are not theirs)
+            def mine(pk, up):
+                return [p.raw for p in pk if p.gtp_type == 0xFF and p.inner
+                        and (p.inner.src if up else p.inner.dst) in ue_ips
+                        and (p.dst == SGW_IP) == up
+                        and not (p.inner.proto == 1 and PINGER_TARGET in (p.inner.src, p.inner.dst)
+                                 and bytes.fromhex(PING_PATTERN) not in p.inner.payload)]
+            up_enb, up_sgw = mine(enb, True), mine(sgw, True)
+            dn_enb, dn_sgw = mine(enb, False), mine(sgw, False)
+            self.assertGreater(len(up_enb), 2 * len(todo))
+            self.assertGreater(len(dn_enb), 2 * len(todo))
+            self.assertEqual(sorted(up_enb), sorted(up_sgw), "uplink frames differ between eNB and SGW side")
+            self.assertEqual(sorted(dn_enb), sorted(dn_sgw), "downlink frames differ between SGW and eNB side")
+        finally:
+            for c in caps.values():
+                c.cleanup()
+
+    def test_07_gtpu_echo_passes(self):
+        """GTP-U Echo Request/Response across the middle, both ways. Neither
+        osmo-ggsn nor sgsnemu sends GTP-U echo by itself (only GTP-C echo),
+        but both answer it, so the test asks from the peer's own address."""
+        with captures("enb", "sgw", bpf="udp port 2152") as caps:
+            self.assertTrue(gtpu_echo(NS_ENB, ENB_IPS[0], SGW_IP), "eNB -> SGW echo unanswered")
+            self.assertTrue(gtpu_echo(NS_SGW, SGW_IP, ENB_IPS[0]), "SGW -> eNB echo unanswered")
+            self.assertTrue(gtpu_echo(NS_SGW, SGW_IP, ENB_IPS[1]), "SGW -> eNB2 echo unanswered")
+        try:
+            for name, cap in caps.items():
+                msgs = {(p.src, p.dst, p.gtp_type) for p in cap.packets() if p.gtp_type in (1, 2)}
+                for a, b in ((ENB_IPS[0], SGW_IP), (SGW_IP, ENB_IPS[0]), (SGW_IP, ENB_IPS[1])):
+                    self.assertIn((a, b, 1), msgs, "%s: Echo Request %s -> %s" % (name, a, b))
+                    self.assertIn((b, a, 2), msgs, "%s: Echo Response %s -> %s" % (name, b, a))
+                rows = cap.tshark("gtp.message == 1 || gtp.message == 2", "gtp.message")
+                self.assertEqual(len(rows), 6, "%s: tshark sees 3 echo pairs" % name)
+        finally:
+            for c in caps.values():
+                c.cleanup()
+
+    def test_08_gtpc_echo_passes(self):
+        """The GGSN's periodic GTP-C echo (echo-interval, lab default 3 s)
+        reaches each eNB and is answered, seen at both ends."""
+        interval = 3
+        for line in (RUN / "lab.env").read_text().splitlines():
+            if line.startswith("ECHO_INTERVAL="):
+                interval = int(line.split("=", 1)[1])
+        if interval <= 0:
+            self.skipTest("GGSN echo-interval is off")
+        with captures("enb", "sgw", bpf="udp port 2123") as caps:
+            def both_seen():
+                for cap in caps.values():
+                    # GTPv1-C message type: the second byte after the UDP header
+                    got = {(p.src, p.dst, p.raw[14 + 20 + 8 + 1]) for p in cap.packets()
+                           if 2123 in (p.sport, p.dport) and len(p.raw) > 14 + 20 + 8 + 1}
+                    if not ((SGW_IP, ENB_IPS[0], 1) in got and (ENB_IPS[0], SGW_IP, 2) in got):
+                        return False
+                return True
+            wait_until(both_seen, interval * 2 + 2, "GTP-C echo SGW -> eNB and back at both ends", 0.3)
+        for c in caps.values():
+            c.cleanup()
+
+    def test_09_large_packets_and_fragments(self):
+        """A UE sends 1400-byte packets (its tun MTU), the PDN sends it 1500-byte
+        ones (1536 on S1) and the UE's 1500-byte replies leave it as fragments."""
+        u = general_ues()[0]
+        sent, got, p = ue_ping(u.n, PDN_IP, count=3, size=1372, extra=("-M", "do"))
+        self.assertEqual(got, sent, p.stdout + p.stderr)
+        p = run(["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "2", "-s", "1472", u.ip],
+                ns=NS_PDN, timeout=20)
+        self.assertIn("3 received", p.stdout, p.stdout + p.stderr)
+
+    def test_10_service_unanswered_without_tof(self):
+        """Baseline: with a plain bridge nobody answers the service IP (the
+        GGSN drops it), so the offload tests cannot pass without the TOF."""
+        if MIDDLE != "bridge":
+            self.skipTest("baseline for the bridge only")
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, SERVICE_IP, count=2, interval=0.2, wait=1)
+        self.assertEqual(got, 0)
+        c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=2)
+        self.assertNotEqual(c.returncode, 0)
+
+
+# ---------------------------------------------------------------------------
+# The TOF at work: skipped unless the middle box is tofd.
+
+@unittest.skipUnless(MIDDLE == "tofd", "needs tofd as the middle box (TOF_LIVE_MIDDLE=tofd); "
+                     "a bridge does not offload, ping as UEs, learn, purge or restart")
+class Offload(unittest.TestCase):
+
+    def assert_service_reply_in_tunnel(self, pkts, u, what):
+        """Downlink G-PDUs from the service IP to UE u, in u's downlink TEID,
+        outer SGW -> u's eNB."""
+        down = gpdus(pkts, inner_src=SERVICE_IP, inner_dst=u.ip)
+        self.assertTrue(down, "%s: no reply from %s to UE %d at the eNB" % (what, SERVICE_IP, u.n))
+        for p in down:
+            self.assertEqual((p.src, p.dst, p.teid), (u.sgw, u.enb, u.dl),
+                             "%s: reply to UE %d in the wrong tunnel" % (what, u.n))
+            self.assertEqual(p.sport, 2152)
+        return down
+
+    def pinger_probes(self, sgw_pkts, u):
+        """Echo requests as UE u to the pinger target, in u's uplink tunnel."""
+        return [p for p in gpdus(sgw_pkts, src=u.enb, dst=u.sgw, teid=u.ul, inner_src=u.ip,
+                                 inner_dst=PINGER_TARGET) if p.inner.icmp_type == 8]
+
+    def test_20_service_curl_and_ping(self):
+        """The UE calls the service IP: the app answers, and the answers come
+        back inside the UE's downlink tunnel; the SGW never sees them."""
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, PDN_IP, count=2)  # downlink learned from real traffic
+        self.assertEqual(got, sent)
+        with captures("enb", "sgw", "app") as caps:
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP)
+            self.assertEqual(c.returncode, 0, c.stderr)
+            self.assertEqual(c.stdout, APP_PAGE)
+            sent, got, p = ue_ping(u.n, SERVICE_IP, count=3)
+            self.assertEqual((sent, got), (3, 3), p.stdout)
+        try:
+            enb = caps["enb"].packets()
+            down = self.assert_service_reply_in_tunnel(enb, u, "service")
+            self.assertTrue(any(p.inner.proto == 6 and p.inner.sport == 80 for p in down), "HTTP reply")
+            self.assertTrue(any(p.inner.proto == 1 and p.inner.icmp_type == 0 for p in down), "echo reply")
+            sgw = caps["sgw"].packets()
+            leak = [p for p in sgw if p.inner and SERVICE_IP in (p.inner.src, p.inner.dst)]
+            self.assertEqual(leak, [], "service traffic reached the SGW side")
+            apps = caps["app"].packets()
+            to_app = [p for p in apps if p.src == u.ip and p.dst == APP_IP]
+            from_app = [p for p in apps if p.src == APP_IP and p.dst == u.ip]
+            self.assertTrue(any(p.proto == 6 and p.dport == 80 for p in to_app),
+                            "decapsulated HTTP to the app")
+            self.assertTrue(from_app, "app replies on its link")
+            self.assertTrue(all(p.gtp_type is None for p in to_app + from_app), "no GTP on the apps port")
+            # the app reached the UE through the TOF's apps MAC (proxy ARP or static)
+            n = run(["ip", "neigh", "show", APP_GW, "dev", "app0"], ns=NS_APP).stdout
+            self.assertIn(TOF_APPS_MAC, n.lower(), "app's neighbour for %s: %r" % (APP_GW, n))
+        finally:
+            for c in caps.values():
+                c.cleanup()
+
+    def test_21_service_bulk_intact(self):
+        u = general_ues()[0]
+        ue_ping(u.n, PDN_IP, count=1)
+        with tempfile.NamedTemporaryFile(prefix="tof-live-") as f:
+            p = ue_curl(u.n, "http://%s/big.bin" % SERVICE_IP, timeout=30, out=f.name)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(sha256_file(f.name), sha256_file(RUN / "www-app/big.bin"))
+
+    def test_22_pinger_finds_the_downlink(self):
+        """A UE that talks only to the service: the SGW never sends it
+        anything, so the TOF pings as the UE to learn its downlink TEID."""
+        u = ue(PINGER_UE)
+        with captures("enb", "sgw") as caps:
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
+            self.assertEqual(c.returncode, 0, c.stderr)
+            self.assertEqual(c.stdout, APP_PAGE)
+        try:
+            enb, sgw = caps["enb"].packets(), caps["sgw"].packets()
+            probes = self.pinger_probes(sgw, u)
+            self.assertTrue(probes, "no pinger probe as UE %d in its uplink tunnel at the SGW" % u.n)
+            self.assertEqual(gpdus(enb, inner_src=u.ip, inner_dst=PINGER_TARGET), [],
+                             "the probe came from the UE, not the TOF")
+            replies = gpdus(sgw, src=u.sgw, dst=u.enb, teid=u.dl, inner_src=PINGER_TARGET, inner_dst=u.ip)
+            self.assertTrue(replies, "probe reply in UE %d's downlink tunnel at the SGW" % u.n)
+            self.assertEqual(gpdus(enb, inner_src=PINGER_TARGET, inner_dst=u.ip), [],
+                             "probe replies must be consumed, not delivered to the UE")
+            self.assert_service_reply_in_tunnel(enb, u, "pinger case")
+            self.assertEqual([p for p in gpdus(enb, inner_dst=u.ip) if p.inner.src != SERVICE_IP], [],
+                             "UE %d got nothing but the service's replies" % u.n)
+        finally:
+            for c in caps.values():
+                c.cleanup()
+
+    def test_23_idle_purge(self):
+        """A session idle past idle_timeout_s is forgotten: the next call to
+        the service learns it again (and pings again for its downlink)."""
+        u = ue(PURGE_UE)
+        with captures("sgw") as caps:
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
+            self.assertEqual(c.returncode, 0, c.stderr)
+        first = self.pinger_probes(caps["sgw"].packets(), u)
+        caps["sgw"].cleanup()
+        self.assertTrue(first, "first contact: pinger probe for UE %d" % u.n)
+        time.sleep(IDLE_S + 2.5)  # idle timeout + purge interval + slack
+        sessions = tofd_sessions()
+        if sessions is not None:
+            self.assertNotIn(u.ip, {s.get("ue") for s in sessions}, "UE %d still known after idle" % u.n)
+        with captures("sgw") as caps:
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
+            self.assertEqual(c.returncode, 0, c.stderr)
+        again = self.pinger_probes(caps["sgw"].packets(), u)
+        caps["sgw"].cleanup()
+        self.assertTrue(again, "after the purge the TOF must learn UE %d again (pinger probe)" % u.n)
+
+    def test_24_restart_during_traffic(self):
+        """tofd restarted under traffic: SIGTERM exits cleanly, traffic
+        resumes, tunnels are re-learned with the right TEIDs."""
+        u = general_ues()[0]
+        count, interval = 60, 0.1
+        out = {}
+
+        def pinger():
+            out["r"] = ue_ping(u.n, PDN_IP, count=count, interval=interval, wait=1)
+
+        t = threading.Thread(target=pinger)
+        t.start()
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        rc = restart_middle()
+        down_s = time.monotonic() - t0
+        t.join(count * interval + 30)
+        self.assertEqual(rc, 0, "tofd exit status on SIGTERM")
+        sent, got, p = out["r"]
+        lost = sent - got
+        self.assertLessEqual(lost, int(down_s / interval) + 5,
+                             "lost %d of %d pings over a %.1fs restart" % (lost, sent, down_s))
+        with captures("enb") as caps:
+            s2, g2, _ = ue_ping(u.n, PDN_IP, count=5)
+            self.assertEqual(g2, s2, "traffic after the restart")
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
+            self.assertEqual(c.returncode, 0, c.stderr)
+            self.assertEqual(c.stdout, APP_PAGE)
+        self.assert_service_reply_in_tunnel(caps["enb"].packets(), u, "after restart")
+        caps["enb"].cleanup()
+        sessions = tofd_sessions()
+        if sessions is not None:
+            s = [x for x in sessions if x.get("ue") == u.ip]
+            self.assertEqual(len(s), 1)
+            self.assertEqual((s[0]["enb"], s[0]["sgw"], s[0]["uplink_teid"], s[0]["downlink_teid"]),
+                             (u.enb, u.sgw, u.ul, u.dl))
+
+    def test_25_tunnels_learned(self):
+        """Every UE that sent traffic is a session with the TEIDs the control
+        plane allocated (which the TOF never saw)."""
+        todo = general_ues()
+        for u in todo:
+            sent, got, _ = ue_ping(u.n, PDN_IP, count=1)
+            self.assertEqual(got, sent)
+        sessions = tofd_sessions()
+        if sessions is None:
+            self.skipTest("cannot read tofd's sessions (GET /tunnels on its API failed)")
+        by_ue = {s.get("ue"): s for s in sessions}
+        for u in todo:
+            self.assertIn(u.ip, by_ue, "UE %d not learned" % u.n)
+            s = by_ue[u.ip]
+            self.assertEqual((s["enb"], s["sgw"], s["uplink_teid"], s["downlink_teid"]),
+                             (u.enb, u.sgw, u.ul, u.dl), "UE %d" % u.n)
+
+
+# ---------------------------------------------------------------------------
+
+class _Result(unittest.TextTestResult):
+    def addFailure(self, test, err):
+        _state["failed"] = True
+        super().addFailure(test, err)
+
+    def addError(self, test, err):
+        _state["failed"] = True
+        super().addError(test, err)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("tests/live needs root (network namespaces)", file=sys.stderr)
+        print("0 passed, 1 failed, 0 skipped")
+        return 1
+    t0 = time.monotonic()
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    if len(sys.argv) > 1:  # names of tests to run, e.g. S1Link.test_01_ue_pings_pdn
+        suite = unittest.defaultTestLoader.loadTestsFromNames(sys.argv[1:], sys.modules[__name__])
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=_Result, stream=sys.stdout)
+    try:
+        res = runner.run(suite)
+    except KeyboardInterrupt:
+        log("interrupted: tearing the lab down")
+        if MIDDLE == "tofd":
+            _tofd_stop(timeout=3)
+        lab("down", check=False)
+        _remove_captures()
+        print("0 passed, 1 failed, 0 skipped")
+        return 130
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    skipped = len(res.skipped)
+    passed = res.testsRun - failed - skipped
+    print("live: middle=%s, %.1fs" % (MIDDLE, time.monotonic() - t0))
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 0 if failed == 0 and res.testsRun > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+/* Shared between agent_ctl.c (changes) and agent_ctl_read.c (reads). */
+#ifndef TOF_AGENT_CTL_INT_H
+#define TOF_AGENT_CTL_INT_H
+
+#include <pthread.h>
+
+#include "agent_ctl.h"
+
+/* Lock-free read attempts before a reader takes the writers' lock. */
+#define CTL_READ_TRIES 8
+
+struct tof_ctl {
+	pthread_mutex_t write_lock; /* every writer of the tables */
+	pthread_mutex_t svc_lock;   /* service changes, check through fsync */
+	pthread_rwlock_t cb_lock;   /* the counters source */
+	pthread_mutex_t base_lock;  /* base[] */
+
+	struct tof_tables *t;
+	struct tof_agent *agent;
+	struct tof_state *state;
+
+	tof_ctl_counters_fn counters;
+	void *counters_ctx;
+	/* Per slot: the service counters when its service was registered,
+	 * subtracted on read so a reused slot starts from zero. */
+	struct tof_service_counters *base;
+	struct tof_service_counters *pre; /* scratch for base, under svc_lock */
+
+	uint64_t svc_version;       /* atomic */
+	bool state_loaded, dp_required, dp_up; /* atomic */
+	uint64_t started_ns;
+};
+
+/* A service as the table holds it, copied under the seqlock. */
+struct ctl_svc_snap {
+	uint32_t slot;
+	struct tof_service s;
+};
+
+/* Copy every service out of the tables, consistent as a whole. *out is
+ * malloc'd; returns the count, or -1 when out of memory. */
+int ctl_services_snapshot(struct tof_ctl *ctl, struct ctl_svc_snap **out);
+
+/* The config of a service as the table holds it (configured MAC only). */
+void ctl_svc_config(const struct tof_service *s, struct tof_service_config *out);
+
+/* Sort by name. */
+void ctl_sort_configs(struct tof_service_config *v, uint32_t n);
+
+uint64_t ctl_now_ns(void);
+
+#endif

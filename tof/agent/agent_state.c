@@ -1,0 +1,402 @@
+/* The services' state file: strict load, seeding, atomic save. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "agent_state.h"
+#include "agent_svc_json.h"
+
+#define STATE_VERSION 1
+#define STATE_MAX_BYTES (256u << 20) /* far above 1M services' worth */
+#define STATE_MAX_SERVICES (1u << 20) /* the largest max_services */
+
+struct tof_state {
+	char *path;        /* NULL: nothing is kept */
+	char *tmp;         /* path.tmp */
+	char *dir;         /* directory of path, fsync'd after a rename */
+	int lock_fd;
+};
+
+static char *str_printf(const char *fmt, const char *a)
+{
+	size_t n = strlen(fmt) + strlen(a) + 1;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, fmt, a);
+	return s;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	d = strndup(path, (size_t)(slash - path));
+	return d;
+}
+
+int tof_state_open(const char *path, struct tof_state **out, char *err, size_t errlen)
+{
+	struct tof_state *st = calloc(1, sizeof(*st));
+	struct stat sb;
+	char *lock = NULL;
+
+	*out = NULL;
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st->lock_fd = -1;
+	if (!path) {
+		*out = st;
+		return 0;
+	}
+	st->path = strdup(path);
+	st->tmp = str_printf("%s.tmp", path);
+	st->dir = dir_of(path);
+	lock = str_printf("%s.lock", path);
+	if (!st->path || !st->tmp || !st->dir || !lock) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (stat(st->dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "state_file: directory %s does not exist", st->dir);
+		goto fail;
+	}
+	if (access(st->dir, W_OK) < 0) {
+		snprintf(err, errlen, "state_file: cannot write in %s: %s", st->dir,
+			 strerror(errno));
+		goto fail;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "state_file: %s is not a regular file", path);
+		goto fail;
+	}
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0) {
+		snprintf(err, errlen, "state_file: %s: %s", lock, strerror(errno));
+		goto fail;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen, "state_file: %s is in use by another tofd (%s is locked)",
+			 path, lock);
+		goto fail;
+	}
+	/* A temp file means a save died before its rename: not acknowledged,
+	 * so not part of the state. */
+	if (unlink(st->tmp) < 0 && errno != ENOENT && errno != EISDIR) {
+		snprintf(err, errlen, "state_file: cannot remove %s: %s", st->tmp,
+			 strerror(errno));
+		goto fail;
+	}
+	free(lock);
+	*out = st;
+	return 0;
+fail:
+	free(lock);
+	tof_state_close(st);
+	return -1;
+}
+
+void tof_state_close(struct tof_state *st)
+{
+	if (!st)
+		return;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd); /* releases the lock */
+	free(st->path);
+	free(st->tmp);
+	free(st->dir);
+	free(st);
+}
+
+bool tof_state_persistent(const struct tof_state *st)
+{
+	return st && st->path;
+}
+
+const char *tof_state_path(const struct tof_state *st)
+{
+	return st && st->path ? st->path : NULL;
+}
+
+int tof_state_parse(const char *json, size_t len, struct tof_service_config **svcs,
+		    uint32_t *n, char *err, size_t errlen)
+{
+	struct tof_service_config *list = NULL;
+	struct tof_svc_json_err e;
+	json_error_t jerr;
+	json_t *root, *arr = NULL, *v;
+	const char *key;
+	bool has_version = false;
+	size_t count = 0;
+
+	*svcs = NULL;
+	*n = 0;
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "the top level must be a JSON object");
+		goto fail;
+	}
+	json_object_foreach(root, key, v) {
+		char t[64];
+
+		if (strcmp(key, "version") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION) {
+				snprintf(err, errlen, "\"version\": must be %d (a newer tofd wrote "
+					 "this file?)", STATE_VERSION);
+				goto fail;
+			}
+			has_version = true;
+		} else if (strcmp(key, "services") == 0) {
+			if (!json_is_array(v)) {
+				snprintf(err, errlen, "\"services\": must be an array");
+				goto fail;
+			}
+			arr = v;
+		} else {
+			snprintf(err, errlen, "\"%s\": unknown field",
+				 tof_svc_text(key, t, sizeof(t)));
+			goto fail;
+		}
+	}
+	if (!has_version || !arr) {
+		snprintf(err, errlen, "\"%s\": missing", has_version ? "services" : "version");
+		goto fail;
+	}
+	count = json_array_size(arr);
+	if (count > STATE_MAX_SERVICES) {
+		snprintf(err, errlen, "\"services\": more than %u entries",
+			 STATE_MAX_SERVICES);
+		goto fail;
+	}
+	if (count) {
+		list = calloc(count, sizeof(*list));
+		if (!list) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (tof_svc_json_read(json_array_get(arr, i), 0, &list[i], NULL, &e) < 0) {
+			if (e.field[0])
+				snprintf(err, errlen, "\"services[%zu].%s\": %s", i, e.field, e.msg);
+			else
+				snprintf(err, errlen, "\"services[%zu]\": %s", i, e.msg);
+			goto fail;
+		}
+	}
+	json_decref(root);
+	*svcs = list;
+	*n = (uint32_t)count;
+	return 0;
+fail:
+	free(list);
+	json_decref(root);
+	return -1;
+}
+
+/* Read the whole file; 1 if it does not exist, 0 done, -1 error. */
+static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	struct stat sb;
+	size_t got = 0;
+	char *b;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || sb.st_size > (off_t)STATE_MAX_BYTES) {
+		snprintf(err, errlen, "%s", sb.st_size > (off_t)STATE_MAX_BYTES ?
+			 "too big" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	b = malloc((size_t)sb.st_size + 1);
+	if (!b) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t r = read(fd, b + got, (size_t)sb.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(err, errlen, "%s", r < 0 ? strerror(errno) : "short read");
+			free(b);
+			close(fd);
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
+		   struct tof_service_config **svcs, uint32_t *n, bool *seeded, char *err,
+		   size_t errlen)
+{
+	char msg[512];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*svcs = NULL;
+	*n = 0;
+	*seeded = false;
+	rc = st->path ? read_file(st->path, &buf, &len, msg, sizeof(msg)) : 1;
+	if (rc < 0) {
+		snprintf(err, errlen, "state_file %s: %s", st->path, msg);
+		return -1;
+	}
+	if (rc == 1) {
+		/* first start (or no persistence): the config's services */
+		*seeded = true;
+		if (cfg->n_services == 0)
+			return 0;
+		*svcs = calloc(cfg->n_services, sizeof(**svcs));
+		if (!*svcs) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memcpy(*svcs, cfg->services, cfg->n_services * sizeof(**svcs));
+		*n = cfg->n_services;
+		return 0;
+	}
+	rc = tof_state_parse(buf, len, svcs, n, msg, sizeof(msg));
+	free(buf);
+	if (rc < 0) {
+		snprintf(err, errlen, "state_file %s: %s (fix or remove it; without it tofd "
+			 "starts from the config's services)", st->path, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static char *state_dump(const struct tof_service_config *svcs, uint32_t n)
+{
+	json_t *root = json_object(), *arr = json_array();
+	char *text = NULL;
+	bool oom = !root || !arr;
+
+	for (uint32_t i = 0; i < n && !oom; i++) {
+		json_t *o = tof_svc_json_write(&svcs[i]);
+
+		oom = !o || json_array_append_new(arr, o) < 0;
+	}
+	if (!oom && json_object_set_new(root, "version", json_integer(STATE_VERSION)) == 0 &&
+	    json_object_set(root, "services", arr) == 0)
+		text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(arr);
+	json_decref(root);
+	return text;
+}
+
+int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
+		      char *err, size_t errlen)
+{
+	char *text;
+	int fd, rc = -1;
+
+	if (!st->path)
+		return 0;
+	text = state_dump(svcs, n);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fd = open(st->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", st->tmp, strerror(errno));
+		free(text);
+		return -1;
+	}
+	if (write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0)
+		snprintf(err, errlen, "%s: write: %s", st->tmp, strerror(errno));
+	else if (fsync(fd) < 0)
+		snprintf(err, errlen, "%s: fsync: %s", st->tmp, strerror(errno));
+	else
+		rc = 0;
+	if (close(fd) < 0 && rc == 0) {
+		snprintf(err, errlen, "%s: close: %s", st->tmp, strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0)
+		unlink(st->tmp);
+	free(text);
+	return rc;
+}
+
+int tof_state_commit(struct tof_state *st, char *err, size_t errlen)
+{
+	int dfd;
+
+	if (!st->path)
+		return 0;
+	if (rename(st->tmp, st->path) < 0) {
+		snprintf(err, errlen, "rename %s to %s: %s", st->tmp, st->path, strerror(errno));
+		unlink(st->tmp);
+		return -1;
+	}
+	/* the rename itself must reach the disk before we say it happened */
+	dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		snprintf(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	close(dfd);
+	return 0;
+}
+
+int tof_state_save(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
+		   char *err, size_t errlen)
+{
+	if (tof_state_prepare(st, svcs, n, err, errlen) < 0)
+		return -1;
+	return tof_state_commit(st, err, errlen);
+}

@@ -1,0 +1,58 @@
+/* The services' state file: what the REST API registered, kept across
+ * restarts and crashes.
+ *
+ *   {"version": 1, "services": [{"name": ..., "serviceIP": ..., ...}]}
+ *
+ * Written atomically: the whole list goes to PATH.tmp in the same
+ * directory, is fsync'd, renamed over PATH and the directory fsync'd, so a
+ * crash at any moment leaves either the old or the new list, never a mix.
+ * The config's services seed the state on the first start only: with no
+ * state file yet they are the state; once the file exists it wins.
+ *
+ * An exclusive lock on PATH.lock keeps a second tofd off the same file. */
+#ifndef TOF_AGENT_STATE_H
+#define TOF_AGENT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tof_config.h"
+
+struct tof_state;
+
+/* Open the state at path (take the lock, remove a temp file a crash left).
+ * path NULL: no persistence; every save succeeds and keeps nothing.
+ * Returns 0, or -1 with a message in err. */
+int tof_state_open(const char *path, struct tof_state **out, char *err, size_t errlen);
+void tof_state_close(struct tof_state *st);
+
+/* Is there a file behind it? */
+bool tof_state_persistent(const struct tof_state *st);
+const char *tof_state_path(const struct tof_state *st);
+
+/* The services to start with: the file's, or the config's when there is no
+ * file yet (*seeded set: the caller saves them so the file exists from now
+ * on). *svcs is malloc'd (NULL when *n is 0). Returns 0, or -1 with a
+ * message naming the file and the field in err. */
+int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
+		   struct tof_service_config **svcs, uint32_t *n, bool *seeded, char *err,
+		   size_t errlen);
+
+/* Parse a state document (exposed for tests). */
+int tof_state_parse(const char *json, size_t len, struct tof_service_config **svcs,
+		    uint32_t *n, char *err, size_t errlen);
+
+/* Replace the saved list: prepare + commit. Returns 0, or -1 with a
+ * message in err (the file still holds the previous list). */
+int tof_state_save(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
+		   char *err, size_t errlen);
+
+/* The two halves of a save, apart so tests can stop in between as a crash
+ * would: the temp file written and fsync'd; then renamed into place and
+ * the directory fsync'd. */
+int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
+		      char *err, size_t errlen);
+int tof_state_commit(struct tof_state *st, char *err, size_t errlen);
+
+#endif

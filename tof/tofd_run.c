@@ -1,0 +1,232 @@
+/* tofd run: wire tables, pipeline, agent, ctl, state and the REST API
+ * together, start the data plane (or not), and wait for a signal.
+ *
+ * Signals are blocked in every thread and taken synchronously by the main
+ * thread, which (without a data plane) also runs the agent's timers. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "agent_ctl.h"
+#include "agent_state.h"
+#include "api.h"
+#include "dp.h"
+#include "tofd_run.h"
+
+#define EXIT_IO 1
+#define EXIT_CONFIG 2
+#define TICK_MS 100
+
+struct tofd {
+	struct tof_config *cfg;
+	struct tof_tables *t;
+	struct tof_pipeline pl;
+	struct tof_agent agent;
+	bool agent_ok;
+	struct tof_state *state;
+	struct tof_ctl *ctl;
+	struct tof_api *api;
+	struct tof_dp *dp;
+};
+
+static uint64_t tofd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The probe tag key must not be guessable from outside (DESIGN: the
+ * pinger recognises its own replies by it). */
+static void tofd_pinger_key(struct tof_config *cfg)
+{
+	uint64_t key = 0;
+
+	if (cfg->pinger_key_set)
+		return;
+	if (getrandom(&key, sizeof(key), 0) != (ssize_t)sizeof(key))
+		key = tofd_now_ns() ^ ((uint64_t)getpid() << 32);
+	cfg->pinger.key = key;
+}
+
+static void tofd_dp_counters(void *ctx, struct tof_counters *c, struct tof_service_counters *svc,
+			     uint32_t n)
+{
+	tof_dp_counters(ctx, c, svc, n);
+}
+
+/* Tables, pipeline, agent; the services from the state file or the config. */
+static int tofd_setup(struct tofd *d)
+{
+	struct tof_config *cfg = d->cfg;
+	struct tof_service_config *svcs = NULL;
+	struct tof_ctl_err e;
+	char err[512];
+	bool seeded;
+	uint32_t n;
+
+	d->t = tof_tables_create(cfg->max_sessions, cfg->max_services);
+	if (!d->t) {
+		fprintf(stderr, "tofd run: cannot allocate tables for %u sessions and %u services "
+			"(%zu MiB; lower max_sessions)\n", cfg->max_sessions, cfg->max_services,
+			tof_tables_memory(cfg->max_sessions, cfg->max_services) >> 20);
+		return EXIT_IO;
+	}
+	d->pl.cfg = cfg;
+	d->pl.tables = d->t;
+	d->pl.pinger = cfg->pinger;
+	for (int p = 0; p < TOF_PORT__COUNT; p++)
+		d->pl.l2[p] = PKT_L2_ETH;
+	if (tof_agent_init(&d->agent, cfg, &d->pl, NULL, NULL) < 0) {
+		fprintf(stderr, "tofd run: cannot set up the agent\n");
+		return EXIT_IO;
+	}
+	d->agent_ok = true;
+	if (tof_state_open(cfg->state_file, &d->state, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tofd run: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (!cfg->state_file)
+		fprintf(stderr, "tofd run: warning: no state_file in the config: services "
+			"registered through the API will not survive a restart\n");
+	d->ctl = tof_ctl_create(d->t, &d->agent, d->state);
+	if (!d->ctl) {
+		fprintf(stderr, "tofd run: out of memory\n");
+		return EXIT_IO;
+	}
+	if (tof_state_load(d->state, cfg, &svcs, &n, &seeded, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tofd run: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (tof_ctl_load_services(d->ctl, svcs, n, seeded, &e) != TOF_CTL_OK) {
+		const char *from = seeded ? "config" : tof_state_path(d->state);
+
+		fprintf(stderr, "tofd run: %s: \"%s\": %s\n", from, e.field, e.msg);
+		free(svcs);
+		return e.code == TOF_CTL_IO ? EXIT_IO : EXIT_CONFIG;
+	}
+	free(svcs);
+	if (tof_state_persistent(d->state))
+		fprintf(stderr, "tofd run: services: %u from %s%s\n", n,
+			seeded ? "the config, saved to " : "", tof_state_path(d->state));
+	return 0;
+}
+
+static int tofd_start_api(struct tofd *d)
+{
+	struct tof_api_opts ao = { .cfg = d->cfg };
+	char err[512];
+	int rc = tof_api_start(&ao, d->ctl, &d->api, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "tofd run: %s\n", err);
+		return rc == -2 ? EXIT_IO : EXIT_CONFIG;
+	}
+	fprintf(stderr, "tofd run: API listening on %s\n", tof_api_url(d->api));
+	return 0;
+}
+
+static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
+{
+	struct tof_dp_ctx ctx = {
+		.cfg = d->cfg,
+		.pl = &d->pl,
+		.agent = &d->agent,
+		.writer_lock = tof_ctl_writer_lock(d->ctl),
+		.eal_argc = o->eal_argc,
+		.eal_argv = o->eal_argv,
+	};
+	char err[512] = "";
+
+	tof_ctl_set_dataplane(d->ctl, true, false);
+	if (tof_dp_start(&ctx, &d->dp, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tofd run: data plane: %s\n", err[0] ? err : "cannot start");
+		if (!tof_dp_available())
+			fprintf(stderr, "tofd run: (--no-dataplane runs the API and the agent "
+				"without one)\n");
+		return EXIT_IO;
+	}
+	tof_ctl_set_counters(d->ctl, tofd_dp_counters, d->dp);
+	tof_ctl_set_dataplane(d->ctl, true, true);
+	return 0;
+}
+
+/* Wait for a signal; without a data plane, run the agent's timers. */
+static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
+{
+	struct timespec tmo = { .tv_sec = 0, .tv_nsec = TICK_MS * 1000000L };
+
+	for (;;) {
+		int sig = sigtimedwait(sigs, NULL, &tmo);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			return sig;
+		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (tick) {
+			uint64_t now = tofd_now_ns();
+
+			tof_ctl_lock(d->ctl);
+			if (tof_agent_next_deadline(&d->agent) <= now)
+				tof_agent_tick(&d->agent, now);
+			tof_ctl_unlock(d->ctl);
+		}
+	}
+}
+
+static void tofd_teardown(struct tofd *d)
+{
+	tof_api_stop(d->api);
+	if (d->ctl)
+		tof_ctl_set_counters(d->ctl, NULL, NULL);
+	if (d->dp)
+		tof_dp_stop(d->dp);
+	tof_ctl_destroy(d->ctl);
+	if (d->agent_ok)
+		tof_agent_fini(&d->agent);
+	tof_state_close(d->state);
+	tof_tables_destroy(d->t);
+}
+
+int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
+{
+	struct tofd d;
+	sigset_t sigs;
+	int rc, sig;
+
+	memset(&d, 0, sizeof(d));
+	d.cfg = cfg;
+	/* before any thread exists, so they all inherit the mask */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	tofd_pinger_key(cfg);
+
+	rc = tofd_setup(&d);
+	if (rc == 0)
+		rc = tofd_start_api(&d);
+	if (rc == 0 && o->no_dataplane)
+		tof_ctl_set_dataplane(d.ctl, false, false);
+	else if (rc == 0)
+		rc = tofd_start_dp(&d, o);
+	if (rc != 0) {
+		tofd_teardown(&d);
+		return rc;
+	}
+	fprintf(stderr, "tofd run: ready%s\n", o->no_dataplane ? " (no data plane)" : "");
+	sig = tofd_wait(&d, &sigs, o->no_dataplane);
+	fprintf(stderr, "tofd run: %s, stopping\n", sig == SIGINT ? "SIGINT" :
+		sig == SIGTERM ? "SIGTERM" : "error waiting for signals");
+	tofd_teardown(&d);
+	return sig < 0 ? EXIT_IO : 0;
+}
