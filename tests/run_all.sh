@@ -57,6 +57,13 @@ for tofd in build/tofd build-asan/tofd; do
 	tally "api ($tofd)" $?
 done
 
+# Live: real GTP peers in network namespaces, first with a Linux bridge in
+# the middle (the lab itself works), then with tofd on DPDK af_packet ports.
+for middle in bridge tofd; do
+	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
+	tally "live (middle: $middle)" $?
+done
+
 tests/fuzz/run.sh >"$log" 2>&1
 tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?
 
