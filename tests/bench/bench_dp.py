@@ -26,10 +26,10 @@ def sh(*args, **kw):
     return subprocess.run(args, check=True, **kw)
 
 
-def gen(work, kind, n, pad=0):
-    path = os.path.join(work, "%s-%d.pcap" % (kind, n))
+def gen(work, kind, n, pad=0, repeat=1):
+    path = os.path.join(work, "%s-%d-%d.pcap" % (kind, n, repeat))
     if not os.path.exists(path):
-        sh(os.path.join(BUILD, "bench", "bench_pcap"), kind, str(n), path, str(pad))
+        sh(os.path.join(BUILD, "bench", "bench_pcap"), kind, str(n), path, str(pad), str(repeat))
     return path
 
 
@@ -98,7 +98,8 @@ def tofd(work, inputs, ports, measured, sessions, mbufs, services):
                 raise RuntimeError("tofd exited: " + open(os.path.join(work, "tofd.log")).read()[-2000:])
             try:
                 s = stats()
-                if s["sessions"] >= sessions:
+                learned = s["agent"]["downlink_learned"] if measured == "apps" else s["sessions"]
+                if learned >= sessions:
                     break
             except OSError:
                 pass
@@ -136,7 +137,8 @@ def main():
             cases = [
                 ("pass", [(gen(work, "ul-pdn", n), True), (empty, False), (empty, False)], "enb"),
                 ("uplink offload", [(gen(work, "ul-svc", n), True), (empty, False), (empty, False)], "enb"),
-                ("downlink encap", [(gen(work, "ul-pdn", n), False), (gen(work, "dl", n, pad=n + 65536), False),
+                ("downlink encap", [(gen(work, "ul-pdn", n, repeat=3), False),
+                                    (gen(work, "dl", n, pad=n + 65536, repeat=3), False),
                                     (gen(work, "apps", n), True)], "apps"),
             ]
             for name, inputs, measured in cases:

@@ -1,6 +1,6 @@
 /* Capture files for the data-plane benchmark (tests/bench/run.sh):
  *
- *   bench_pcap KIND N FILE [PAD]
+ *   bench_pcap KIND N FILE [PAD [REPEAT]]
  *
  * KIND ul-pdn  uplink G-PDUs eNB -> SGW, UE i -> 203.0.113.7 (pass path)
  *      ul-svc  the same to the service 203.0.113.100 (offload path)
@@ -9,7 +9,9 @@
  *      apps    app 198.51.100.10 -> UE i (encap path)
  * N    tunnels (UE i for i in 0..N-1: 198.19.0.0/16 for the first 65536,
  *      IPv6 2001:db8::/32 prefixes beyond, so 1M sessions stay in the test
- *      ranges). One packet per tunnel. */
+ *      ranges). One packet per tunnel, the whole set REPEAT times (default 1):
+ *      files read once repeat themselves so a punt the agent missed is
+ *      made again. */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
 	const char *kind = argv[1];
 	uint32_t n = (uint32_t)strtoul(argv[2], NULL, 10);
 	uint32_t pad = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 0;
+	uint32_t repeat = argc > 5 ? (uint32_t)strtoul(argv[5], NULL, 10) : 1;
 	pcap_t *pd = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *d = pcap_dump_open(pd, argv[3]);
 	struct gtp_addr pdn, svc, pdn6, svc6, app, app6, ue;
@@ -99,7 +102,8 @@ int main(int argc, char **argv)
 		h.caplen = h.len = 60;
 		pcap_dump((u_char *)d, &h, f);
 	}
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint64_t k = 0; k < (uint64_t)n * repeat; k++) {
+		uint32_t i = (uint32_t)(k % (n ? n : 1));
 		size_t len;
 		ue_addr(&ue, i);
 		bool v6 = ue.family == GTP_AF_INET6;

@@ -256,12 +256,13 @@ int main(int argc, char **argv)
 	const char *only = argc > 2 ? argv[2] : NULL; /* one path, for profiling */
 	static struct bench_frame frames[NFRAMES];
 	uint32_t sizes[2] = {1000, 1u << 20};
+	int n_sizes = getenv("TOF_BENCH_1K_ONLY") ? 1 : 2;
 
 	printf("core pipeline, one core, %llu packets per figure; ref = restoring the frame (memcpy)\n",
 	       (unsigned long long)iters);
 	printf("%-16s %10s %12s %10s %12s %10s\n", "path", "sessions", "ns/pkt", "Mpps", "ref ns/pkt",
 	       "x ref");
-	for (int si = 0; si < 2; si++) {
+	for (int si = 0; si < n_sizes; si++) {
 		struct bench b;
 		if (bench_init(&b, sizes[si]) != 0)
 			return 1;
