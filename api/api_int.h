@@ -117,9 +117,6 @@ enum MHD_Result api_health(struct api_req *r);
 enum MHD_Result api_health_live(struct api_req *r);
 enum MHD_Result api_metrics(struct api_req *r);
 
-/* Names of the GTP-U parse errors (api_status.c). */
-extern const char *const api_gtp_err_keys[GTP_ERR__COUNT];
-
 /* JSON helpers for handlers: an address (null when unset) and a counter. */
 json_t *api_json_addr(const struct gtp_addr *a);
 json_t *api_json_u64(uint64_t v);

@@ -139,8 +139,8 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 	for (enum tof_reason i = 0; i < TOF_R__COUNT; i++)
 		m_one(fp, "tof_reason_packets_total", "reason", tof_reason_name(i), c->reason[i]);
 	m_head(fp, "tof_gtp_errors_total", "counter", "GTP-U headers refused, by error.");
-	for (int i = GTP_OK + 1; i < GTP_ERR__COUNT; i++)
-		m_one(fp, "tof_gtp_errors_total", "error", api_gtp_err_keys[i], c->gtp_err[i]);
+	for (enum gtp_err i = GTP_OK + 1; i < GTP_ERR__COUNT; i++)
+		m_one(fp, "tof_gtp_errors_total", "error", gtp_err_name(i), c->gtp_err[i]);
 	m_head(fp, "tof_punt_copies_total", "counter", "Frame copies handed to the agent.");
 	m_one(fp, "tof_punt_copies_total", NULL, NULL, c->punt_copies);
 	m_head(fp, "tof_agent_events_total", "counter", "What the agent learned and did.");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "config_read.h"
 
 void api_count_reply(struct tof_api *api, unsigned int status)
 {
@@ -179,7 +180,7 @@ bool api_query_ok(struct api_req *r)
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, api_query_iter, &c);
 	if (!c.bad)
 		return true;
-	tof_svc_text(c.bad, k, sizeof(k));
+	cfg_text(c.bad, k, sizeof(k));
 	api_reply_error(r, MHD_HTTP_BAD_REQUEST, k, "%s \"%s\"", c.why, k);
 	return false;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "config_read.h"
 
 /* {name} in a path: a name, or (where allowed) a service IP. Anything
  * else cannot name a service, so it is simply not found. */
@@ -21,7 +22,7 @@ static enum MHD_Result api_no_service(struct api_req *r, bool ip_too)
 
 	return api_reply_error(r, MHD_HTTP_NOT_FOUND, "name", "no service %s \"%s\"",
 			       ip_too ? "with the name or service IP" : "named",
-			       tof_svc_text(r->param, k, sizeof(k)));
+			       cfg_text(r->param, k, sizeof(k)));
 }
 
 static void api_log_change(struct api_req *r, const char *what,

@@ -11,22 +11,6 @@
 #define API_TUNNELS_DEFAULT 1000
 #define API_TUNNELS_MAX 10000
 
-/* Names of the GTP-U parse errors in JSON and metrics: from the enum, so
- * they stay put whatever gtp_strerror() says. */
-const char *const api_gtp_err_keys[GTP_ERR__COUNT] = {
-	[GTP_OK] = "ok",
-	[GTP_ERR_SHORT] = "short",
-	[GTP_ERR_VERSION] = "version",
-	[GTP_ERR_PT] = "gtp_prime",
-	[GTP_ERR_LENGTH] = "length",
-	[GTP_ERR_EXT_ZERO_LEN] = "ext_zero_length",
-	[GTP_ERR_EXT_TRUNC] = "ext_truncated",
-	[GTP_ERR_EXT_TOO_MANY] = "ext_too_many",
-	[GTP_ERR_EXT_BAD] = "ext_bad",
-	[GTP_ERR_NO_PAYLOAD] = "no_payload",
-};
-_Static_assert(GTP_ERR__COUNT == 10, "a GTP error without a name");
-
 /* A decimal in [lo, hi], digits only. */
 static bool api_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
@@ -192,8 +176,8 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 	jw_end_obj(w);
 	jw_key(w, "gtp_errors");
 	jw_obj(w);
-	for (int i = GTP_OK + 1; i < GTP_ERR__COUNT; i++)
-		api_key_u64(w, api_gtp_err_keys[i], c->gtp_err[i]);
+	for (enum gtp_err i = GTP_OK + 1; i < GTP_ERR__COUNT; i++)
+		api_key_u64(w, gtp_err_name(i), c->gtp_err[i]);
 	jw_end_obj(w);
 	api_key_u64(w, "punt_copies", c->punt_copies);
 	jw_key(w, "agent");

@@ -63,6 +63,8 @@ enum gtp_err {
 	GTP_ERR__COUNT
 };
 const char *gtp_strerror(enum gtp_err err);
+/* Stable snake_case key of err ("short", "ext_bad", ...); "?" if out of range. */
+const char *gtp_err_name(enum gtp_err err);
 
 /* What gtp_parse learned of one GTP-U message. */
 struct gtp_hdr {

@@ -43,6 +43,27 @@ const char *gtp_strerror(enum gtp_err err)
 	return "unknown error";
 }
 
+/* Stable snake_case keys for JSON, metrics and reports: from the enum, so
+ * they stay put whatever gtp_strerror() says. */
+static const char *const gtp_err_names[GTP_ERR__COUNT] = {
+	[GTP_OK] = "ok",
+	[GTP_ERR_SHORT] = "short",
+	[GTP_ERR_VERSION] = "version",
+	[GTP_ERR_PT] = "gtp_prime",
+	[GTP_ERR_LENGTH] = "length",
+	[GTP_ERR_EXT_ZERO_LEN] = "ext_zero_length",
+	[GTP_ERR_EXT_TRUNC] = "ext_truncated",
+	[GTP_ERR_EXT_TOO_MANY] = "ext_too_many",
+	[GTP_ERR_EXT_BAD] = "ext_bad",
+	[GTP_ERR_NO_PAYLOAD] = "no_payload",
+};
+_Static_assert(GTP_ERR__COUNT == 10, "a GTP error without a name");
+
+const char *gtp_err_name(enum gtp_err err)
+{
+	return (unsigned int)err < GTP_ERR__COUNT ? gtp_err_names[err] : "?";
+}
+
 bool gtp_ext_known(uint8_t type)
 {
 	switch (type) {

@@ -13,6 +13,8 @@ const char *cfg_text(const char *s, char *buf, size_t len)
 {
 	size_t i = 0;
 
+	if (len == 0)
+		return buf;
 	for (; *s && i + 1 < len; s++)
 		buf[i++] = (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\') ? *s : '?';
 	if (*s && len >= 4) {

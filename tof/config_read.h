@@ -27,7 +27,9 @@ struct cfg_ctx {
 __attribute__((format(printf, 3, 4)))
 int cfg_fail(struct cfg_ctx *c, const char *path, const char *fmt, ...);
 
-/* User text made safe to quote: printable ASCII, no quotes, shortened. */
+/* User text made safe to quote in a message or a JSON field: printable
+ * ASCII, no quotes or backslashes, cut short with "..." (also for the
+ * agent and the API). */
 const char *cfg_text(const char *s, char *buf, size_t len);
 
 /* Child paths: parent.key and parent[i] (cut short with "..." if long). */

@@ -18,85 +18,24 @@
 #include "agent_ctl.h"
 #include "agent_state.h"
 #include "config.h"
+#include "tctl.h"
 #include "tfix.h"
 
-#define ENB "198.18.0.1"
-#define SGW "198.18.0.2"
 #define UE "198.19.0.5"
 
-struct fx {
-	struct tfix *x;
-	struct tof_state *st;
-	struct tof_ctl *ctl;
-	char dir[64], path[96];
-};
-
-static const char cfg_json[] =
-	"{\"mode\": \"dual\", \"enb\": [\"" ENB "\"], \"sgw\": [\"" SGW "\"]}";
-
-static int fx_setup(void **state)
+static void add_ok(struct tctl *f, const char *name, const char *sip, const char *aip)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct tof_ctl_err e;
-	char err[256];
-
-	f->x = tfix_new(cfg_json, 64);
-	if (!f->x)
-		return -1;
-	strcpy(f->dir, "/tmp/tof-test-ctl.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/state.json", f->dir);
-	if (tof_state_open(f->path, &f->st, err, sizeof(err)) != 0)
-		return -1;
-	f->ctl = tof_ctl_create(f->x->t, &f->x->a, f->st);
-	if (!f->ctl || tof_ctl_load_services(f->ctl, NULL, 0, true, &e) != TOF_CTL_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	tof_ctl_destroy(f->ctl);
-	tof_state_close(f->st);
-	tfix_free(f->x);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-static struct tof_service_config svc(const char *name, const char *sip, const char *aip)
-{
-	struct tof_service_config s;
-
-	memset(&s, 0, sizeof(s));
-	snprintf(s.name, sizeof(s.name), "%s", name);
-	if (sip)
-		assert_int_equal(gtp_addr_parse(sip, &s.service_ip), 0);
-	if (aip)
-		assert_int_equal(gtp_addr_parse(aip, &s.app_ip), 0);
-	return s;
-}
-
-static void add_ok(struct fx *f, const char *name, const char *sip, const char *aip)
-{
-	struct tof_service_config s = svc(name, sip, aip);
+	struct tof_service_config s = tctl_svc(name, sip, aip);
 	struct tof_ctl_err e;
 
 	if (tof_ctl_service_add(f->ctl, &s, &e) != TOF_CTL_OK)
 		fail_msg("add %s: %s", name, e.msg);
 }
 
-static void expect_add(struct fx *f, const char *name, const char *sip, const char *aip,
+static void expect_add(struct tctl *f, const char *name, const char *sip, const char *aip,
 		       enum tof_ctl_code code, const char *field)
 {
-	struct tof_service_config s = svc(name, sip, aip);
+	struct tof_service_config s = tctl_svc(name, sip, aip);
 	struct tof_ctl_err e;
 
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), code);
@@ -106,7 +45,7 @@ static void expect_add(struct fx *f, const char *name, const char *sip, const ch
 }
 
 /* The state file lists exactly these names, in this order. */
-static void expect_saved(struct fx *f, const char *const *names, uint32_t n)
+static void expect_saved(struct tctl *f, const char *const *names, uint32_t n)
 {
 	struct tof_config cfg;
 	struct tof_service_config *v;
@@ -123,7 +62,7 @@ static void expect_saved(struct fx *f, const char *const *names, uint32_t n)
 	free(v);
 }
 
-static bool visible(struct fx *f, const char *sip)
+static bool visible(struct tctl *f, const char *sip)
 {
 	struct gtp_addr a;
 
@@ -133,7 +72,7 @@ static bool visible(struct fx *f, const char *sip)
 
 static void test_add_get_list_delete(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config *v, got;
 	struct tof_ctl_err e;
 	uint32_t n;
@@ -172,7 +111,7 @@ static void test_add_get_list_delete(void **state)
 /* A name that reads as an address names by name first. */
 static void test_name_before_address(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config got;
 	struct tof_ctl_err e;
 
@@ -186,7 +125,7 @@ static void test_name_before_address(void **state)
 
 static void test_add_errors(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config s;
 	struct tof_ctl_err e;
 
@@ -203,12 +142,12 @@ static void test_add_errors(void **state)
 	expect_add(f, "b", NULL, "198.51.100.11", TOF_CTL_INVALID, "serviceIP");
 	expect_add(f, "", "203.0.113.101", "198.51.100.11", TOF_CTL_INVALID, "name");
 	expect_add(f, "b/c", "203.0.113.101", "198.51.100.11", TOF_CTL_INVALID, "name");
-	s = svc("b", "203.0.113.101", "198.51.100.11");
+	s = tctl_svc("b", "203.0.113.101", "198.51.100.11");
 	strcpy(s.chain, "no spaces");
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), TOF_CTL_INVALID);
 	assert_string_equal(e.field, "chain");
 	/* the clash names the other service */
-	s = svc("b", "203.0.113.101", "198.51.100.10");
+	s = tctl_svc("b", "203.0.113.101", "198.51.100.10");
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), TOF_CTL_CONFLICT);
 	assert_non_null(strstr(e.msg, "service \"a\""));
 	assert_int_equal(f->x->t->n_services, 1); /* bad input never changes state */
@@ -216,7 +155,7 @@ static void test_add_errors(void **state)
 
 static void test_full(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	char name[16], sip[32], aip[32];
 
 	/* tfix makes 16 service slots */
@@ -232,7 +171,7 @@ static void test_full(void **state)
 
 static void test_update_and_rename(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config s, out;
 	struct tof_ctl_err e;
 	static const char *const saved[] = { "b", "c" };
@@ -240,28 +179,28 @@ static void test_update_and_rename(void **state)
 	add_ok(f, "a", "203.0.113.100", "198.51.100.10");
 	add_ok(f, "b", "203.0.113.101", "198.51.100.11");
 	/* new addresses, name kept ("" in the request) */
-	s = svc("", "203.0.113.110", "198.51.100.20");
+	s = tctl_svc("", "203.0.113.110", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, &out, &e), TOF_CTL_OK);
 	assert_string_equal(out.name, "a");
 	assert_false(visible(f, "203.0.113.100"));
 	assert_true(visible(f, "203.0.113.110"));
 	/* its own addresses swapped: no clash with itself */
-	s = svc("a", "198.51.100.20", "203.0.113.110");
+	s = tctl_svc("a", "198.51.100.20", "203.0.113.110");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, &out, &e), TOF_CTL_OK);
 	/* rename onto a taken name, onto another's address */
-	s = svc("b", "203.0.113.110", "198.51.100.20");
+	s = tctl_svc("b", "203.0.113.110", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, NULL, &e), TOF_CTL_CONFLICT);
 	assert_string_equal(e.field, "name");
-	s = svc("a", "203.0.113.101", "198.51.100.20");
+	s = tctl_svc("a", "203.0.113.101", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, NULL, &e), TOF_CTL_CONFLICT);
 	assert_string_equal(e.field, "serviceIP");
-	s = svc("", "203.0.113.101", "203.0.113.101");
+	s = tctl_svc("", "203.0.113.101", "203.0.113.101");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, NULL, &e), TOF_CTL_INVALID);
 	assert_int_equal(tof_ctl_service_update(f->ctl, "zz", &s, NULL, &e), TOF_CTL_INVALID);
-	s = svc("", "203.0.113.120", "198.51.100.30");
+	s = tctl_svc("", "203.0.113.120", "198.51.100.30");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "zz", &s, NULL, &e), TOF_CTL_NOT_FOUND);
 	/* a free name renames */
-	s = svc("c", "203.0.113.110", "198.51.100.20");
+	s = tctl_svc("c", "203.0.113.110", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, &out, &e), TOF_CTL_OK);
 	assert_string_equal(out.name, "c");
 	assert_int_equal(tof_ctl_service_get(f->ctl, "a", false, &out, &e), TOF_CTL_NOT_FOUND);
@@ -272,7 +211,7 @@ static void test_update_and_rename(void **state)
  * as they were before the call. */
 static void test_failed_save_rolls_back(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config s, got;
 	struct tof_ctl_err e;
 	char tmp[128];
@@ -282,12 +221,12 @@ static void test_failed_save_rolls_back(void **state)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
 	assert_int_equal(mkdir(tmp, 0700), 0);
 
-	s = svc("b", "203.0.113.101", "198.51.100.11");
+	s = tctl_svc("b", "203.0.113.101", "198.51.100.11");
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), TOF_CTL_IO);
 	assert_false(visible(f, "203.0.113.101"));
 	assert_int_equal(f->x->t->n_services, 1);
 
-	s = svc("", "203.0.113.102", "198.51.100.12");
+	s = tctl_svc("", "203.0.113.102", "198.51.100.12");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, NULL, &e), TOF_CTL_IO);
 	assert_true(visible(f, "203.0.113.100"));
 	assert_false(visible(f, "203.0.113.102"));
@@ -298,21 +237,21 @@ static void test_failed_save_rolls_back(void **state)
 
 	assert_int_equal(rmdir(tmp), 0);
 	expect_saved(f, saved, 1);
-	s = svc("b", "203.0.113.101", "198.51.100.11");
+	s = tctl_svc("b", "203.0.113.101", "198.51.100.11");
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), TOF_CTL_OK);
 }
 
 static void test_load_services(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config v[2] = {
-		svc("a", "203.0.113.100", "198.51.100.10"),
-		svc("b", "203.0.113.100", "198.51.100.11"),
+		tctl_svc("a", "203.0.113.100", "198.51.100.10"),
+		tctl_svc("b", "203.0.113.100", "198.51.100.11"),
 	};
 	struct tof_ctl *ctl;
 	struct tof_ctl_health h;
 	struct tof_ctl_err e;
-	struct tfix *x = tfix_new(cfg_json, 64);
+	struct tfix *x = tfix_new(tctl_cfg_json, 64);
 
 	ctl = tof_ctl_create(x->t, NULL, NULL);
 	tof_ctl_health(ctl, &h);
@@ -330,7 +269,7 @@ static void test_load_services(void **state)
 
 static void test_health(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_ctl_health h;
 
 	tof_ctl_health(f->ctl, &h);
@@ -370,7 +309,7 @@ static const struct tof_ctl_svc_stats *stats_of(const struct tof_ctl_stats *s, c
 
 static void test_stats(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct fake_dp d;
 	struct tof_ctl_stats s;
 	struct tof_ctl_err e;
@@ -413,14 +352,14 @@ static void test_stats(void **state)
 	tof_ctl_set_counters(f->ctl, NULL, NULL);
 }
 
-static uint32_t session(struct fx *f, const char *ue, uint32_t teid)
+static uint32_t session(struct tctl *f, const char *ue, uint32_t teid)
 {
 	struct gtp_addr u, en, sg;
 	uint32_t slot;
 
 	gtp_addr_parse(ue, &u);
-	gtp_addr_parse(ENB, &en);
-	gtp_addr_parse(SGW, &sg);
+	gtp_addr_parse(TCTL_ENB, &en);
+	gtp_addr_parse(TCTL_SGW, &sg);
 	tof_ctl_lock(f->ctl);
 	slot = tof_session_add(f->x->t, &u);
 	tof_session_set_ul(f->x->t, slot, &en, &sg, teid);
@@ -430,7 +369,7 @@ static uint32_t session(struct fx *f, const char *ue, uint32_t teid)
 
 static void test_tunnels(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_ctl_tunnel v[8];
 	uint32_t n, next, total, seen = 0, from = 0;
 	struct gtp_addr ue;
@@ -466,12 +405,12 @@ static void test_tunnels(void **state)
 
 /* --- the data-plane effect --- */
 
-static void uplink(struct fx *f, const char *dst, struct tframe *tf, struct tof_result *r)
+static void uplink(struct tctl *f, const char *dst, struct tframe *tf, struct tof_result *r)
 {
 	struct tframe_spec s;
 
 	tframe_default(&s);
-	s.outer_src = ENB, s.outer_dst = SGW, s.teid = 0x100;
+	s.outer_src = TCTL_ENB, s.outer_dst = TCTL_SGW, s.teid = 0x100;
 	s.inner_src = UE, s.inner_dst = dst;
 	tframe_build(tf, &s);
 	tfix_run(f->x, tf, TOF_PORT_ENB, 1000000000ULL, r);
@@ -488,7 +427,7 @@ static struct gtp_addr offload_dst(const struct tframe *tf)
 
 static void test_change_takes_effect_on_frames(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	struct tof_service_config s;
 	struct tof_ctl_err e;
 	struct tof_result r;
@@ -506,7 +445,7 @@ static void test_change_takes_effect_on_frames(void **state)
 	gtp_addr_parse("198.51.100.10", &app);
 	assert_true(gtp_addr_eq(&got, &app));
 
-	s = svc("", "203.0.113.100", "198.51.100.20");
+	s = tctl_svc("", "203.0.113.100", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "cache", &s, NULL, &e), TOF_CTL_OK);
 	uplink(f, "203.0.113.100", &tf, &r);
 	assert_int_equal(r.verdict, TOF_V_OFFLOAD);
@@ -522,7 +461,7 @@ static void test_change_takes_effect_on_frames(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tctl_setup, tctl_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_add_get_list_delete),
 		T(test_name_before_address),

@@ -17,77 +17,15 @@
 #include "agent_ctl.h"
 #include "agent_state.h"
 #include "config.h"
+#include "tctl.h"
 #include "tfix.h"
-
-#define ENB "198.18.0.1"
-#define SGW "198.18.0.2"
-
-struct fx {
-	struct tfix *x;
-	struct tof_state *st;
-	struct tof_ctl *ctl;
-	char dir[64], path[96];
-};
-
-static const char cfg_json[] =
-	"{\"mode\": \"dual\", \"enb\": [\"" ENB "\"], \"sgw\": [\"" SGW "\"]}";
-
-static int fx_setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct tof_ctl_err e;
-	char err[256];
-
-	f->x = tfix_new(cfg_json, 64);
-	if (!f->x)
-		return -1;
-	strcpy(f->dir, "/tmp/tof-test-ctl.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/state.json", f->dir);
-	if (tof_state_open(f->path, &f->st, err, sizeof(err)) != 0)
-		return -1;
-	f->ctl = tof_ctl_create(f->x->t, &f->x->a, f->st);
-	if (!f->ctl || tof_ctl_load_services(f->ctl, NULL, 0, true, &e) != TOF_CTL_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	tof_ctl_destroy(f->ctl);
-	tof_state_close(f->st);
-	tfix_free(f->x);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-static struct tof_service_config svc(const char *name, const char *sip, const char *aip)
-{
-	struct tof_service_config s;
-
-	memset(&s, 0, sizeof(s));
-	snprintf(s.name, sizeof(s.name), "%s", name);
-	if (sip)
-		assert_int_equal(gtp_addr_parse(sip, &s.service_ip), 0);
-	if (aip)
-		assert_int_equal(gtp_addr_parse(aip, &s.app_ip), 0);
-	return s;
-}
 
 #define POOL 12
 #define THREADS 4
 #define ROUNDS 300
 
 struct worker_arg {
-	struct fx *f;
+	struct tctl *f;
 	unsigned int seed;
 	int adds, dels;
 };
@@ -102,7 +40,7 @@ static struct tof_service_config pool_svc(int i)
 	snprintf(name, sizeof(name), "p%d", i);
 	snprintf(sip, sizeof(sip), "203.0.113.%d", 100 + i);
 	snprintf(aip, sizeof(aip), "203.0.113.%d", 101 + i);
-	return svc(name, sip, aip);
+	return tctl_svc(name, sip, aip);
 }
 
 static void *writer(void *p)
@@ -134,7 +72,7 @@ static volatile int readers_stop;
 /* Lists taken while writers work are always a consistent set. */
 static void *reader(void *p)
 {
-	struct fx *f = p;
+	struct tctl *f = p;
 	struct tof_service_config *v;
 	struct tof_ctl_err e;
 	long lists = 0;
@@ -158,7 +96,7 @@ static void *reader(void *p)
 
 static void test_concurrent_writers(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	pthread_t th[THREADS], rd;
 	struct worker_arg args[THREADS];
 	struct tof_service_config *v;
@@ -213,7 +151,7 @@ static void test_concurrent_writers(void **state)
 
 /* Many threads register the same name at once: exactly one wins. */
 struct race_arg {
-	struct fx *f;
+	struct tctl *f;
 	pthread_barrier_t *bar;
 	int round, won;
 };
@@ -224,7 +162,7 @@ static void *racer(void *p)
 	struct tof_ctl_err e;
 
 	for (int r = 0; r < 50; r++) {
-		struct tof_service_config s = svc("same", "203.0.113.150", "198.51.100.50");
+		struct tof_service_config s = tctl_svc("same", "203.0.113.150", "198.51.100.50");
 
 		pthread_barrier_wait(a->bar);
 		if (tof_ctl_service_add(a->f->ctl, &s, &e) == TOF_CTL_OK)
@@ -239,7 +177,7 @@ static void *racer(void *p)
 
 static void test_same_name_one_winner(void **state)
 {
-	struct fx *f = *state;
+	struct tctl *f = *state;
 	pthread_barrier_t bar;
 	pthread_t th[THREADS];
 	struct race_arg args[THREADS];
@@ -261,7 +199,7 @@ static void test_same_name_one_winner(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tctl_setup, tctl_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_concurrent_writers),
 		T(test_same_name_one_winner),

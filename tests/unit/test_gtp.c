@@ -396,18 +396,34 @@ static void test_ext_known_and_class(void **state)
 	assert_int_equal(gtp_ext_comprehension(0xc0), 3);
 }
 
+/* Every error has its own name, and only out-of-range gets the fallback. */
+static void expect_err_names(const char *(*name)(enum gtp_err), const char *fallback)
+{
+	for (int i = 0; i < GTP_ERR__COUNT; i++) {
+		const char *a = name((enum gtp_err)i);
+
+		assert_non_null(a);
+		assert_string_not_equal(a, fallback);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(a, name((enum gtp_err)j));
+	}
+	assert_string_equal(name(GTP_ERR__COUNT), fallback);
+}
+
 static void test_strerror(void **state)
 {
 	(void)state;
-	for (int i = 0; i < GTP_ERR__COUNT; i++) {
-		const char *a = gtp_strerror((enum gtp_err)i);
+	expect_err_names(gtp_strerror, "unknown error");
+}
 
-		assert_non_null(a);
-		assert_string_not_equal(a, "unknown error");
-		for (int j = 0; j < i; j++)
-			assert_string_not_equal(a, gtp_strerror((enum gtp_err)j));
-	}
-	assert_string_equal(gtp_strerror(GTP_ERR__COUNT), "unknown error");
+/* The keys are JSON and metric labels: one each, stable. */
+static void test_err_name(void **state)
+{
+	(void)state;
+	expect_err_names(gtp_err_name, "?");
+	assert_string_equal(gtp_err_name(GTP_OK), "ok");
+	assert_string_equal(gtp_err_name(GTP_ERR_PT), "gtp_prime");
+	assert_string_equal(gtp_err_name(GTP_ERR_NO_PAYLOAD), "no_payload");
 }
 
 /* Every prefix of a message with a long chain, and random mutations of it:
@@ -484,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_ext_errors),
 		cmocka_unit_test(test_ext_known_and_class),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_err_name),
 		cmocka_unit_test(test_truncation_and_mutation),
 	};
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "gtp.h"
+#include "pcap_io.h"
 #include "pkt.h"
 #include "tshark_oracle.h"
 
@@ -91,32 +92,6 @@ static void our_parse(const uint8_t *f, size_t len, enum pkt_l2_type l2t, struct
 	o->inner_err = pkt_parse_ip(o->inner, o->inner_len, &o->inner_ip);
 }
 
-static int dlt_to_l2(int dlt, enum pkt_l2_type *t)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		*t = PKT_L2_ETH;
-		return 0;
-	case DLT_LINUX_SLL:
-		*t = PKT_L2_SLL;
-		return 0;
-#ifdef DLT_LINUX_SLL2
-	case DLT_LINUX_SLL2:
-		*t = PKT_L2_SLL2;
-		return 0;
-#endif
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-	case DLT_IPV6:
-#endif
-		*t = PKT_L2_RAW;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /* Count the frames first, so both views can be indexed by frame number. */
 static int count_frames(struct capture *c)
 {
@@ -149,7 +124,7 @@ static int parse_frames(struct capture *c)
 	unsigned int n = 0;
 	pcap_t *p;
 
-	if (dlt_to_l2(c->dlt, &l2t) != 0) {
+	if (tof_pcap_dlt_to_l2(c->dlt, &l2t) != 0) {
 		snprintf(c->err, sizeof(c->err), "link type %d not handled", c->dlt);
 		return -1;
 	}
@@ -208,7 +183,7 @@ static void derive_capture(const struct capture *src, int dlt, const char *tag,
 	dst->derived_from = (int)(src - caps);
 	snprintf(dst->name, sizeof(dst->name), "%.200s~%s", src->name, tag);
 	snprintf(dst->path, sizeof(dst->path), "%s/%.200s.%s.pcap", tmp_dir, src->name, tag);
-	if (dlt_to_l2(src->dlt, &l2t) != 0) {
+	if (tof_pcap_dlt_to_l2(src->dlt, &l2t) != 0) {
 		snprintf(dst->err, sizeof(dst->err), "link type %d not handled", src->dlt);
 		return;
 	}

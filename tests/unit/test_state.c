@@ -16,6 +16,7 @@
 
 #include "agent_state.h"
 #include "config.h"
+#include "tctl.h"
 
 #define ERRLEN 512
 
@@ -59,17 +60,6 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
-static struct tof_service_config svc(const char *name, const char *sip, const char *aip)
-{
-	struct tof_service_config s;
-
-	memset(&s, 0, sizeof(s));
-	snprintf(s.name, sizeof(s.name), "%s", name);
-	assert_int_equal(gtp_addr_parse(sip, &s.service_ip), 0);
-	assert_int_equal(gtp_addr_parse(aip, &s.app_ip), 0);
-	return s;
-}
-
 static char *slurp(const char *path)
 {
 	FILE *fp = fopen(path, "rb");
@@ -108,7 +98,7 @@ static void load(struct fx *f, struct tof_state *st, struct tof_service_config *
 static void test_seed_on_first_start_only(void **state)
 {
 	struct fx *f = *state;
-	struct tof_service_config *v, web = svc("web", "203.0.113.101", "198.51.100.11");
+	struct tof_service_config *v, web = tctl_svc("web", "203.0.113.101", "198.51.100.11");
 	struct tof_state *st;
 	char err[ERRLEN];
 	uint32_t n;
@@ -167,8 +157,8 @@ static void test_round_trip_all_fields(void **state)
 {
 	struct fx *f = *state;
 	struct tof_service_config in[2] = {
-		svc("v6.app", "2001:db8:cafe::1", "2001:db8:51::10"),
-		svc("cache", "203.0.113.100", "198.51.100.10"),
+		tctl_svc("v6.app", "2001:db8:cafe::1", "2001:db8:51::10"),
+		tctl_svc("cache", "203.0.113.100", "198.51.100.10"),
 	}, *v;
 	struct tof_state *st;
 	char err[ERRLEN];
@@ -193,8 +183,8 @@ static void test_round_trip_all_fields(void **state)
 static void test_crash_before_rename_keeps_old(void **state)
 {
 	struct fx *f = *state;
-	struct tof_service_config a = svc("a", "203.0.113.100", "198.51.100.10");
-	struct tof_service_config b[2] = { a, svc("b", "203.0.113.101", "198.51.100.11") };
+	struct tof_service_config a = tctl_svc("a", "203.0.113.100", "198.51.100.10");
+	struct tof_service_config b[2] = { a, tctl_svc("b", "203.0.113.101", "198.51.100.11") };
 	struct tof_service_config *v;
 	struct tof_state *st;
 	char err[ERRLEN], tmp[128], *before, *after;
@@ -235,8 +225,8 @@ static void test_crash_before_rename_keeps_old(void **state)
 static void test_failed_write_keeps_old(void **state)
 {
 	struct fx *f = *state;
-	struct tof_service_config a = svc("a", "203.0.113.100", "198.51.100.10");
-	struct tof_service_config b = svc("b", "203.0.113.101", "198.51.100.11");
+	struct tof_service_config a = tctl_svc("a", "203.0.113.100", "198.51.100.10");
+	struct tof_service_config b = tctl_svc("b", "203.0.113.101", "198.51.100.11");
 	struct tof_state *st;
 	char err[ERRLEN] = "", tmp[128], *before, *after;
 

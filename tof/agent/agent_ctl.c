@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "agent_ctl_int.h"
+#include "config_read.h"
 
 const char *tof_ctl_code_name(enum tof_ctl_code c)
 {
@@ -358,7 +359,7 @@ static enum tof_ctl_code ctl_not_found(struct tof_ctl_err *e, const char *key, b
 
 	return ctl_fail(e, TOF_CTL_NOT_FOUND, "name", "no service %s \"%s\"",
 			by_ip ? "with the name or service IP" : "named",
-			tof_svc_text(key, k, sizeof(k)));
+			cfg_text(key, k, sizeof(k)));
 }
 
 enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,

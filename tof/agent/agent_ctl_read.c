@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agent_ctl_int.h"
+#include "config_read.h"
 
 /* Run a read section: body copies, and is retried while writers move the
  * sequence; after CTL_READ_TRIES it runs under the writers' lock. */
@@ -151,7 +152,7 @@ enum tof_ctl_code tof_ctl_service_get(struct tof_ctl *ctl, const char *key, bool
 		strcpy(e->field, "name");
 		snprintf(e->msg, sizeof(e->msg), "no service %s \"%s\"",
 			 by_ip ? "with the name or service IP" : "named",
-			 tof_svc_text(key, k, sizeof(k)));
+			 cfg_text(key, k, sizeof(k)));
 		return TOF_CTL_NOT_FOUND;
 	}
 	ctl_svc_config(&copy, out);

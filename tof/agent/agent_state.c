@@ -13,6 +13,7 @@
 
 #include "agent_state.h"
 #include "agent_svc_json.h"
+#include "config_read.h"
 
 #define STATE_VERSION 1
 #define STATE_MAX_BYTES (256u << 20) /* far above 1M services' worth */
@@ -156,7 +157,7 @@ int tof_state_parse(const char *json, size_t len, struct tof_service_config **sv
 		goto fail;
 	}
 	json_object_foreach(root, key, v) {
-		char t[64];
+		char t[CFG_TEXT_MAX];
 
 		if (strcmp(key, "version") == 0) {
 			if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION) {
@@ -173,7 +174,7 @@ int tof_state_parse(const char *json, size_t len, struct tof_service_config **sv
 			arr = v;
 		} else {
 			snprintf(err, errlen, "\"%s\": unknown field",
-				 tof_svc_text(key, t, sizeof(t)));
+				 cfg_text(key, t, sizeof(t)));
 			goto fail;
 		}
 	}

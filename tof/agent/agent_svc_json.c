@@ -4,26 +4,9 @@
 #include <string.h>
 
 #include "agent_svc_json.h"
+#include "config_read.h"
 #include "gtp_addr.h"
 #include "pkt.h"
-
-#define TEXT_MAX 64 /* user text quoted in a message */
-
-const char *tof_svc_text(const char *s, char *buf, size_t len)
-{
-	size_t i = 0;
-
-	if (len == 0)
-		return buf;
-	for (; *s && i + 1 < len; s++)
-		buf[i++] = (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\') ? *s : '?';
-	if (*s && len >= 4) {
-		memcpy(buf + len - 4, "...", 3);
-		i = len - 1;
-	}
-	buf[i] = '\0';
-	return buf;
-}
 
 bool tof_svc_name_valid(const char *s, size_t len)
 {
@@ -44,7 +27,7 @@ static int svc_fail(struct tof_svc_json_err *e, const char *field, const char *f
 {
 	va_list ap;
 
-	tof_svc_text(field ? field : "", e->field, sizeof(e->field));
+	cfg_text(field ? field : "", e->field, sizeof(e->field));
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
@@ -55,7 +38,7 @@ static int svc_fail(struct tof_svc_json_err *e, const char *field, const char *f
 static int svc_read_name(const json_t *v, const char *field, char out[TOF_NAME_MAX + 1],
 			 struct tof_svc_json_err *e)
 {
-	char t[TEXT_MAX];
+	char t[CFG_TEXT_MAX];
 	const char *s;
 	size_t len;
 
@@ -65,7 +48,7 @@ static int svc_read_name(const json_t *v, const char *field, char out[TOF_NAME_M
 	len = json_string_length(v);
 	if (!tof_svc_name_valid(s, len) || strlen(s) != len)
 		return svc_fail(e, field, "%s \"%s\" must be 1 to %d of A-Z a-z 0-9 . _ -", field,
-				tof_svc_text(s, t, sizeof(t)), TOF_NAME_MAX);
+				cfg_text(s, t, sizeof(t)), TOF_NAME_MAX);
 	memcpy(out, s, len + 1);
 	return 0;
 }
@@ -73,7 +56,7 @@ static int svc_read_name(const json_t *v, const char *field, char out[TOF_NAME_M
 static int svc_read_addr(const json_t *v, const char *field, struct gtp_addr *out,
 			 struct tof_svc_json_err *e)
 {
-	char t[TEXT_MAX];
+	char t[CFG_TEXT_MAX];
 	const char *s;
 
 	if (!json_is_string(v))
@@ -81,10 +64,10 @@ static int svc_read_addr(const json_t *v, const char *field, struct gtp_addr *ou
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v) || gtp_addr_parse(s, out) != 0)
 		return svc_fail(e, field, "%s \"%s\" is not an IPv4 or IPv6 address", field,
-				tof_svc_text(s, t, sizeof(t)));
+				cfg_text(s, t, sizeof(t)));
 	if (!gtp_addr_is_unicast(out))
 		return svc_fail(e, field, "%s %s is not a unicast address", field,
-				tof_svc_text(s, t, sizeof(t)));
+				cfg_text(s, t, sizeof(t)));
 	return 0;
 }
 
@@ -92,7 +75,7 @@ static int svc_read_mac(const json_t *v, const char *field, uint8_t mac[6],
 			struct tof_svc_json_err *e)
 {
 	static const uint8_t zero[6];
-	char t[TEXT_MAX];
+	char t[CFG_TEXT_MAX];
 	const char *s;
 
 	if (!json_is_string(v))
@@ -101,10 +84,10 @@ static int svc_read_mac(const json_t *v, const char *field, uint8_t mac[6],
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v) || pkt_mac_parse(s, mac) != 0)
 		return svc_fail(e, field, "%s \"%s\" is not a MAC address", field,
-				tof_svc_text(s, t, sizeof(t)));
+				cfg_text(s, t, sizeof(t)));
 	if ((mac[0] & 0x01) || memcmp(mac, zero, 6) == 0)
 		return svc_fail(e, field, "%s %s is not a unicast MAC address", field,
-				tof_svc_text(s, t, sizeof(t)));
+				cfg_text(s, t, sizeof(t)));
 	return 0;
 }
 
@@ -112,7 +95,7 @@ int tof_svc_json_read(const json_t *obj, unsigned int flags, struct tof_service_
 		      bool *has_name, struct tof_svc_json_err *e)
 {
 	bool name = false, sip = false, aip = false;
-	char t[TEXT_MAX], a1[GTP_ADDR_STRLEN], a2[GTP_ADDR_STRLEN];
+	char t[CFG_TEXT_MAX], a1[GTP_ADDR_STRLEN], a2[GTP_ADDR_STRLEN];
 	const char *key;
 	json_t *v;
 	int rc;
@@ -138,7 +121,7 @@ int tof_svc_json_read(const json_t *obj, unsigned int flags, struct tof_service_
 		} else if (strcmp(key, "chain") == 0) {
 			rc = svc_read_name(v, key, out->chain, e);
 		} else {
-			rc = svc_fail(e, key, "unknown field \"%s\"", tof_svc_text(key, t, sizeof(t)));
+			rc = svc_fail(e, key, "unknown field \"%s\"", cfg_text(key, t, sizeof(t)));
 		}
 		if (rc)
 			return -1;

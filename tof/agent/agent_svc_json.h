@@ -38,8 +38,4 @@ int tof_svc_json_read(const json_t *obj, unsigned int flags, struct tof_service_
  * their canonical text; applicationMAC and chain only when set. */
 json_t *tof_svc_json_write(const struct tof_service_config *sc);
 
-/* User text made safe to quote in a message or a JSON field: printable
- * ASCII, no quotes or backslashes, cut short with "...". */
-const char *tof_svc_text(const char *s, char *buf, size_t len);
-
 #endif

@@ -9,22 +9,6 @@
 
 #include "replay_int.h"
 
-/* JSON keys of the GTP-U parse errors: from the enum's names, so they stay
- * put whatever gtp_strerror() says. */
-static const char *const gtp_err_keys[GTP_ERR__COUNT] = {
-	[GTP_OK] = "ok",
-	[GTP_ERR_SHORT] = "short",
-	[GTP_ERR_VERSION] = "version",
-	[GTP_ERR_PT] = "gtp_prime",
-	[GTP_ERR_LENGTH] = "length",
-	[GTP_ERR_EXT_ZERO_LEN] = "ext_zero_length",
-	[GTP_ERR_EXT_TRUNC] = "ext_truncated",
-	[GTP_ERR_EXT_TOO_MANY] = "ext_too_many",
-	[GTP_ERR_EXT_BAD] = "ext_bad",
-	[GTP_ERR_NO_PAYLOAD] = "no_payload",
-};
-_Static_assert(GTP_ERR__COUNT == 10, "a GTP error without a JSON key");
-
 /* Builds a document and remembers whether any allocation failed, so the
  * code below can stay a flat list of fields. */
 struct jdoc {
@@ -201,8 +185,8 @@ static json_t *gtp_errors_json(struct jdoc *d, const struct tof_counters *c)
 {
 	json_t *o = jnew(d, json_object());
 
-	for (int i = GTP_OK + 1; i < GTP_ERR__COUNT; i++)
-		jset(d, o, gtp_err_keys[i], jint(d, c->gtp_err[i]));
+	for (enum gtp_err i = GTP_OK + 1; i < GTP_ERR__COUNT; i++)
+		jset(d, o, gtp_err_name(i), jint(d, c->gtp_err[i]));
 	return o;
 }
 
