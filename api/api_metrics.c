@@ -143,6 +143,10 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 		m_one(fp, "tof_gtp_errors_total", "error", gtp_err_name(i), c->gtp_err[i]);
 	m_head(fp, "tof_punt_copies_total", "counter", "Frame copies handed to the agent.");
 	m_one(fp, "tof_punt_copies_total", NULL, NULL, c->punt_copies);
+	m_head(fp, "tof_punt_drops_total", "counter", "Copies for the agent lost (ring or pool full).");
+	m_one(fp, "tof_punt_drops_total", NULL, NULL, c->punt_drops);
+	m_head(fp, "tof_inject_drops_total", "counter", "Frames of the agent that could not be sent.");
+	m_one(fp, "tof_inject_drops_total", NULL, NULL, c->inject_drops);
 	m_head(fp, "tof_agent_events_total", "counter", "What the agent learned and did.");
 	for (enum tof_agent_event i = 0; i < TOF_EV__COUNT; i++)
 		m_one(fp, "tof_agent_events_total", "event", tof_agent_event_name(i),

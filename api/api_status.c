@@ -156,6 +156,7 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 		api_key_u64(w, "rx_bytes", c->rx_bytes[p]);
 		api_key_u64(w, "tx_packets", c->tx_pkts[p]);
 		api_key_u64(w, "tx_bytes", c->tx_bytes[p]);
+		api_key_u64(w, "tx_drops", c->tx_drops[p]);
 		jw_end_obj(w);
 	}
 	jw_end_obj(w);
@@ -180,6 +181,9 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 		api_key_u64(w, gtp_err_name(i), c->gtp_err[i]);
 	jw_end_obj(w);
 	api_key_u64(w, "punt_copies", c->punt_copies);
+	api_key_u64(w, "punt_drops", c->punt_drops);
+	api_key_u64(w, "inject_drops", c->inject_drops);
+	api_key_u64(w, "unprocessed", c->unprocessed);
 	jw_key(w, "agent");
 	jw_obj(w);
 	for (enum tof_agent_event i = 0; i < TOF_EV__COUNT; i++)

@@ -99,6 +99,11 @@ struct tof_counters {
 	uint64_t reason[TOF_R__COUNT];
 	uint64_t gtp_err[GTP_ERR__COUNT];
 	uint64_t punt_copies; /* copies handed to the agent (incl. consumed) */
+	/* Filled by the data plane: */
+	uint64_t punt_drops;  /* copies lost: the agent's ring or pool full */
+	uint64_t tx_drops[TOF_PORT__COUNT]; /* the port took no more */
+	uint64_t unprocessed; /* chained (jumbo) mbufs forwarded untouched */
+	uint64_t inject_drops; /* frames of the agent that could not be sent */
 };
 
 /* Per-service traffic, indexed by service slot; one array per worker. */

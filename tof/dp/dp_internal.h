@@ -43,9 +43,6 @@ struct tof_dp_worker {
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
 	struct rte_ring *punts;        /* worker -> agent, single producer */
-	uint64_t punt_drops;           /* ring or pool full */
-	uint64_t tx_drops[TOF_PORT__COUNT];
-	uint64_t multiseg;             /* chained mbufs forwarded untouched */
 } __rte_cache_aligned;
 
 struct tof_dp {

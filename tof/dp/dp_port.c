@@ -173,7 +173,7 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port tp
 		return;
 	if (!p->used) {
 		rte_pktmbuf_free_bulk(pkts, n);
-		w->tx_drops[tp] += n;
+		w->w.ctr.tx_drops[tp] += n;
 		return;
 	}
 	if (p->txq_shared)
@@ -182,7 +182,7 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port tp
 	if (p->txq_shared)
 		rte_spinlock_unlock(&p->txq_lock[q]);
 	if (sent < n) {
-		w->tx_drops[tp] += n - sent;
+		w->w.ctr.tx_drops[tp] += n - sent;
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	}
 }

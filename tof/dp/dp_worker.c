@@ -24,7 +24,7 @@ void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_po
 	struct tof_dp_msg *m;
 
 	if (rte_mempool_get(w->dp->msgs, (void **)&m) != 0) {
-		w->punt_drops++;
+		w->w.ctr.punt_drops++;
 		return;
 	}
 	m->now_ns = now_ns;
@@ -34,7 +34,7 @@ void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_po
 	memcpy(m->data, frame, m->len);
 	if (rte_ring_sp_enqueue(w->punts, m) != 0) {
 		rte_mempool_put(w->dp->msgs, m);
-		w->punt_drops++;
+		w->w.ctr.punt_drops++;
 	}
 }
 
@@ -80,7 +80,7 @@ static void tof_dp_worker_rx(struct tof_dp *dp, struct tof_dp_worker *w, enum to
 		struct rte_mbuf *m = rx[i];
 		if (m->nb_segs > 1) {
 			/* Chained (jumbo) frames: forward untouched. */
-			w->multiseg++;
+			w->w.ctr.unprocessed++;
 			enum tof_port out = tof_pipeline_peer_port(pl, in);
 			if (in == TOF_PORT_APPS)
 				rte_pktmbuf_free(m);
