@@ -63,6 +63,7 @@ static bool tof_classify_fast(const uint8_t *f, uint32_t len, struct tof_s1_pkt 
 	p->gtp_off = G;
 	p->inner_off = T;
 	p->inner_avail = tpdu;
+	p->has_sig = false;
 	p->reason = TOF_R_NOT_GTPU;
 	p->gtp_err = GTP_OK;
 	return true;
@@ -82,6 +83,7 @@ enum tof_class tof_classify_s1_general(const uint8_t *frame, uint32_t len, enum 
 	enum pkt_err perr;
 
 	p->gtp_err = GTP_OK;
+	p->has_sig = false;
 	if (pkt_parse_l2(frame, len, l2, &p->l2) != PKT_OK) {
 		p->reason = TOF_R_L2_TRUNC;
 		return TOF_C_OTHER;

@@ -27,6 +27,9 @@ struct tof_s1_pkt {
 	uint16_t inner_off;  /* from the frame start */
 	uint16_t inner_avail; /* octets of the T-PDU */
 	struct pkt_ip inner;
+	bool has_sig;        /* tun_sig holds the tunnel key's hash */
+	uint32_t tun_sig;    /* hash of (outer dst, TEID), from the burst's
+			      * prefetch pass, so the lookup need not redo it */
 	enum tof_reason reason; /* for TOF_C_OTHER (and inner errors) */
 	enum gtp_err gtp_err;
 };

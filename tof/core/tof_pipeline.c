@@ -83,7 +83,8 @@ static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, stru
 
 	do {
 		seq = tof_read_begin(t);
-		slot = tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
+		slot = p->has_sig ? tof_session_find_ul_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
+				    tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
 		if (slot != TOF_NO_SLOT) {
 			const struct tof_session *s = &t->sessions[slot];
 			enb = s->enb;
@@ -149,7 +150,8 @@ static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, st
 	}
 	do {
 		seq = tof_read_begin(t);
-		slot = tof_session_find_dl(t, &p->outer.dst, p->gtp.teid);
+		slot = p->has_sig ? tof_session_find_dl_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
+				    tof_session_find_dl(t, &p->outer.dst, p->gtp.teid);
 	} while (tof_read_retry(t, seq));
 
 	res->session = slot;

@@ -39,7 +39,9 @@ static void tof_burst_locate(const struct tof_pipeline *pl, const struct tof_fra
 		enum tof_dir dir = tof_classify_dir(pl->cfg, in, &e->p);
 		if (dir == TOF_DIR_NONE)
 			return;
-		sig = tof_hash_addr(&e->p.outer.dst, e->p.gtp.teid, t->hash_seed);
+		sig = tof_tunnel_sig(t, &e->p.outer.dst, e->p.gtp.teid);
+		e->p.tun_sig = sig;
+		e->p.has_sig = true;
 		e->ix = dir == TOF_DIR_UPLINK ? &t->ix_ul : &t->ix_dl;
 	}
 	e->pos = sig & e->ix->mask;

@@ -6,7 +6,7 @@
 
 static uint32_t tof_tunnel_hash(const struct tof_tables *t, const struct gtp_addr *a, uint32_t teid)
 {
-	return tof_hash_addr(a, teid, t->hash_seed);
+	return tof_tunnel_sig(t, a, teid);
 }
 
 bool tof_ue_addr_ok(const struct gtp_addr *a)
@@ -55,7 +55,12 @@ static bool tof_session_has_ul(const struct tof_session *s, uint32_t teid)
 
 uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw, uint32_t teid)
 {
-	uint32_t sig = tof_tunnel_hash(t, sgw, teid);
+	return tof_session_find_ul_sig(t, sgw, teid, tof_tunnel_hash(t, sgw, teid));
+}
+
+uint32_t tof_session_find_ul_sig(const struct tof_tables *t, const struct gtp_addr *sgw,
+				 uint32_t teid, uint32_t sig)
+{
 	uint32_t pos = sig & t->ix_ul.mask;
 	uint32_t slot;
 
@@ -70,7 +75,12 @@ uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *
 
 uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *enb, uint32_t teid)
 {
-	uint32_t sig = tof_tunnel_hash(t, enb, teid);
+	return tof_session_find_dl_sig(t, enb, teid, tof_tunnel_hash(t, enb, teid));
+}
+
+uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_addr *enb,
+				 uint32_t teid, uint32_t sig)
+{
 	uint32_t pos = sig & t->ix_dl.mask;
 	uint32_t slot;
 

@@ -204,6 +204,16 @@ uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *
 			     uint32_t teid);
 uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *enb,
 			     uint32_t teid);
+/* The same with the key's hash (tof_tunnel_sig) already computed. */
+uint32_t tof_session_find_ul_sig(const struct tof_tables *t, const struct gtp_addr *sgw,
+				 uint32_t teid, uint32_t sig);
+uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_addr *enb,
+				 uint32_t teid, uint32_t sig);
+static inline uint32_t tof_tunnel_sig(const struct tof_tables *t, const struct gtp_addr *a,
+				      uint32_t teid)
+{
+	return tof_hash_addr(a, teid, t->hash_seed);
+}
 uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue);
 uint32_t tof_service_find_ip(const struct tof_tables *t, const struct gtp_addr *service_ip);
 uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr *app_ip);
