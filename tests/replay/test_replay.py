@@ -583,10 +583,52 @@ def raw_frames(frames):
     return out
 
 
-class TestRealCaptures(ReplayCase):
-    """3 and 4 on public captures: real tunnels, real extension headers."""
+def first_ping_mapping(frames, linktype, service, ue, src=None):
+    """Rename the first IPv4 inner packet's destination (optionally among
+    G-PDUs from outer address src) to service and its source to ue."""
+    for f in frames:
+        g = gpdu_inner(f.data, linktype)
+        if g and g.inner.version == 4 and (src is None or g.src == src):
+            return {g.inner.dst: service, g.inner.src: ue}
+    raise AssertionError("no IPv4 G-PDU in the capture")
 
-    SERVICE_REAL = "10.45.0.1"
+
+def remap_inner(frames, linktype, mapping):
+    """The frames with the IPv4 addresses of their inner packets renamed
+    by mapping (same lengths; inner checksums recomputed, a non-zero outer
+    UDP checksum too), so a test's service and UEs are test-network
+    addresses while the tunnels, TEIDs and extension headers stay the
+    capture's own."""
+    from scapy.layers.l2 import CookedLinux
+    cls = Ether if linktype == DLT_EN10MB else CookedLinux
+    out = []
+    for f in frames:
+        p = cls(f.data)
+        inner = p.getlayer(IP, nb=2) if p.haslayer(GTP_U_Header) else None
+        if inner is None or (inner.src not in mapping and inner.dst not in mapping):
+            out.append(f)
+            continue
+        if bytes(p) != f.data:
+            raise AssertionError("scapy does not rebuild this frame as it was: %s" % describe(f.data))
+        inner.src = mapping.get(inner.src, inner.src)
+        inner.dst = mapping.get(inner.dst, inner.dst)
+        del inner.chksum
+        if hasattr(inner.payload, "chksum"):
+            del inner.payload.chksum
+        if p[UDP].chksum:
+            del p[UDP].chksum
+        data = bytes(p)
+        if len(data) != len(f.data):
+            raise AssertionError("remapping changed a frame's length")
+        out.append(f._replace(data=data))
+    return out
+
+
+class TestRealCaptures(ReplayCase):
+    """3 and 4 on public captures: real tunnels, real extension headers.
+    Their inner addresses are renamed into the test network first."""
+
+    SERVICE_REAL = "203.0.113.150"
 
     def expected_uplink(self, frames, linktype, service):
         """The oracle for uplink frames: after a tunnel's first G-PDU, those
@@ -609,10 +651,14 @@ class TestRealCaptures(ReplayCase):
         that address are offloaded, and every other frame passes byte for
         byte."""
         path = os.path.join(PCAP_DIR, "nfstream-gtp-u.pcap")
-        offload, passed = self.expected_uplink(read_capture(path)[1], DLT_EN10MB, "192.168.40.178")
+        # its two inner hosts: the one pinged becomes the service, the other a UE
+        frames = read_capture(path)[1]
+        frames = remap_inner(frames, DLT_EN10MB,
+                             first_ping_mapping(frames, DLT_EN10MB, self.SERVICE_REAL, "198.19.1.1"))
+        offload, passed = self.expected_uplink(frames, DLT_EN10MB, self.SERVICE_REAL)
         self.assertEqual(len(offload), 50)
 
-        run = self.replay(config(dict(CACHE, serviceIP="192.168.40.178")), enb=path)
+        run = self.replay(config(dict(CACHE, serviceIP=self.SERVICE_REAL)), enb=raw_frames(frames))
 
         self.assertFrames(run.frames("apps"), offload, "apps.pcap")
         self.assertFrames(run.frames("sgw"), passed, "sgw.pcap")
@@ -621,7 +667,7 @@ class TestRealCaptures(ReplayCase):
     def test_open5gs_n3_link_offload_and_reply(self):
         """The N3 link (gNB <-> UPF) of each open5gs capture (Linux cooked,
         PDU Session Containers, a dual-stack UE) split into its two sides:
-        the UE's ping to 10.45.0.1 made a service is offloaded after the
+        the UE's ping to its gateway (renamed into the service IP) is offloaded after the
         tunnel's first packet, everything else passes byte for byte, and an
         app reply goes into the real downlink TEID with the real QFI,
         behind the SLL header of the downlink frame that taught the tunnel
@@ -631,6 +677,9 @@ class TestRealCaptures(ReplayCase):
             with self.subTest(capture=name):
                 linktype, frames = read_capture(os.path.join(PCAP_DIR, name))
                 self.assertEqual(linktype, DLT_LINUX_SLL)
+                # the gateway the UE pings becomes the service, the UE a test UE
+                frames = remap_inner(frames, linktype, first_ping_mapping(
+                    frames, linktype, self.SERVICE_REAL, "198.19.1.2", src=gnb))
                 gs = [(f, gpdu_inner(f.data, linktype)) for f in frames]
                 up = [f for f, g in gs if g and (g.src, g.dst) == (gnb, upf)]
                 down = [(f, g) for f, g in gs if g and (g.src, g.dst) == (upf, gnb)]
