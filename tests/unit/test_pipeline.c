@@ -642,6 +642,42 @@ static void test_burst_matches_single(void **state)
 	}
 	assert_memory_equal(&x->w.ctr, &y->w.ctr, sizeof(x->w.ctr));
 	assert_int_equal(x->n_punts, y->n_punts);
+
+	/* The apps port too: replies, strangers, ARP, truncated frames. */
+	for (int i = 0; i < N; i++) {
+		switch (i % 4) {
+		case 0:
+			fx_apps(&a[i], APP, UE);
+			break;
+		case 1:
+			fx_apps(&a[i], "198.51.100.99", UE);
+			break;
+		case 2:
+			memset(a[i].buf, 0, sizeof(a[i].buf));
+			a[i].f = (struct tof_frame){.buf = a[i].buf, .off = 256, .len = 42,
+						    .cap = sizeof(a[i].buf)};
+			a[i].buf[256 + 12] = 0x08, a[i].buf[256 + 13] = 0x06;
+			break;
+		default:
+			fx_apps(&a[i], APP, UE);
+			a[i].f.len = 30;
+			break;
+		}
+		b[i] = a[i];
+		b[i].f.buf = b[i].buf;
+		fb[i] = b[i].f;
+	}
+	tof_pipeline_process_burst(&y->pl, &y->w, fb, N, TOF_PORT_APPS, 1000000000ULL, rb);
+	for (int i = 0; i < N; i++) {
+		tfix_run(x, &a[i], TOF_PORT_APPS, 1000000000ULL, &ra);
+		assert_int_equal(ra.verdict, rb[i].verdict);
+		assert_int_equal(ra.reason, rb[i].reason);
+		assert_int_equal(ra.punted, rb[i].punted);
+		assert_int_equal(ra.out_port, rb[i].out_port);
+		assert_int_equal(a[i].f.len, fb[i].len);
+		assert_memory_equal(a[i].buf + a[i].f.off, b[i].buf + fb[i].off, fb[i].len);
+	}
+	assert_memory_equal(&x->w.ctr, &y->w.ctr, sizeof(x->w.ctr));
 	tfix_free(y);
 }
 

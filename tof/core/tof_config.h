@@ -65,7 +65,7 @@ struct tof_config {
 	uint16_t s1_mtu;          /* largest outer IP packet we build; default 1500 */
 	uint8_t encap_ttl;        /* default 64 */
 
-	/* tofd run only (the data-plane issue) */
+	/* tofd run only: the DPDK data plane */
 	char *eal[TOF_MAX_EAL_ARGS];
 	unsigned int n_eal;
 	char *port_enb, *port_sgw, *port_s1, *port_apps;
@@ -73,7 +73,7 @@ struct tof_config {
 				   * workers (a pcap port with infinite_rx
 				   * needs one per packet of its file) */
 
-	/* REST API (its own issue) */
+	/* tofd run only: the REST API and where services persist */
 	char *api_listen, *api_token_file, *api_tls_cert, *api_tls_key;
 	char *state_file;
 };

@@ -257,7 +257,9 @@ void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
 
 	tof_result_init(res);
 	if (in == TOF_PORT_APPS) {
-		tof_pipeline_apps(pl, w, f, now_ns, res);
+		struct tof_apps_pkt a;
+		enum tof_reason parsed = tof_apps_parse(pl, f, &a);
+		tof_pipeline_apps(pl, w, f, now_ns, &a, parsed, res);
 	} else {
 		struct tof_s1_pkt p;
 		enum tof_class c = tof_classify_s1(f->buf + f->off, f->len, pl->l2[in], &p);

@@ -49,48 +49,52 @@ static void tof_apps_lookup(const struct tof_tables *t, const struct pkt_ip *ip,
 	} while (tof_read_retry(t, seq));
 }
 
-void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
-		       uint64_t now_ns, struct tof_result *res)
+enum tof_reason tof_apps_parse(const struct tof_pipeline *pl, const struct tof_frame *f,
+			       struct tof_apps_pkt *a)
 {
 	const uint8_t *frame = f->buf + f->off;
+
+	if (pkt_parse_l2(frame, f->len, pl->l2[TOF_PORT_APPS], &a->l2) != PKT_OK)
+		return TOF_R_APPS_MALFORMED;
+	if (a->l2.ethertype == PKT_ETHERTYPE_ARP)
+		return TOF_R_APPS_ARP;
+	if (a->l2.ethertype != PKT_ETHERTYPE_IPV4 && a->l2.ethertype != PKT_ETHERTYPE_IPV6)
+		return TOF_R_APPS_NOT_IP;
+	if (pkt_parse_ip(frame + a->l2.l3_off, f->len - a->l2.l3_off, &a->ip) != PKT_OK)
+		return TOF_R_APPS_MALFORMED;
+	/* (Test the ethertype, not ip.family: the parser just wrote that byte
+	 * next to ip.proto and a merged 16-bit read would stall.) */
+	if (a->l2.ethertype == PKT_ETHERTYPE_IPV6 && a->ip.proto == PKT_PROTO_ICMPV6 &&
+	    a->ip.l4_len >= 24 && frame[a->l2.l3_off + a->ip.l4_off] == 135)
+		return TOF_R_APPS_ND;
+	return TOF_R_APPS_REPLY;
+}
+
+void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		       uint64_t now_ns, const struct tof_apps_pkt *a, enum tof_reason parsed,
+		       struct tof_result *res)
+{
+	const uint8_t *frame = f->buf + f->off;
+	const struct pkt_l2 l2 = a->l2;
+	struct pkt_ip ip = a->ip;
 	struct tof_apps_view v;
-	struct pkt_l2 l2;
-	struct pkt_ip ip;
 
 	res->dir = TOF_DIR_APPS;
-	if (pkt_parse_l2(frame, f->len, pl->l2[TOF_PORT_APPS], &l2) != PKT_OK) {
-		res->verdict = TOF_V_DROP;
-		res->reason = TOF_R_APPS_MALFORMED;
-		return;
-	}
-	if (l2.ethertype == PKT_ETHERTYPE_ARP) {
-		/* Apps ask for their gateway: the agent answers. */
+	res->reason = parsed;
+	switch (parsed) {
+	case TOF_R_APPS_ARP:
+	case TOF_R_APPS_ND:
+		/* Apps ask for their gateway (or a UE): the agent answers. */
 		res->verdict = TOF_V_CONSUME;
-		res->reason = TOF_R_APPS_ARP;
-		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_ARP,
-					      now_ns);
+		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, parsed, now_ns);
+		return;
+	case TOF_R_APPS_REPLY:
+		break;
+	default:
+		res->verdict = TOF_V_DROP;
 		return;
 	}
 	res->verdict = TOF_V_DROP;
-	if (l2.ethertype != PKT_ETHERTYPE_IPV4 && l2.ethertype != PKT_ETHERTYPE_IPV6) {
-		res->reason = TOF_R_APPS_NOT_IP;
-		return;
-	}
-	if (pkt_parse_ip(frame + l2.l3_off, f->len - l2.l3_off, &ip) != PKT_OK) {
-		res->reason = TOF_R_APPS_MALFORMED;
-		return;
-	}
-	/* (Test the ethertype, not ip.family: the parser just wrote that byte
-	 * next to ip.proto and a merged 16-bit read would stall.) */
-	if (l2.ethertype == PKT_ETHERTYPE_IPV6 && ip.proto == PKT_PROTO_ICMPV6 && ip.l4_len >= 24 &&
-	    frame[l2.l3_off + ip.l4_off] == 135) {
-		/* Neighbour Solicitation: the agent answers for the UEs. */
-		res->verdict = TOF_V_CONSUME;
-		res->reason = TOF_R_APPS_ND;
-		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, TOF_R_APPS_ND,
-					      now_ns);
-		return;
-	}
 	tof_apps_lookup(pl->tables, &ip, &v);
 	if (v.svc == TOF_NO_SLOT) {
 		res->reason = TOF_R_APPS_UNKNOWN_SRC;

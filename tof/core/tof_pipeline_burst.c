@@ -7,8 +7,16 @@
 #include "tof_worker.h"
 
 struct tof_burst_ent {
-	struct tof_s1_pkt p;
-	enum tof_class c;
+	union {
+		struct {
+			struct tof_s1_pkt p; /* S1 ports */
+			enum tof_class c;
+		};
+		struct {
+			struct tof_apps_pkt a; /* the apps port */
+			enum tof_reason parsed;
+		};
+	};
 	const struct tof_index *ix; /* index the frame will be looked up in */
 	uint32_t pos;
 };
@@ -18,22 +26,19 @@ static void tof_burst_locate(const struct tof_pipeline *pl, const struct tof_fra
 			     enum tof_port in, struct tof_burst_ent *e)
 {
 	const struct tof_tables *t = pl->tables;
-	const uint8_t *frame = f->buf + f->off;
 	uint32_t sig;
 
 	e->ix = NULL;
 	if (in == TOF_PORT_APPS) {
-		struct pkt_l2 l2;
-		struct pkt_ip ip;
 		struct gtp_addr key;
-		if (pkt_parse_l2(frame, f->len, pl->l2[in], &l2) != PKT_OK ||
-		    pkt_parse_ip(frame + l2.l3_off, f->len - l2.l3_off, &ip) != PKT_OK)
+		e->parsed = tof_apps_parse(pl, f, &e->a);
+		if (e->parsed != TOF_R_APPS_REPLY)
 			return;
-		tof_ue_key(&ip.dst, &key);
+		tof_ue_key(&e->a.ip.dst, &key);
 		sig = tof_hash_addr(&key, 0, t->hash_seed ^ 0x0e0e);
 		e->ix = &t->ix_ue;
 	} else {
-		e->c = tof_classify_s1(frame, f->len, pl->l2[in], &e->p);
+		e->c = tof_classify_s1(f->buf + f->off, f->len, pl->l2[in], &e->p);
 		if (e->c != TOF_C_GPDU)
 			return;
 		enum tof_dir dir = tof_classify_dir(pl->cfg, in, &e->p);
@@ -75,7 +80,7 @@ void tof_pipeline_process_burst(const struct tof_pipeline *pl, struct tof_worker
 		uint32_t in_len = f[i].len;
 		tof_result_init(&res[i]);
 		if (in == TOF_PORT_APPS)
-			tof_pipeline_apps(pl, w, &f[i], now_ns, &res[i]);
+			tof_pipeline_apps(pl, w, &f[i], now_ns, &ents[i].a, ents[i].parsed, &res[i]);
 		else
 			tof_pipeline_s1(pl, w, &f[i], in, now_ns, &ents[i].p, ents[i].c, &res[i]);
 		tof_pipeline_count(w, in, in_len, &f[i], &res[i]);

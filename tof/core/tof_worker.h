@@ -43,8 +43,20 @@ static inline void tof_result_init(struct tof_result *res)
 	res->service = TOF_NO_SLOT;
 }
 
-/* The apps-port half of the pipeline. */
+/* An apps-port frame, parsed. */
+struct tof_apps_pkt {
+	struct pkt_l2 l2;
+	struct pkt_ip ip;
+};
+
+/* Parse an apps-port frame: TOF_R_APPS_REPLY for an IP packet to look up,
+ * else the reason it goes no further (malformed, not IP, ARP, ND). */
+enum tof_reason tof_apps_parse(const struct tof_pipeline *pl, const struct tof_frame *f,
+			       struct tof_apps_pkt *a);
+
+/* The apps-port half of the pipeline, on a frame tof_apps_parse parsed. */
 void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
-		       uint64_t now_ns, struct tof_result *res);
+		       uint64_t now_ns, const struct tof_apps_pkt *a, enum tof_reason parsed,
+		       struct tof_result *res);
 
 #endif

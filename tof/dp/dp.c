@@ -119,7 +119,6 @@ static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 
 static int tof_dp_workers_init(struct tof_dp *dp)
 {
-	const struct tof_config *cfg = dp->ctx.cfg;
 	unsigned int lcore, i = 0;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -131,7 +130,6 @@ static int tof_dp_workers_init(struct tof_dp *dp)
 		w->index = i;
 		if (tof_worker_init(&w->w, dp->ctx.pl->tables->max_services, tof_dp_worker_punt, w))
 			return -1;
-		(void)cfg;
 		i++;
 	}
 	dp->n_workers = i;
