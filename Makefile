@@ -62,12 +62,12 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test live-test demo bench clean tofd
+.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | check-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -79,7 +79,7 @@ $(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(BUILD)/obj/tof/tofd_run.o $(DP_OBJ) $(L
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS) $(DP_LIBS)
 
 # DPDK's headers bring their own flags (and warnings we do not own).
-$(BUILD)/obj/tof/dp/%.o: tof/dp/%.c
+$(BUILD)/obj/tof/dp/%.o: tof/dp/%.c | check-flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DP_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -103,6 +103,13 @@ deps:
 
 unit-bin: $(UNIT_BIN) $(BUILD)/tofd
 
+# Build flags come from pkg-config, which only knows the libraries once
+# `deps` has installed them: every entry point that installs first builds in
+# a second make, which reads this file (and pkg-config) afresh.
+check-flags:
+	@for p in $(PKGS) libdpdk; do pkg-config --exists $$p || \
+		{ echo "build: pkg-config does not know $$p: run make deps (as root) first"; exit 1; }; done
+
 # The OpenAPI validator (package.json, locked) for the API tests.
 node_modules: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "node_modules: npm is missing (Debian: nodejs)"; exit 1; }
@@ -117,11 +124,15 @@ test: deps node_modules
 
 # Live tests: real GTP peers in network namespaces (root). TOF_LIVE_MIDDLE=bridge
 # (default, no TOF) or tofd.
-live-test: deps all
+live-test: deps
+	$(MAKE) all
 	tests/live/run.sh
 
-demo: deps all
-	deploy/demo.sh $(BUILD)/tofd
+# DEMO_RUN: what runs once tofd is built (tests/firstrun sets it to `true`).
+DEMO_RUN ?= deploy/demo.sh
+demo: deps
+	$(MAKE) all
+	$(DEMO_RUN) $(BUILD)/tofd
 
 bench: deps
 	$(MAKE) BUILD=build-bench OPT="-O3 -march=native" $(BENCH_BIN:$(BUILD)/%=build-bench/%) build-bench/tofd

@@ -16,6 +16,9 @@ cleanup() {
 	fi
 	"$lab" down >/dev/null 2>&1 || true
 }
+# One lab at a time on this machine (the namespaces have fixed names).
+exec 9>/run/tof-lab.lock
+flock 9
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

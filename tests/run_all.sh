@@ -39,6 +39,10 @@ tally() {
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# First run: make demo on a fresh machine resolves build flags after deps.
+tests/firstrun/run.sh >"$log" 2>&1
+tally "first run (make demo before any package is installed)" $?
+
 for dir in build build-asan; do
 	for t in "$dir"/tests/test_*; do
 		[ -x "$t" ] || continue

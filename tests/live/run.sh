@@ -10,6 +10,9 @@ if [ "$(id -u)" != 0 ]; then
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
+# One lab at a time on this machine (the namespaces have fixed names).
+exec 9>/run/tof-lab.lock
+flock 9
 trap 'deploy/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT TERM
 /usr/bin/python3 tests/live/test_live.py "$@" 2>&1
