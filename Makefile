@@ -16,7 +16,8 @@ DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev 
 	libmicrohttpd-dev tshark python3-scapy iproute2 clang libclang-rt-14-dev \
 	libdpdk-dev dpdk-dev \
 	wrk openssl python3-yaml python3-jsonschema nodejs \
-	osmo-ggsn tcpdump iputils-ping ethtool curl
+	osmo-ggsn tcpdump iputils-ping ethtool curl \
+	podman runc debootstrap openvswitch-switch-dpdk libnetfilter-queue-dev iptables
 
 PKGS    := libpcap jansson libmicrohttpd
 INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Iapi
