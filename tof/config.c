@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_kernel.h"
 #include "config_read.h"
 #include "pkt.h"
 
@@ -370,6 +371,10 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_read_u16(c, p, val, 576, 9000, &cfg->s1_mtu);
 		} else if (strcmp(key, "encap_ttl") == 0) {
 			rc = cfg_read_u8(c, p, val, 1, 255, &cfg->encap_ttl);
+		} else if (strcmp(key, "dataplane") == 0) {
+			rc = cfg_dataplane(c, p, val, cfg);
+		} else if (strcmp(key, "kernel") == 0) {
+			rc = cfg_kernel(c, p, val, cfg);
 		} else if (strcmp(key, "eal") == 0) {
 			rc = cfg_eal(c, p, val, cfg);
 		} else if (strcmp(key, "mbufs") == 0) {
@@ -435,7 +440,7 @@ static int cfg_check(struct cfg_ctx *c, const struct tof_config *cfg)
 	if (!cfg->api_tls_cert != !cfg->api_tls_key)
 		return cfg_fail(c, cfg->api_tls_cert ? "api.tls_key" : "api.tls_cert",
 				"missing (api.tls_cert and api.tls_key go together)");
-	return 0;
+	return cfg_check_dataplane(c, cfg);
 }
 
 /* --- public --- */
@@ -457,6 +462,7 @@ void tof_config_defaults(struct tof_config *cfg)
 	memcpy(cfg->apps_mac, apps_mac, sizeof(apps_mac));
 	cfg->s1_mtu = 1500;
 	cfg->encap_ttl = 64;
+	cfg_kernel_defaults(&cfg->kernel);
 }
 
 void tof_config_free(struct tof_config *cfg)

@@ -136,6 +136,12 @@ static void test_defaults(void **state)
 	assert_memory_equal(cfg.apps_mac, mac, 6);
 	assert_int_equal(cfg.s1_mtu, 1500);
 	assert_int_equal(cfg.encap_ttl, 64);
+	assert_int_equal(cfg.dataplane, TOF_DATAPLANE_DPDK);
+	assert_false(cfg.has_kernel);
+	assert_string_equal(cfg.kernel.bridge, "br-s1");
+	assert_string_equal(cfg.kernel.enb, "");
+	assert_int_equal(cfg.kernel.queue_enb, 0);
+	assert_int_equal(cfg.kernel.queue_sgw, 1);
 	assert_int_equal(cfg.n_eal, 0);
 	assert_null(cfg.eal[0]);
 	assert_null(cfg.port_enb);
@@ -304,6 +310,55 @@ static void test_small_variants(void **state)
 	tof_config_free(&cfg);
 }
 
+/* Kernel mode: the example, defaults, single mode. */
+static void test_kernel(void **state)
+{
+	struct tof_config cfg;
+	char err[ERRLEN];
+
+	(void)state;
+	assert_int_equal(tof_config_load_string(
+		"{\"dataplane\": \"kernel\", \"kernel\": {\"enb\": \"s1-enb\", \"sgw\": \"s1-sgw\", "
+		"\"apps\": \"apps0\", \"bridge\": \"br-s1\", \"queues\": [0, 1]}}", &cfg, err,
+		sizeof(err)), 0);
+	assert_int_equal(cfg.dataplane, TOF_DATAPLANE_KERNEL);
+	assert_true(cfg.has_kernel);
+	assert_string_equal(cfg.kernel.enb, "s1-enb");
+	assert_string_equal(cfg.kernel.sgw, "s1-sgw");
+	assert_string_equal(cfg.kernel.s1, "");
+	assert_string_equal(cfg.kernel.apps, "apps0");
+	assert_string_equal(cfg.kernel.bridge, "br-s1");
+	assert_int_equal(cfg.kernel.queue_enb, 0);
+	assert_int_equal(cfg.kernel.queue_sgw, 1);
+	tof_config_free(&cfg);
+
+	/* defaults: bridge br-s1, queues 0 and 1; the longest name fits */
+	assert_int_equal(tof_config_load_string(
+		"{\"dataplane\": \"kernel\", \"kernel\": {\"enb\": \"e\", \"sgw\": \"abcdefghijklmno\", "
+		"\"apps\": \"a\", \"queues\": [7, 65535]}}", &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.kernel.bridge, "br-s1");
+	assert_string_equal(cfg.kernel.sgw, "abcdefghijklmno");
+	assert_int_equal(cfg.kernel.queue_enb, 7);
+	assert_int_equal(cfg.kernel.queue_sgw, 65535);
+	tof_config_free(&cfg);
+
+	assert_int_equal(tof_config_load_string(
+		"{\"mode\": \"single\", \"enb\": [\"198.18.0.1\"], \"sgw\": [\"198.18.0.2\"], "
+		"\"dataplane\": \"kernel\", \"kernel\": {\"s1\": \"eth1\", \"apps\": \"eth2\", "
+		"\"bridge\": \"br0\"}}", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.mode, TOF_MODE_SINGLE);
+	assert_string_equal(cfg.kernel.s1, "eth1");
+	assert_string_equal(cfg.kernel.bridge, "br0");
+	tof_config_free(&cfg);
+
+	/* "dpdk" is the default and can be said */
+	assert_int_equal(tof_config_load_string("{\"dataplane\": \"dpdk\"}", &cfg, err,
+						sizeof(err)), 0);
+	assert_int_equal(cfg.dataplane, TOF_DATAPLANE_DPDK);
+	assert_false(cfg.has_kernel);
+	tof_config_free(&cfg);
+}
+
 struct bad_case {
 	const char *json;
 	const char *want; /* substring of the message */
@@ -312,6 +367,12 @@ struct bad_case {
 #define SVC(n, s, a) "{\"name\": \"" n "\", \"serviceIP\": \"" s "\", \"applicationIP\": \"" a "\"}"
 #define SVC1 SVC("a", "203.0.113.100", "198.51.100.10")
 #define SVC2 SVC("b", "203.0.113.101", "198.51.100.11")
+
+/* Kernel mode with the given "kernel" fields; KERN2: a complete one and
+ * more top-level fields. */
+#define KERN(fields) "{\"dataplane\": \"kernel\", \"kernel\": {" fields "}}"
+#define KERN2(more) "{\"dataplane\": \"kernel\", \"kernel\": {\"enb\": \"e\", \"sgw\": \"s\", " \
+	"\"apps\": \"a\"}, " more "}"
 
 static const struct bad_case bad_cases[] = {
 	/* the messages of the brief, verbatim */
@@ -501,6 +562,45 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"api\": {\"tls_key\": \"k.pem\"}}", "config: \"api.tls_cert\": missing" },
 	{ "{\"api\": {\"port\": 80}}", "config: \"api.port\": unknown field" },
 	{ "{\"state_file\": 1}", "\"state_file\": must be a non-empty string" },
+
+	/* kernel mode */
+	{ "{\"dataplane\": \"xdp\"}", "config: \"dataplane\": must be \"dpdk\" or \"kernel\"" },
+	{ "{\"dataplane\": \"kernel\"}", "config: \"kernel\": missing" },
+	{ "{\"kernel\": {\"apps\": \"a\"}}", "config: \"kernel\": only with \"dataplane\": \"kernel\"" },
+	{ "{\"dataplane\": \"dpdk\", \"kernel\": {}}", "config: \"kernel\": only with" },
+	{ KERN("\"enb\": \"e\", \"sgw\": \"s\""), "config: \"kernel.apps\": missing" },
+	{ KERN("\"sgw\": \"s\", \"apps\": \"a\""), "config: \"kernel.enb\": missing" },
+	{ KERN("\"enb\": \"e\", \"apps\": \"a\""), "config: \"kernel.sgw\": missing" },
+	{ KERN("\"enb\": \"e\", \"sgw\": \"s\", \"s1\": \"x\", \"apps\": \"a\""),
+	  "config: \"kernel.s1\": only in single mode" },
+	{ "{\"mode\": \"single\", \"enb\": [\"198.18.0.1\"], \"sgw\": [\"198.18.0.2\"], "
+	  "\"dataplane\": \"kernel\", \"kernel\": {\"enb\": \"e\", \"s1\": \"x\", \"apps\": \"a\"}}",
+	  "config: \"kernel.enb\": only in dual mode" },
+	{ "{\"mode\": \"single\", \"enb\": [\"198.18.0.1\"], \"sgw\": [\"198.18.0.2\"], "
+	  "\"dataplane\": \"kernel\", \"kernel\": {\"apps\": \"a\"}}",
+	  "config: \"kernel.s1\": missing (kernel mode, single" },
+	{ KERN("\"enb\": \"e\", \"sgw\": \"e\", \"apps\": \"a\""),
+	  "config: \"kernel.sgw\": \"e\" is already kernel.enb" },
+	{ KERN("\"enb\": \"e\", \"sgw\": \"s\", \"apps\": \"a\", \"bridge\": \"s\""),
+	  "config: \"kernel.bridge\": \"s\" is already kernel.sgw" },
+	{ KERN("\"enb\": \"e\", \"sgw\": \"s\", \"apps\": \"br-s1\""),
+	  "config: \"kernel.bridge\": \"br-s1\" is already kernel.apps" },
+	{ KERN("\"enb\": \"a-very-long-name0\""), "\"kernel.enb\": \"a-very-long-name0\" is not an interface name" },
+	{ KERN("\"enb\": \"\""), "\"kernel.enb\": \"\" is not an interface name" },
+	{ KERN("\"enb\": \"a/b\""), "\"kernel.enb\": \"a/b\" is not an interface name" },
+	{ KERN("\"enb\": \"a b\""), "\"kernel.enb\": \"a b\" is not an interface name" },
+	{ KERN("\"enb\": \"..\""), "\"kernel.enb\": \"..\" is not an interface name" },
+	{ KERN("\"enb\": 3"), "\"kernel.enb\": must be an interface name" },
+	{ KERN("\"queues\": [0]"), "\"kernel.queues\": must be two queue numbers" },
+	{ KERN("\"queues\": [0, 1, 2]"), "\"kernel.queues\": must be two queue numbers" },
+	{ KERN("\"queues\": [0, 65536]"), "\"kernel.queues[1]\": must be an integer between 0 and 65535" },
+	{ KERN("\"queues\": [\"0\", 1]"), "\"kernel.queues[0]\": must be an integer" },
+	{ KERN("\"queues\": [3, 3]"), "\"kernel.queues[1]\": queue 3 is already kernel.queues[0]" },
+	{ KERN("\"tap\": \"x\""), "config: \"kernel.tap\": unknown field" },
+	{ "{\"dataplane\": \"kernel\", \"kernel\": []}", "config: \"kernel\": must be an object" },
+	{ KERN2("\"ports\": {\"apps\": \"net_tap0\"}"), "config: \"ports\": only with \"dataplane\": \"dpdk\"" },
+	{ KERN2("\"eal\": [\"-l\", \"0-1\"]"), "config: \"eal\": only with \"dataplane\": \"dpdk\"" },
+	{ KERN2("\"mbufs\": 4096"), "config: \"mbufs\": only with \"dataplane\": \"dpdk\"" },
 
 	/* unknown fields are named safely */
 	{ "{\"Mode\": \"dual\"}", "config: \"Mode\": unknown field" },
@@ -739,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cases),
 		cmocka_unit_test(test_partial_failures_free),
 		cmocka_unit_test(test_err_buffer),
+		cmocka_unit_test(test_kernel),
 		cmocka_unit_test(test_long_paths),
 		cmocka_unit_test(test_many_services),
 		cmocka_unit_test(test_list_limits),

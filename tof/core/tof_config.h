@@ -16,6 +16,25 @@
 
 enum tof_mode { TOF_MODE_DUAL = 0, TOF_MODE_SINGLE };
 
+/* What carries the packets in tofd run. */
+enum tof_dataplane {
+	TOF_DATAPLANE_DPDK = 0, /* tof/dp: DPDK ports ("eal", "ports") */
+	TOF_DATAPLANE_KERNEL,   /* tof/nfq: Linux bridge + NFQUEUE ("kernel") */
+};
+
+#define TOF_IFNAME_MAX 15 /* Linux IFNAMSIZ - 1 */
+
+/* Kernel mode: the S1 interfaces in a Linux bridge, GTP-U queued to tofd
+ * by iptables, offloaded packets out of the apps interface. */
+struct tof_kernel_config {
+	char enb[TOF_IFNAME_MAX + 1];    /* dual mode: eNB-side bridge port */
+	char sgw[TOF_IFNAME_MAX + 1];    /* dual mode: SGW-side bridge port */
+	char s1[TOF_IFNAME_MAX + 1];     /* single mode: the one S1 port */
+	char apps[TOF_IFNAME_MAX + 1];   /* towards the edge apps */
+	char bridge[TOF_IFNAME_MAX + 1]; /* default "br-s1"; created if missing */
+	uint16_t queue_enb, queue_sgw;   /* NFQUEUE numbers; default 0 and 1 */
+};
+
 /* When the pinger starts for a session with no downlink tunnel. */
 enum tof_pinger_policy {
 	TOF_PINGER_ALWAYS = 0, /* as soon as the uplink is learned */
@@ -64,6 +83,11 @@ struct tof_config {
 	uint8_t apps_mac[6];      /* our MAC on the apps port */
 	uint16_t s1_mtu;          /* largest outer IP packet we build; default 1500 */
 	uint8_t encap_ttl;        /* default 64 */
+
+	/* tofd run only: which data plane, and the kernel one's interfaces */
+	enum tof_dataplane dataplane;
+	bool has_kernel;          /* a "kernel" section was given */
+	struct tof_kernel_config kernel;
 
 	/* tofd run only: the DPDK data plane */
 	char *eal[TOF_MAX_EAL_ARGS];
