@@ -1,0 +1,335 @@
+/* The program iptables runs on GTP-U packets (see nfq_bpf.h), written as
+ * BPF instructions with a small assembler: no compiler for the BPF target
+ * and no loader library needed at build or run time.
+ *
+ * The packet is at the network header (iptables' view). Legacy packet
+ * loads (LD_ABS/LD_IND) read it: they return the value in host order and
+ * end the program with 0 — "send it to tofd" — when the packet is too
+ * short, so every malformed packet goes to the pipeline, which passes it.
+ *
+ * Registers: r6 the context (the loads need it there), r7 the outer L4
+ * offset and later the tunnel entry, r8 the GTP flags and later the inner
+ * IP version, r9 the inner packet's offset. The stack holds the lookup
+ * keys, zeroed first: */
+#include <linux/bpf.h>
+#include <string.h>
+
+#include "nfq_bpf.h"
+
+#define FP_KEY (-40)  /* struct nfq_bpf_key: teid, src[16] (-36), dst[16] (-20) */
+#define FP_SVC (-56)  /* inner destination, 16 octets (the service key) */
+#define FP_ISRC (-72) /* inner source, 16 octets */
+#define FP_STAT (-80) /* u32 index into the counters */
+#define FP_LOW (-80)
+
+#define GTPU_PORT 2152
+
+enum label { L_V4, L_V6, L_UDP, L_INNER, L_IN4, L_IN6, L_LOOKUP, L_UL6, L_SVC, L_COUNT, L_RET1,
+	     L_RET0, L__COUNT };
+
+struct asm_ctx {
+	struct bpf_insn *out;
+	size_t n, room;
+	int at[L__COUNT];        /* instruction index of each label */
+	struct {
+		size_t insn;
+		enum label to;
+	} fix[64];               /* jumps to patch */
+	size_t n_fix;
+	bool overflow;
+};
+
+static void emit(struct asm_ctx *a, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
+		 int32_t imm)
+{
+	if (a->n >= a->room) {
+		a->overflow = true;
+		return;
+	}
+	a->out[a->n++] = (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src,
+					    .off = off, .imm = imm };
+}
+
+static void label(struct asm_ctx *a, enum label l)
+{
+	a->at[l] = (int)a->n;
+}
+
+/* A conditional (or, with op BPF_JA, plain) jump to a label; reg_src >= 0
+ * compares two registers. */
+static void jmp(struct asm_ctx *a, uint8_t op, uint8_t dst, int reg_src, int32_t imm,
+		enum label to)
+{
+	if (a->n_fix == sizeof(a->fix) / sizeof(a->fix[0])) {
+		a->overflow = true;
+		return;
+	}
+	a->fix[a->n_fix].insn = a->n;
+	a->fix[a->n_fix++].to = to;
+	if (reg_src >= 0)
+		emit(a, BPF_JMP | op | BPF_X, dst, (uint8_t)reg_src, 0, 0);
+	else
+		emit(a, BPF_JMP | op | BPF_K, dst, 0, 0, imm);
+}
+
+static void mov_imm(struct asm_ctx *a, uint8_t dst, int32_t imm)
+{
+	emit(a, BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
+}
+
+static void mov_reg(struct asm_ctx *a, uint8_t dst, uint8_t src)
+{
+	emit(a, BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
+
+static void alu_imm(struct asm_ctx *a, uint8_t op, uint8_t dst, int32_t imm)
+{
+	emit(a, BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
+}
+
+/* r0 = packet[off] (LD_ABS) or packet[reg + off] (LD_IND), host order. */
+static void ld_abs(struct asm_ctx *a, uint8_t size, int32_t off)
+{
+	emit(a, BPF_LD | BPF_ABS | size, 0, 0, 0, off);
+}
+
+static void ld_ind(struct asm_ctx *a, uint8_t size, uint8_t reg, int32_t off)
+{
+	emit(a, BPF_LD | BPF_IND | size, 0, reg, 0, off);
+}
+
+/* A 32-bit word just loaded, stored back in network order at fp + off. */
+static void store_word_be(struct asm_ctx *a, int16_t off)
+{
+	emit(a, BPF_ALU | BPF_END | BPF_TO_BE, 0, 0, 0, 32);
+	emit(a, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, 0, off, 0);
+}
+
+/* An IPv4 address just loaded into r0, as ::ffff:a.b.c.d at fp + off. */
+static void store_v4_mapped(struct asm_ctx *a, int16_t off)
+{
+	store_word_be(a, (int16_t)(off + 12));
+	emit(a, BPF_ST | BPF_MEM | BPF_H, BPF_REG_10, 0, (int16_t)(off + 10), 0xffff);
+}
+
+/* r0 = bpf_skb_load_bytes(ctx, reg + off, fp + to, 16); on error, tofd. */
+static void load16(struct asm_ctx *a, uint8_t reg, int32_t off, int16_t to)
+{
+	mov_reg(a, BPF_REG_1, BPF_REG_6);
+	mov_reg(a, BPF_REG_2, reg);
+	alu_imm(a, BPF_ADD, BPF_REG_2, off);
+	mov_reg(a, BPF_REG_3, BPF_REG_10);
+	alu_imm(a, BPF_ADD, BPF_REG_3, to);
+	mov_imm(a, BPF_REG_4, 16);
+	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_load_bytes);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
+}
+
+/* r0 = map lookup of the key at fp + key_off in map fd. */
+static void lookup(struct asm_ctx *a, int fd, int16_t key_off)
+{
+	emit(a, BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, fd);
+	emit(a, 0, 0, 0, 0, 0);
+	mov_reg(a, BPF_REG_2, BPF_REG_10);
+	alu_imm(a, BPF_ADD, BPF_REG_2, key_off);
+	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+}
+
+/* Outer IPv4 or IPv6 header: the key's addresses, r7 = UDP offset. */
+static void prog_outer(struct asm_ctx *a)
+{
+	ld_abs(a, BPF_B, 0);
+	mov_reg(a, BPF_REG_8, BPF_REG_0);
+	alu_imm(a, BPF_RSH, BPF_REG_8, 4);
+	jmp(a, BPF_JEQ, BPF_REG_8, -1, 4, L_V4);
+	jmp(a, BPF_JEQ, BPF_REG_8, -1, 6, L_V6);
+	jmp(a, BPF_JA, 0, -1, 0, L_RET0);
+
+	label(a, L_V4);
+	mov_reg(a, BPF_REG_7, BPF_REG_0);
+	alu_imm(a, BPF_AND, BPF_REG_7, 0x0f);
+	alu_imm(a, BPF_LSH, BPF_REG_7, 2);
+	jmp(a, BPF_JLT, BPF_REG_7, -1, 20, L_RET0);
+	ld_abs(a, BPF_H, 6); /* fragments: the pipeline's */
+	alu_imm(a, BPF_AND, BPF_REG_0, 0x3fff);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
+	ld_abs(a, BPF_B, 9);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 17, L_RET0);
+	ld_abs(a, BPF_W, 12);
+	store_v4_mapped(a, FP_KEY + 4);
+	ld_abs(a, BPF_W, 16);
+	store_v4_mapped(a, FP_KEY + 20);
+	jmp(a, BPF_JA, 0, -1, 0, L_UDP);
+
+	label(a, L_V6); /* no extension headers: those go to tofd */
+	mov_imm(a, BPF_REG_7, 40);
+	ld_abs(a, BPF_B, 6);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 17, L_RET0);
+	load16(a, BPF_REG_7, 8 - 40, FP_KEY + 4);
+	load16(a, BPF_REG_7, 24 - 40, FP_KEY + 20);
+}
+
+/* One GTP-U extension header: r9 past it, r0 = the next one's type. */
+static void prog_ext(struct asm_ctx *a)
+{
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_INNER);
+	ld_ind(a, BPF_B, BPF_REG_9, 0);
+	alu_imm(a, BPF_LSH, BPF_REG_0, 2);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
+	emit(a, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_9, BPF_REG_0, 0, 0);
+	ld_ind(a, BPF_B, BPF_REG_9, -1);
+}
+
+/* UDP to 2152, a GTPv1-U G-PDU: the TEID, r9 = inner packet offset (up to
+ * two extension headers, e.g. the PDU Session Container). */
+static void prog_gtp(struct asm_ctx *a)
+{
+	label(a, L_UDP);
+	ld_ind(a, BPF_H, BPF_REG_7, 2);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, GTPU_PORT, L_RET0);
+	ld_ind(a, BPF_B, BPF_REG_7, 8);
+	mov_reg(a, BPF_REG_8, BPF_REG_0);
+	alu_imm(a, BPF_AND, BPF_REG_0, 0xf0); /* version 1, PT 1 */
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0x30, L_RET0);
+	ld_ind(a, BPF_B, BPF_REG_7, 9);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0xff, L_RET0);
+	ld_ind(a, BPF_W, BPF_REG_7, 12);
+	store_word_be(a, FP_KEY);
+	mov_reg(a, BPF_REG_9, BPF_REG_7);
+	alu_imm(a, BPF_ADD, BPF_REG_9, 16);
+	mov_reg(a, BPF_REG_0, BPF_REG_8);
+	alu_imm(a, BPF_AND, BPF_REG_0, 0x07);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_INNER);
+	alu_imm(a, BPF_ADD, BPF_REG_9, 4);
+	mov_reg(a, BPF_REG_0, BPF_REG_8);
+	alu_imm(a, BPF_AND, BPF_REG_0, 0x04);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_INNER);
+	ld_ind(a, BPF_B, BPF_REG_7, 8 + 11);
+	prog_ext(a);
+	prog_ext(a);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
+}
+
+/* Inner IPv4 or IPv6: source and destination into the keys; an echo
+ * reply with the pinger's identifier goes to tofd. */
+static void prog_inner(struct asm_ctx *a, uint16_t ident)
+{
+	label(a, L_INNER);
+	ld_ind(a, BPF_B, BPF_REG_9, 0);
+	mov_reg(a, BPF_REG_8, BPF_REG_0);
+	alu_imm(a, BPF_RSH, BPF_REG_8, 4);
+	jmp(a, BPF_JEQ, BPF_REG_8, -1, 4, L_IN4);
+	jmp(a, BPF_JEQ, BPF_REG_8, -1, 6, L_IN6);
+	jmp(a, BPF_JA, 0, -1, 0, L_RET0);
+
+	label(a, L_IN4);
+	ld_ind(a, BPF_W, BPF_REG_9, 12);
+	store_v4_mapped(a, FP_ISRC);
+	ld_ind(a, BPF_W, BPF_REG_9, 16);
+	store_v4_mapped(a, FP_SVC);
+	ld_ind(a, BPF_B, BPF_REG_9, 9);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 1, L_LOOKUP); /* ICMP */
+	ld_ind(a, BPF_B, BPF_REG_9, 0);
+	alu_imm(a, BPF_AND, BPF_REG_0, 0x0f);
+	alu_imm(a, BPF_LSH, BPF_REG_0, 2);
+	emit(a, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_9, BPF_REG_0, 0, 0);
+	ld_ind(a, BPF_B, BPF_REG_9, 0);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_LOOKUP); /* echo reply */
+	ld_ind(a, BPF_H, BPF_REG_9, 4);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, ident, L_RET0);
+	jmp(a, BPF_JA, 0, -1, 0, L_LOOKUP);
+
+	label(a, L_IN6);
+	load16(a, BPF_REG_9, 8, FP_ISRC);
+	load16(a, BPF_REG_9, 24, FP_SVC);
+	ld_ind(a, BPF_B, BPF_REG_9, 6);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 58, L_LOOKUP); /* ICMPv6 */
+	ld_ind(a, BPF_B, BPF_REG_9, 40);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 129, L_LOOKUP); /* echo reply */
+	ld_ind(a, BPF_H, BPF_REG_9, 44);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, ident, L_RET0);
+}
+
+/* The tunnel entry: confirmed and not expired; uplink: the UE's source,
+ * not to a service. Then count and return 1. */
+static void prog_decide(struct asm_ctx *a, int tun_fd, int svc_fd, int stats_fd)
+{
+	const struct nfq_bpf_tun *v = NULL;
+	int16_t o_dir = (int16_t)(uintptr_t)&v->dir, o_has4 = (int16_t)(uintptr_t)&v->has4,
+		o_has6 = (int16_t)(uintptr_t)&v->has6, o_ue4 = (int16_t)(uintptr_t)v->ue4,
+		o_ue6 = (int16_t)(uintptr_t)v->ue6;
+
+	label(a, L_LOOKUP);
+	lookup(a, tun_fd, FP_KEY);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
+	mov_reg(a, BPF_REG_7, BPF_REG_0);
+	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_7, 0, 0); /* until_ns */
+	jmp(a, BPF_JGT, BPF_REG_0, BPF_REG_1, 0, L_RET0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_dir, 0);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, NFQ_BPF_DOWNLINK, L_COUNT);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, NFQ_BPF_UPLINK, L_RET0);
+	jmp(a, BPF_JEQ, BPF_REG_8, -1, 6, L_UL6);
+	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_has4, 0);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_7, o_ue4, 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_10, FP_ISRC + 12, 0);
+	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
+	jmp(a, BPF_JA, 0, -1, 0, L_SVC);
+	label(a, L_UL6);
+	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_has6, 0);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_7, o_ue6, 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, FP_ISRC, 0);
+	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
+	label(a, L_SVC);
+	lookup(a, svc_fd, FP_SVC);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
+
+	label(a, L_COUNT); /* counters [dir - 1]: packets, octets */
+	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_dir, 0);
+	alu_imm(a, BPF_ADD, BPF_REG_0, -1);
+	emit(a, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_0, FP_STAT, 0);
+	lookup(a, stats_fd, FP_STAT);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET1);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_0, 0, 0);
+	alu_imm(a, BPF_ADD, BPF_REG_1, 1);
+	emit(a, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_1, 0, 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_6,
+	     (int16_t)offsetof(struct __sk_buff, len), 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_0, 8, 0);
+	emit(a, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_1, BPF_REG_2, 0, 0);
+	emit(a, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_1, 8, 0);
+	label(a, L_RET1);
+	mov_imm(a, BPF_REG_0, 1);
+	emit(a, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	label(a, L_RET0);
+	mov_imm(a, BPF_REG_0, 0);
+	emit(a, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+size_t nfq_bpf_prog_build(struct bpf_insn *out, size_t room, int tun_fd, int svc_fd,
+			  int stats_fd, uint16_t pinger_ident)
+{
+	struct asm_ctx a;
+
+	memset(&a, 0, sizeof(a));
+	a.out = out;
+	a.room = room;
+	for (int l = 0; l < L__COUNT; l++)
+		a.at[l] = -1;
+	mov_reg(&a, BPF_REG_6, BPF_REG_1);
+	for (int16_t off = -8; off >= FP_LOW; off -= 8)
+		emit(&a, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, off, 0);
+	prog_outer(&a);
+	prog_gtp(&a);
+	prog_inner(&a, pinger_ident);
+	prog_decide(&a, tun_fd, svc_fd, stats_fd);
+	for (size_t i = 0; i < a.n_fix && !a.overflow; i++) {
+		int to = a.at[a.fix[i].to];
+		if (to < 0)
+			return 0;
+		out[a.fix[i].insn].off = (int16_t)(to - (int)a.fix[i].insn - 1);
+	}
+	return a.overflow ? 0 : a.n;
+}
