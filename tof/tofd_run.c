@@ -18,6 +18,7 @@
 #include "agent_state.h"
 #include "api.h"
 #include "dp.h"
+#include "nfq.h"
 #include "tofd_run.h"
 
 #define EXIT_IO 1
@@ -34,6 +35,7 @@ struct tofd {
 	struct tof_ctl *ctl;
 	struct tof_api *api;
 	struct tof_dp *dp;
+	struct tof_nfq *nfq;
 };
 
 static uint64_t tofd_now_ns(void)
@@ -61,6 +63,17 @@ static void tofd_dp_counters(void *ctx, struct tof_counters *c, struct tof_servi
 			     uint32_t n)
 {
 	tof_dp_counters(ctx, c, svc, n);
+}
+
+static void tofd_nfq_counters(void *ctx, struct tof_counters *c, struct tof_service_counters *svc,
+			      uint32_t n)
+{
+	tof_nfq_counters(ctx, c, svc, n);
+}
+
+static void tofd_nfq_services(void *ctx)
+{
+	tof_nfq_services_changed(ctx);
 }
 
 /* Tables, pipeline, agent; the services from the state file or the config. */
@@ -134,6 +147,33 @@ static int tofd_start_api(struct tofd *d)
 	return 0;
 }
 
+/* Kernel mode: the Linux bridge and NFQUEUE (tof/nfq). */
+static int tofd_start_nfq(struct tofd *d, const struct tofd_run_opts *o)
+{
+	struct tof_nfq_ctx ctx = {
+		.cfg = d->cfg,
+		.pl = &d->pl,
+		.agent = &d->agent,
+		.writer_lock = tof_ctl_writer_lock(d->ctl),
+	};
+	char err[512] = "";
+
+	if (o->eal_argc > 0) {
+		fprintf(stderr, "tofd run: EAL arguments are for \"dataplane\": \"dpdk\"; this "
+			"config has \"kernel\"\n");
+		return EXIT_CONFIG;
+	}
+	tof_ctl_set_dataplane(d->ctl, true, false);
+	if (tof_nfq_start(&ctx, &d->nfq, err, sizeof(err)) < 0) {
+		fprintf(stderr, "tofd run: kernel data plane: %s\n", err[0] ? err : "cannot start");
+		return EXIT_IO;
+	}
+	tof_ctl_set_counters(d->ctl, tofd_nfq_counters, d->nfq);
+	tof_ctl_set_services_hook(d->ctl, tofd_nfq_services, d->nfq);
+	tof_ctl_set_dataplane(d->ctl, true, true);
+	return 0;
+}
+
 static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 {
 	struct tof_dp_ctx ctx = {
@@ -146,6 +186,8 @@ static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 	};
 	char err[512] = "";
 
+	if (d->cfg->dataplane == TOF_DATAPLANE_KERNEL)
+		return tofd_start_nfq(d, o);
 	tof_ctl_set_dataplane(d->ctl, true, false);
 	if (tof_dp_start(&ctx, &d->dp, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tofd run: data plane: %s\n", err[0] ? err : "cannot start");
@@ -185,10 +227,14 @@ static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 static void tofd_teardown(struct tofd *d)
 {
 	tof_api_stop(d->api);
-	if (d->ctl)
+	if (d->ctl) {
 		tof_ctl_set_counters(d->ctl, NULL, NULL);
+		tof_ctl_set_services_hook(d->ctl, NULL, NULL);
+	}
 	if (d->dp)
 		tof_dp_stop(d->dp);
+	if (d->nfq)
+		tof_nfq_stop(d->nfq);
 	tof_ctl_destroy(d->ctl);
 	if (d->agent_ok)
 		tof_agent_fini(&d->agent);

@@ -22,8 +22,9 @@
 #                          `curl` gets --interface UE_IP, any argument "@ue" is
 #                          replaced by the UE's address; UE_IP, UE_DEV,
 #                          UE_UL_TEID and UE_DL_TEID are in the environment
-#   lab.sh tofd-config [--idle S] [--app-mac]  print a `tofd run` config for
-#                          this lab (--app-mac: the service names the app's MAC)
+#   lab.sh tofd-config [--idle S] [--app-mac] [--kernel]  print a `tofd run`
+#                          config for this lab (--app-mac: the service names the
+#                          app's MAC; --kernel: kernel mode instead of DPDK)
 #   lab.sh logs            print the logs of the run dir
 #
 # Only the DESIGN.md test addresses, only inside the namespaces below.
@@ -485,22 +486,27 @@ do_exec_ue() {
 }
 
 do_tofd_config() {
-	local idle=300 app_mac=""
+	local idle=300 app_mac="" dataplane
+	# --no-pci: DPDK must not probe the host's own NICs; --no-huge: no
+	# hugepages needed (af_packet ports); the API listens inside tof-tof only.
+	dataplane='"eal": ["-l", "0-1", "--no-huge", "--no-pci", "-m", "512", "--file-prefix", "tof-lab"],
+ "ports": {"enb": "net_af_packet0,iface=s1-enb", "sgw": "net_af_packet1,iface=s1-sgw",
+           "apps": "net_af_packet2,iface=apps0"},'
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--idle) idle=$2; shift ;;
 		--app-mac) app_mac=", \"applicationMAC\": \"$MAC_APP0\"" ;;
+		--kernel)
+			# kernel mode: tofd bridges s1-enb and s1-sgw itself (br-s1)
+			dataplane='"dataplane": "kernel",
+ "kernel": {"enb": "s1-enb", "sgw": "s1-sgw", "apps": "apps0", "bridge": "br-s1", "queues": [0, 1]},' ;;
 		*) die "tofd-config: unknown option $1" ;;
 		esac
 		shift
 	done
-	# --no-pci: DPDK must not probe the host's own NICs; --no-huge: no
-	# hugepages needed (af_packet ports); the API listens inside tof-tof only.
 	cat <<EOF
 {"mode": "dual",
- "eal": ["-l", "0-1", "--no-huge", "--no-pci", "-m", "512", "--file-prefix", "tof-lab"],
- "ports": {"enb": "net_af_packet0,iface=s1-enb", "sgw": "net_af_packet1,iface=s1-sgw",
-           "apps": "net_af_packet2,iface=apps0"},
+ $dataplane
  "enb": ["$ENB1_IP", "$ENB2_IP"], "sgw": ["$SGW_IP"],
  "services": [{"name": "cache", "serviceIP": "$SERVICE_IP", "applicationIP": "$APP_IP"$app_mac}],
  "idle_timeout_s": $idle,

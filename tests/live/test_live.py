@@ -7,13 +7,16 @@ sits the middle box under test, chosen by TOF_LIVE_MIDDLE:
   bridge  (default) a Linux bridge in tof-tof: the no-TOF baseline. The
           bump-in-the-wire tests must pass; the offload tests are skipped.
   tofd    tofd on s1-enb / s1-sgw / apps0 (net_af_packet ports).
+  kernel  tofd in kernel mode: s1-enb and s1-sgw in its bridge br-s1,
+          NFQUEUE, apps0 by AF_PACKET; also the fail-open tests
+          (test_kernel.py).
 
 Ground truth for every tunnel (UE address, eNB, uplink and downlink TEID)
 comes from the GGSN's control plane (its VTY, via lab.sh), which the TOF never
 sees; captures at both ends of the S1 link are checked against it.
 
 Run with tests/live/run.sh (root). Environment:
-  TOF_LIVE_MIDDLE      bridge | tofd
+  TOF_LIVE_MIDDLE      bridge | tofd | kernel
   TOFD                 the tofd binary (default build/tofd)
   TOF_LIVE_TOFD_CMD    override the whole tofd command line (runs in tof-tof;
                        {config} is replaced by the generated config's path)
@@ -39,12 +42,15 @@ import unittest
 from collections import namedtuple
 from pathlib import Path
 
+import test_kernel
+
 ROOT = Path(__file__).resolve().parents[2]
 LAB = str(ROOT / "deploy/lab/lab.sh")
 LABTOOL = str(ROOT / "deploy/lab/labtool.py")
 PY = "/usr/bin/python3"
 RUN = Path(os.environ.get("TOF_LAB_RUN", "/run/tof-lab"))
 MIDDLE = os.environ.get("TOF_LIVE_MIDDLE", "bridge")
+TOFD_MIDDLE = MIDDLE in ("tofd", "kernel")  # tofd sits in the middle, on DPDK or in the kernel
 TOFD = os.environ.get("TOFD", str(ROOT / "build/tofd"))
 IDLE_S = int(os.environ.get("TOF_LIVE_IDLE_S", "3"))
 APP_MAC_IN_CONFIG = os.environ.get("TOF_LIVE_APP_MAC", "0") == "1"
@@ -419,21 +425,24 @@ def _tofd_launch():
                             stdin=subprocess.DEVNULL, start_new_session=True)
     (RUN / "tofd.pid").write_text("%d\n" % proc.pid)  # lab.sh down ends it too
     _tofd.update(proc=proc, log=logf)
-    # Ready when a GTP-U echo from the eNB to the SGW is answered: without a
-    # bridge only a forwarding tofd can carry it (tofd also logs
-    # "tofd run: ready", reported below when start-up fails).
+    # Ready when tofd says so and a GTP-U echo from the eNB to the SGW is
+    # answered: without a bridge only a forwarding tofd can carry it (in
+    # kernel mode the bridge carries it before tofd's rules are in).
+    def said_ready():
+        with open(logpath, "rb") as f:
+            f.seek(start_at)
+            return b"tofd run: ready" in f.read()
+
     end = time.monotonic() + 20
     while True:
         if proc.poll() is not None:
             raise AssertionError("tofd exited with %s at start-up:\n%s" % (proc.returncode, tofd_log_tail()))
-        if gtpu_echo(NS_ENB, ENB_IPS[0], SGW_IP, timeout=0.3, tries=1):
+        if said_ready() and gtpu_echo(NS_ENB, ENB_IPS[0], SGW_IP, timeout=0.3, tries=1):
             return
         if time.monotonic() > end:
-            with open(logpath, "rb") as f:
-                f.seek(start_at)
-                said = b"tofd run: ready" in f.read()
             raise AssertionError("tofd: no GTP-U echo across it within 20s (it %s it was ready):\n%s"
-                                 % ("said" if said else "never said", tofd_log_tail()))
+                                 % ("said" if said_ready() else "never said", tofd_log_tail()))
+        time.sleep(0.05)
 
 
 def _tofd_stop(timeout=10):
@@ -472,21 +481,22 @@ def start_middle():
     """Bring the lab up with the middle box in place and the UEs attached."""
     if MIDDLE == "bridge":
         lab("up", "--bridge", "--ues", str(NUM_UES), "--ues2", str(NUM_UES2))
-    elif MIDDLE == "tofd":
+    elif TOFD_MIDDLE:
         lab("up", "--ues", str(NUM_UES), "--ues2", str(NUM_UES2))
         opts = ["--idle", str(IDLE_S)] + (["--app-mac"] if APP_MAC_IN_CONFIG else [])
+        opts += ["--kernel"] if MIDDLE == "kernel" else []
         conf = lab("tofd-config", *opts).stdout
         _tofd_config_path().write_text(conf)
         _tofd_launch()
         lab("enb-up", timeout=90)
     else:
-        raise SystemExit("TOF_LIVE_MIDDLE must be bridge or tofd, not %r" % MIDDLE)
+        raise SystemExit("TOF_LIVE_MIDDLE must be bridge, tofd or kernel, not %r" % MIDDLE)
 
 
 def stop_middle():
     """Stop the middle box and tear the whole lab down. Returns tofd's exit status."""
     rc = None
-    if MIDDLE == "tofd":
+    if TOFD_MIDDLE:
         rc = _tofd_stop()
     lab("down", check=False)
     return rc
@@ -495,7 +505,7 @@ def stop_middle():
 def restart_middle():
     """Stop and start the middle box under live traffic; the lab stays up.
     Returns the stopped tofd's exit status."""
-    if MIDDLE != "tofd":
+    if not TOFD_MIDDLE:
         raise unittest.SkipTest("restart needs tofd")
     rc = _tofd_stop()
     _tofd_launch()
@@ -504,7 +514,7 @@ def restart_middle():
 
 def tofd_api(path, timeout=5):
     """GET from tofd's REST API (inside tof-tof); parsed JSON or None."""
-    if MIDDLE != "tofd":
+    if not TOFD_MIDDLE:
         return None
     p = run(["curl", "-sf", "--max-time", str(timeout), TOFD_API + path], ns=NS_TOF, timeout=timeout + 5)
     if p.returncode != 0:
@@ -737,7 +747,7 @@ class S1Link(unittest.TestCase):
 # ---------------------------------------------------------------------------
 # The TOF at work: skipped unless the middle box is tofd.
 
-@unittest.skipUnless(MIDDLE == "tofd", "needs tofd as the middle box (TOF_LIVE_MIDDLE=tofd); "
+@unittest.skipUnless(TOFD_MIDDLE, "needs tofd as the middle box (TOF_LIVE_MIDDLE=tofd or kernel); "
                      "a bridge does not offload, ping as UEs, learn, purge or restart")
 class Offload(unittest.TestCase):
 
@@ -901,6 +911,15 @@ class Offload(unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------
+# Kernel mode only (test_kernel.py): what happens when tofd stops or dies.
+# Defined here so that the tests share this module's lab.
+
+@unittest.skipUnless(MIDDLE == "kernel", "kernel mode only (TOF_LIVE_MIDDLE=kernel)")
+class WhenTofdDies(test_kernel.KernelTests, unittest.TestCase):
+    live = sys.modules[__name__]
+
+
+# ---------------------------------------------------------------------------
 
 class _Result(unittest.TextTestResult):
     def addFailure(self, test, err):
@@ -926,7 +945,7 @@ def main():
         res = runner.run(suite)
     except KeyboardInterrupt:
         log("interrupted: tearing the lab down")
-        if MIDDLE == "tofd":
+        if TOFD_MIDDLE:
             _tofd_stop(timeout=3)
         lab("down", check=False)
         _remove_captures()

@@ -113,6 +113,14 @@ void tof_ctl_set_counters(struct tof_ctl *ctl, tof_ctl_counters_fn fn, void *fn_
 	pthread_rwlock_unlock(&ctl->cb_lock);
 }
 
+void tof_ctl_set_services_hook(struct tof_ctl *ctl, tof_ctl_services_fn fn, void *fn_ctx)
+{
+	pthread_rwlock_wrlock(&ctl->cb_lock);
+	ctl->services_hook = fn;
+	ctl->services_hook_ctx = fn_ctx;
+	pthread_rwlock_unlock(&ctl->cb_lock);
+}
+
 void tof_ctl_set_dataplane(struct tof_ctl *ctl, bool required, bool up)
 {
 	__atomic_store_n(&ctl->dp_required, required, __ATOMIC_RELEASE);
@@ -257,6 +265,10 @@ static void ctl_set_base(struct tof_ctl *ctl, uint32_t slot)
 static void ctl_bump(struct tof_ctl *ctl)
 {
 	__atomic_add_fetch(&ctl->svc_version, 1, __ATOMIC_ACQ_REL);
+	pthread_rwlock_rdlock(&ctl->cb_lock);
+	if (ctl->services_hook)
+		ctl->services_hook(ctl->services_hook_ctx);
+	pthread_rwlock_unlock(&ctl->cb_lock);
 }
 
 /* --- changes --- */

@@ -83,6 +83,12 @@ enum tof_ctl_code tof_ctl_load_services(struct tof_ctl *ctl, const struct tof_se
  * for readers in flight, so the source may be freed afterwards. */
 void tof_ctl_set_counters(struct tof_ctl *ctl, tof_ctl_counters_fn fn, void *fn_ctx);
 
+/* Called after every change of the services (under the service lock,
+ * before the change's caller returns): a data plane that keeps its own
+ * copy of the service IPs (kernel mode's BPF map) updates it. */
+typedef void (*tof_ctl_services_fn)(void *ctx);
+void tof_ctl_set_services_hook(struct tof_ctl *ctl, tof_ctl_services_fn fn, void *fn_ctx);
+
 /* Readiness inputs: does this run need a data plane, and is it up? */
 void tof_ctl_set_dataplane(struct tof_ctl *ctl, bool required, bool up);
 

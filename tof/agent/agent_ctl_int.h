@@ -21,6 +21,8 @@ struct tof_ctl {
 
 	tof_ctl_counters_fn counters;
 	void *counters_ctx;
+	tof_ctl_services_fn services_hook;
+	void *services_hook_ctx;
 	/* Per slot: the service counters when its service was registered,
 	 * subtracted on read so a reused slot starts from zero. */
 	struct tof_service_counters *base;

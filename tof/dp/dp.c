@@ -92,13 +92,10 @@ static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 {
 	unsigned int n_mbufs = dp->ctx.cfg->mbufs ? dp->ctx.cfg->mbufs :
 			       TOF_PORT__COUNT * dp->n_workers * TOF_DP_NB_DESC * 2 + 8192;
-	char name[RTE_RING_NAMESIZE];
-
 	dp->pool = rte_pktmbuf_pool_create("tof_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());
-	dp->msgs = rte_mempool_create("tof_msgs", dp->n_workers * TOF_DP_RING_SIZE + 2048,
-				      sizeof(struct tof_dp_msg), 64, 0, NULL, NULL, NULL, NULL,
-				      (int)rte_socket_id(), 0);
+	dp->msgs = rte_mempool_create("tof_msgs", 2048, sizeof(struct tof_dp_msg), 64, 0, NULL,
+				      NULL, NULL, NULL, (int)rte_socket_id(), 0);
 	dp->inject = rte_ring_create("tof_inject", 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp->pool == NULL || dp->msgs == NULL || dp->inject == NULL) {
 		snprintf(err, errlen, "cannot allocate packet buffers: %s (more hugepages?)",
@@ -106,13 +103,11 @@ static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 		return -1;
 	}
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
-		snprintf(name, sizeof(name), "tof_punt%u", i);
-		dp->workers[i].punts = rte_ring_create(name, TOF_DP_RING_SIZE, (int)rte_socket_id(),
-						       RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (dp->workers[i].punts == NULL) {
-			snprintf(err, errlen, "punt ring: %s", rte_strerror(rte_errno));
+		if (tof_punt_ring_init(&dp->workers[i].punts, TOF_DP_RING_SIZE) != 0) {
+			snprintf(err, errlen, "punt ring: out of memory");
 			return -1;
 		}
+		dp->rings[i] = &dp->workers[i].punts;
 	}
 	return 0;
 }
@@ -202,7 +197,7 @@ void tof_dp_stop(struct tof_dp *dp)
 	tof_dp_agent_stop(dp);
 	tof_dp_ports_close(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
-		rte_ring_free(dp->workers[i].punts);
+		tof_punt_ring_fini(&dp->workers[i].punts);
 		tof_worker_fini(&dp->workers[i].w);
 	}
 	rte_ring_free(dp->inject);

@@ -1,16 +1,9 @@
-/* The agent's thread in the live appliance: drain the workers' punt rings,
- * learn, run the pinger and purge timers, and hand the frames it builds to
- * worker 0. Every table write happens under the control lock, which the
- * REST API takes too. */
-#include <stdio.h>
+/* The agent's thread with the DPDK data plane: the shared loop
+ * (agent_loop.c) drains the workers' punt rings and runs the timers; the
+ * frames the agent builds go to worker 0 through the inject ring. */
 #include <string.h>
-#include <unistd.h>
-
-#include <rte_lcore.h>
 
 #include "dp_internal.h"
-
-#define TOF_DP_AGENT_BURST 64
 
 static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_t len,
 			      uint64_t when_ns)
@@ -32,36 +25,9 @@ static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *fram
 	}
 }
 
-static void *tof_dp_agent_main(void *arg)
+static uint64_t tof_dp_agent_now(void *ctx)
 {
-	struct tof_dp *dp = arg;
-	struct tof_agent *a = dp->ctx.agent;
-	struct tof_dp_msg *msgs[TOF_DP_AGENT_BURST];
-
-	while (!dp->quit) {
-		unsigned int total = 0;
-
-		pthread_mutex_lock(dp->ctx.writer_lock);
-		for (unsigned int i = 0; i < dp->n_workers; i++) {
-			struct tof_dp_worker *w = &dp->workers[i];
-			unsigned int n = rte_ring_sc_dequeue_burst(w->punts, (void **)msgs,
-								   TOF_DP_AGENT_BURST, NULL);
-			for (unsigned int k = 0; k < n; k++) {
-				tof_agent_punt(a, msgs[k]->data, msgs[k]->len,
-					       (enum tof_port)msgs[k]->port,
-					       (enum tof_reason)msgs[k]->reason, msgs[k]->now_ns);
-			}
-			rte_mempool_put_bulk(dp->msgs, (void **)msgs, n);
-			total += n;
-		}
-		uint64_t now = tof_dp_now_ns(dp);
-		if (tof_agent_next_deadline(a) <= now)
-			tof_agent_tick(a, now);
-		pthread_mutex_unlock(dp->ctx.writer_lock);
-		if (total == 0)
-			usleep(500); /* idle: timers have millisecond resolution */
-	}
-	return NULL;
+	return tof_dp_now_ns(ctx);
 }
 
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
@@ -73,22 +39,22 @@ int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
 	a->emit = tof_dp_agent_emit;
 	a->emit_ctx = dp;
 	pthread_mutex_unlock(dp->ctx.writer_lock);
-	int rc = pthread_create(&dp->agent_thread, NULL, tof_dp_agent_main, dp);
-	if (rc != 0) {
-		snprintf(err, errlen, "agent thread: %s", strerror(rc));
-		return -1;
-	}
-	pthread_setname_np(dp->agent_thread, "tof-agent");
-	dp->agent_running = true;
-	return 0;
+	dp->loop = (struct tof_agent_loop){
+		.agent = a,
+		.lock = dp->ctx.writer_lock,
+		.rings = dp->rings,
+		.n_rings = dp->n_workers,
+		.now = tof_dp_agent_now,
+		.now_ctx = dp,
+	};
+	return tof_agent_loop_start(&dp->loop, err, errlen);
 }
 
 void tof_dp_agent_stop(struct tof_dp *dp)
 {
-	if (!dp->agent_running)
+	if (!dp->loop.running)
 		return;
-	pthread_join(dp->agent_thread, NULL);
-	dp->agent_running = false;
+	tof_agent_loop_stop(&dp->loop);
 	pthread_mutex_lock(dp->ctx.writer_lock);
 	dp->ctx.agent->emit = NULL;
 	dp->ctx.agent->emit_ctx = NULL;

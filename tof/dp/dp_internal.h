@@ -10,21 +10,19 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "agent_loop.h"
 #include "dp.h"
 
 #define TOF_DP_BURST 32
 #define TOF_DP_MAX_WORKERS 16
 #define TOF_DP_RING_SIZE 4096   /* punts waiting for the agent, per worker */
 #define TOF_DP_NB_DESC 1024
-#define TOF_DP_PUNT_ROOM 2048   /* a punted frame is copied up to this */
 
-/* A copy of a frame for the agent, or a frame from the agent to send. */
+/* A frame from the agent to send. */
 struct tof_dp_msg {
-	uint64_t now_ns;
 	uint16_t port;    /* enum tof_port */
-	uint16_t reason;  /* enum tof_reason */
 	uint16_t len;
-	uint8_t data[TOF_DP_PUNT_ROOM];
+	uint8_t data[TOF_PUNT_ROOM];
 };
 
 /* One DPDK port and how the workers use its queues. */
@@ -42,7 +40,7 @@ struct tof_dp_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
-	struct rte_ring *punts;        /* worker -> agent, single producer */
+	struct tof_punt_ring punts;    /* worker -> agent */
 } __rte_cache_aligned;
 
 struct tof_dp {
@@ -51,13 +49,13 @@ struct tof_dp {
 	struct rte_mempool *pool;      /* packet mbufs */
 	struct rte_mempool *msgs;      /* struct tof_dp_msg */
 	struct rte_ring *inject;       /* agent -> worker 0 */
+	struct tof_agent_loop loop;    /* the agent's thread */
+	struct tof_punt_ring *rings[TOF_DP_MAX_WORKERS];
 	struct tof_dp_worker workers[TOF_DP_MAX_WORKERS];
 	unsigned int n_workers;
 	uint64_t tsc_hz;
 	uint64_t tsc_start;
 	volatile bool quit;
-	pthread_t agent_thread;
-	bool agent_running;
 	bool eal_up;
 	uint64_t inject_drops;
 };

@@ -21,21 +21,9 @@ void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_po
 			enum tof_reason why, uint64_t now_ns)
 {
 	struct tof_dp_worker *w = ctx;
-	struct tof_dp_msg *m;
 
-	if (rte_mempool_get(w->dp->msgs, (void **)&m) != 0) {
+	if (!tof_punt_ring_push(&w->punts, frame, len, in, why, now_ns))
 		w->w.ctr.punt_drops++;
-		return;
-	}
-	m->now_ns = now_ns;
-	m->port = (uint16_t)in;
-	m->reason = (uint16_t)why;
-	m->len = (uint16_t)RTE_MIN(len, sizeof(m->data));
-	memcpy(m->data, frame, m->len);
-	if (rte_ring_sp_enqueue(w->punts, m) != 0) {
-		rte_mempool_put(w->dp->msgs, m);
-		w->w.ctr.punt_drops++;
-	}
 }
 
 /* Frames the agent built go out through worker 0's queues. */

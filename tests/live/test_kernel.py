@@ -1,0 +1,133 @@
+"""Live tests of kernel mode only: what the kernel decides by itself, and
+what happens when tofd stops (SIGTERM) or dies (kill -9).
+
+These are mixed into test_live.py (class WhenTofdDies) so they share its
+lab, tofd and helpers (self.live is that module); run them with
+TOF_LIVE_MIDDLE=kernel tests/live/run.sh.
+"""
+import os
+import re
+import signal
+import threading
+import time
+
+CHAIN = "TOF-br-s1"
+
+
+class KernelTests:
+    live = None  # the test_live module
+
+    # -- helpers ---------------------------------------------------------
+
+    def tof(self, *args, check=True):
+        L = self.live
+        return L.run(list(args), ns=L.NS_TOF, timeout=30, check=check).stdout
+
+    def queued(self):
+        """Packets the kernel has queued so far, by queue number."""
+        out = self.tof("cat", "/proc/net/netfilter/nfnetlink_queue", check=False)
+        res = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) >= 8:
+                res[int(f[0])] = int(f[7])  # id_sequence
+        return res
+
+    def rules(self):
+        return self.tof("iptables-nft", "-S") + self.tof("ip6tables-nft", "-S")
+
+    def assert_our_rules(self):
+        """One jump from FORWARD per family; our chain with the kernel's
+        pass and the queue for each side."""
+        for cmd in ("iptables-nft", "ip6tables-nft"):
+            fwd = self.tof(cmd, "-S", "FORWARD")
+            self.assertEqual(len(re.findall(r"-j %s\b" % CHAIN, fwd)), 1, "%s: %s" % (cmd, fwd))
+            chain = self.tof(cmd, "-S", CHAIN)
+            self.assertEqual(chain.count("--queue-bypass"), 2, chain)
+            self.assertEqual(chain.count("-m bpf"), 2, chain)
+
+    def service_answers(self, u):
+        L = self.live
+        c = L.ue_curl(u.n, "http://%s/" % L.SERVICE_IP, timeout=15)
+        return c.returncode == 0 and c.stdout == L.APP_PAGE
+
+    # -- tests -----------------------------------------------------------
+
+    def test_40_known_tunnels_stay_in_the_kernel(self):
+        """Once a tunnel is known, its packets are forwarded by the kernel:
+        tofd sees about one per refresh interval, and still counts them all."""
+        L = self.live
+        u = L.general_ues()[0]
+        sent, got, _ = L.ue_ping(u.n, L.PDN_IP, count=2)
+        self.assertEqual(got, sent)
+        self.assert_our_rules()
+        q0, st0 = self.queued(), L.tofd_api("/stats")
+        sent, got, p = L.ue_ping(u.n, L.PDN_IP, count=300, interval=0.01, wait=1)
+        q1, st1 = self.queued(), L.tofd_api("/stats")
+        self.assertEqual((sent, got), (300, 300), p.stdout)
+        up, down = q1[0] - q0[0], q1[1] - q0[1]
+        L.log("kernel mode: 300 pings, queued to tofd: %d uplink, %d downlink" % (up, down))
+        self.assertLess(up, 60, "most uplink packets must stay in the kernel")
+        self.assertLess(down, 60, "most downlink packets must stay in the kernel")
+        for port in ("enb", "sgw"):
+            d = st1["ports"][port]["rx_packets"] - st0["ports"][port]["rx_packets"]
+            self.assertGreaterEqual(d, 300, "/stats counts the kernel's packets (%s)" % port)
+
+    def test_41_sigterm_removes_the_rules(self):
+        """On SIGTERM tofd takes its rules out and the bridge goes on
+        forwarding: the PDN stays reachable, the service does not (its
+        packets go to the core again). Restarted, it offloads again."""
+        L = self.live
+        u = L.general_ues()[0]
+        self.assertEqual(L._tofd_stop(), 0, "exit status on SIGTERM")
+        rules = self.rules()
+        self.assertNotIn(CHAIN, rules)
+        self.assertNotIn("NFQUEUE", rules)
+        self.assertIn("UP", self.tof("ip", "-o", "link", "show", "br-s1"))
+        try:
+            sent, got, p = L.ue_ping(u.n, L.PDN_IP, count=5)
+            self.assertEqual(got, sent, p.stdout)
+            sent, got, _ = L.ue_ping(u.n, L.SERVICE_IP, count=2, wait=1)
+            self.assertEqual(got, 0, "without tofd nobody answers the service IP")
+        finally:
+            L._tofd_launch()
+        self.assert_our_rules()
+        self.assertTrue(self.service_answers(u), "offload after the restart")
+
+    def test_42_kill9_fails_open(self):
+        """1000 pings at 10 ms from a UE to the PDN; tofd is killed with
+        kill -9 mid-way. The kernel keeps bridging: at most the packets
+        queued to tofd at that moment are lost. Restarted, tofd replaces
+        the rules it left and offloads again."""
+        L = self.live
+        u = L.general_ues()[0]
+        L.ue_ping(u.n, L.PDN_IP, count=2)
+        out = {}
+
+        def pinger():
+            out["r"] = L.ue_ping(u.n, L.PDN_IP, count=1000, interval=0.01, wait=1)
+
+        t = threading.Thread(target=pinger)
+        t.start()
+        time.sleep(4)
+        proc = L._tofd["proc"]
+        in_queue = self.tof("cat", "/proc/net/netfilter/nfnetlink_queue", check=False)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        L._tofd_stop()
+        t.join(60)
+        sent, got, p = out["r"]
+        lost = sent - got
+        waiting = sum(int(l.split()[2]) for l in in_queue.splitlines() if len(l.split()) > 2)
+        L.log("fail-open: kill -9 mid-way through 1000 pings at 10 ms: %d lost "
+              "(%d queued to tofd just before the kill)" % (lost, waiting))
+        print("fail-open: lost %d of %d pings across kill -9" % (lost, sent))
+        self.assertEqual(sent, 1000, p.stdout)
+        self.assertLessEqual(lost, 2, "lost %d of %d: %s" % (lost, sent, p.stdout))
+        # the dead tofd's rules are still there (they let everything through)
+        self.assertIn(CHAIN, self.rules())
+        sent, got, _ = L.ue_ping(u.n, L.PDN_IP, count=3)
+        self.assertEqual(got, sent)
+        L._tofd_launch()
+        self.assert_our_rules()
+        self.assertTrue(self.service_answers(u), "offload after the restart")

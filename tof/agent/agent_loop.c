@@ -1,0 +1,107 @@
+/* The agent's thread: punt rings in, timers, under the writers' lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent_loop.h"
+
+#define TOF_AGENT_BURST 64
+#define TOF_AGENT_IDLE_US 500 /* timers have millisecond resolution */
+
+int tof_punt_ring_init(struct tof_punt_ring *r, uint32_t size)
+{
+	memset(r, 0, sizeof(*r));
+	if (size == 0 || (size & (size - 1)) != 0)
+		return -1;
+	r->slots = calloc(size, sizeof(*r->slots));
+	if (r->slots == NULL)
+		return -1;
+	r->mask = size - 1;
+	return 0;
+}
+
+void tof_punt_ring_fini(struct tof_punt_ring *r)
+{
+	free(r->slots);
+	r->slots = NULL;
+}
+
+bool tof_punt_ring_push(struct tof_punt_ring *r, const uint8_t *frame, size_t len,
+			enum tof_port in, enum tof_reason why, uint64_t now_ns)
+{
+	uint32_t head = r->head; /* only we write it */
+	uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+	if (head - tail > r->mask)
+		return false;
+	struct tof_punt_msg *m = &r->slots[head & r->mask];
+	m->now_ns = now_ns;
+	m->port = (uint16_t)in;
+	m->reason = (uint16_t)why;
+	m->len = (uint16_t)(len < TOF_PUNT_ROOM ? len : TOF_PUNT_ROOM);
+	memcpy(m->data, frame, m->len);
+	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, unsigned int max)
+{
+	uint32_t tail = r->tail; /* only we write it */
+	uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	while (tail != head && n < max) {
+		const struct tof_punt_msg *m = &r->slots[tail & r->mask];
+		tof_agent_punt(a, m->data, m->len, (enum tof_port)m->port,
+			       (enum tof_reason)m->reason, m->now_ns);
+		tail++;
+		n++;
+	}
+	__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
+static void *tof_agent_loop_main(void *arg)
+{
+	struct tof_agent_loop *l = arg;
+
+	while (!l->quit) {
+		unsigned int total = 0;
+
+		pthread_mutex_lock(l->lock);
+		for (unsigned int i = 0; i < l->n_rings; i++)
+			total += tof_punt_ring_drain(l->rings[i], l->agent, TOF_AGENT_BURST);
+		uint64_t now = l->now(l->now_ctx);
+		if (tof_agent_next_deadline(l->agent) <= now)
+			tof_agent_tick(l->agent, now);
+		pthread_mutex_unlock(l->lock);
+		if (l->housekeep)
+			l->housekeep(l->housekeep_ctx, now);
+		if (total == 0)
+			usleep(TOF_AGENT_IDLE_US);
+	}
+	return NULL;
+}
+
+int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen)
+{
+	l->quit = false;
+	int rc = pthread_create(&l->thread, NULL, tof_agent_loop_main, l);
+	if (rc != 0) {
+		snprintf(err, errlen, "agent thread: %s", strerror(rc));
+		return -1;
+	}
+	pthread_setname_np(l->thread, "tof-agent");
+	l->running = true;
+	return 0;
+}
+
+void tof_agent_loop_stop(struct tof_agent_loop *l)
+{
+	if (!l->running)
+		return;
+	l->quit = true;
+	pthread_join(l->thread, NULL);
+	l->running = false;
+}

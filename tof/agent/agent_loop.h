@@ -1,0 +1,73 @@
+/* The agent's thread in the live appliance, whichever data plane carries
+ * the packets (tof/dp with DPDK, tof/nfq in the kernel): the data plane's
+ * threads hand it copies of frames through punt rings (one per producing
+ * thread); it feeds them to the agent and fires the agent's timers, all
+ * under the writers' lock the REST API takes too. What the agent builds
+ * leaves through the emit function the data plane set on the agent. */
+#ifndef TOF_AGENT_LOOP_H
+#define TOF_AGENT_LOOP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+
+#define TOF_PUNT_ROOM 2048 /* a punted frame is copied up to this */
+
+/* A copy of a frame for the agent. */
+struct tof_punt_msg {
+	uint64_t now_ns;
+	uint16_t port;   /* enum tof_port */
+	uint16_t reason; /* enum tof_reason */
+	uint16_t len;
+	uint8_t data[TOF_PUNT_ROOM];
+};
+
+/* Single producer (a data-plane thread), single consumer (the agent's
+ * thread); no locks. */
+struct tof_punt_ring {
+	struct tof_punt_msg *slots;
+	uint32_t mask;
+	_Alignas(64) uint32_t head; /* next slot the producer fills */
+	_Alignas(64) uint32_t tail; /* next slot the consumer reads */
+};
+
+/* size: a power of two. -1 when out of memory. */
+int tof_punt_ring_init(struct tof_punt_ring *r, uint32_t size);
+void tof_punt_ring_fini(struct tof_punt_ring *r);
+
+/* Copy a frame in (cut at TOF_PUNT_ROOM); false when the ring is full
+ * (the caller counts the drop). */
+bool tof_punt_ring_push(struct tof_punt_ring *r, const uint8_t *frame, size_t len,
+			enum tof_port in, enum tof_reason why, uint64_t now_ns);
+
+/* Feed up to max waiting frames to the agent (caller holds the writers'
+ * lock); returns how many. */
+unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, unsigned int max);
+
+struct tof_agent_loop {
+	struct tof_agent *agent;
+	pthread_mutex_t *lock;          /* the writers' lock */
+	struct tof_punt_ring **rings;
+	unsigned int n_rings;
+	uint64_t (*now)(void *ctx);     /* the data plane's clock, in ns */
+	void *now_ctx;
+	/* Optional: more periodic work of the data plane, outside the lock,
+	 * about every millisecond and when idle. */
+	void (*housekeep)(void *ctx, uint64_t now_ns);
+	void *housekeep_ctx;
+
+	volatile bool quit;
+	pthread_t thread;
+	bool running;
+};
+
+/* Start the thread ("tof-agent"); -1 with a message in err. */
+int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen);
+
+/* Stop and join it (no-op if not running). */
+void tof_agent_loop_stop(struct tof_agent_loop *l);
+
+#endif

@@ -1,0 +1,333 @@
+/* tofd run in kernel mode: bridge, BPF program, queues, sockets, threads
+ * (one per queue, one on the apps interface, the agent's), then the
+ * iptables rules last; stopping takes the rules out first. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nfq_internal.h"
+
+#define NFQ_RUN_DIR "/run/tofd"
+#define NFQ_SWEEP_EVERY_NS 1000000000ULL
+#define NFQ_SWEEP_BUDGET 4096
+#define NFQ_MAX_BPF_TUNNELS (1u << 21)
+
+uint64_t nfq_now_ns(void)
+{
+	struct timespec ts;
+
+	/* the clock of the BPF program's bpf_ktime_get_ns() too */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void nfq_queue_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+			   enum tof_reason why, uint64_t now_ns)
+{
+	struct nfq_queue *q = ctx;
+
+	if (!tof_punt_ring_push(&q->punts, frame, len, in, why, now_ns))
+		q->w.ctr.punt_drops++;
+}
+
+static void nfq_apps_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+			  enum tof_reason why, uint64_t now_ns)
+{
+	struct nfq_apps *a = ctx;
+
+	if (!tof_punt_ring_push(&a->punts, frame, len, in, why, now_ns))
+		a->w.ctr.punt_drops++;
+}
+
+static uint64_t nfq_loop_now(void *ctx)
+{
+	(void)ctx;
+	return nfq_now_ns();
+}
+
+/* In the agent's thread: forget confirmed tunnels that expired. */
+static void nfq_housekeep(void *ctx, uint64_t now_ns)
+{
+	struct tof_nfq *n = ctx;
+
+	if (!n->bpf_on || now_ns < n->next_sweep_ns)
+		return;
+	nfq_bpf_sweep(&n->bpf, now_ns, NFQ_SWEEP_BUDGET);
+	n->next_sweep_ns = now_ns + NFQ_SWEEP_EVERY_NS;
+}
+
+static void nfq_own_mac(struct nfq_port_name *p)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->name);
+	if (fd >= 0 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(p->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void nfq_names(struct tof_nfq *n)
+{
+	const struct tof_config *cfg = n->ctx.cfg;
+	const struct tof_kernel_config *k = &cfg->kernel;
+
+	if (cfg->mode == TOF_MODE_DUAL) {
+		n->s1[0] = (struct nfq_port_name){ .field = "kernel.enb", .name = k->enb };
+		n->s1[1] = (struct nfq_port_name){ .field = "kernel.sgw", .name = k->sgw };
+		n->n_s1 = 2;
+	} else {
+		n->s1[0] = (struct nfq_port_name){ .field = "kernel.s1", .name = k->s1 };
+		n->n_s1 = 1;
+	}
+	n->apps = (struct nfq_port_name){ .field = "kernel.apps", .name = k->apps };
+	n->bridge = (struct nfq_port_name){ .field = "kernel.bridge", .name = k->bridge };
+	snprintf(n->chain, sizeof(n->chain), "TOF-%s", k->bridge);
+	snprintf(n->bpf_dir, sizeof(n->bpf_dir), NFQ_RUN_DIR "/%s.bpf", k->bridge);
+}
+
+/* The kernel's share: without it every GTP-U packet goes through tofd,
+ * which is slower but the same. */
+static void nfq_bpf_setup(struct tof_nfq *n)
+{
+	const struct tof_config *cfg = n->ctx.cfg;
+	uint64_t want = 2ULL * cfg->max_sessions + 1024;
+	char err[512];
+
+	mkdir(NFQ_RUN_DIR, 0755);
+	if (nfq_bpf_open(&n->bpf, want > NFQ_MAX_BPF_TUNNELS ? NFQ_MAX_BPF_TUNNELS : (uint32_t)want,
+			 cfg->max_services, cfg->pinger.ident, err, sizeof(err)) != 0 ||
+	    nfq_bpf_pin(&n->bpf, n->bpf_dir, err, sizeof(err)) != 0 ||
+	    nfq_bpf_services_sync(&n->bpf, n->ctx.pl->tables) != 0) {
+		fprintf(stderr, "tofd run: kernel: warning: %s; every GTP-U packet goes through "
+			"tofd\n", err);
+		nfq_bpf_close(&n->bpf);
+		return;
+	}
+	n->bpf_on = true;
+	uint32_t idle = cfg->idle_timeout_s;
+	n->refresh_ns = idle > 0 && idle < 4 ? idle * 250000000ULL : 1000000000ULL;
+}
+
+static int nfq_open_all(struct tof_nfq *n, char *err, size_t errlen)
+{
+	const struct tof_config *cfg = n->ctx.cfg;
+	bool dual = cfg->mode == TOF_MODE_DUAL;
+	uint32_t max_svc = n->ctx.pl->tables->max_services;
+
+	n->q[0] = (struct nfq_queue){ .n = n, .port = dual ? TOF_PORT_ENB : TOF_PORT_S1,
+				      .num = cfg->kernel.queue_enb, .copy_range = NFQ_FULL_COPY };
+	n->q[1] = (struct nfq_queue){ .n = n, .port = dual ? TOF_PORT_SGW : TOF_PORT_S1,
+				      .num = cfg->kernel.queue_sgw, .copy_range = NFQ_HDR_COPY };
+	n->ap = (struct nfq_apps){ .n = n, .fd = -1 };
+	for (int i = 0; i < 2; i++) {
+		struct nfq_queue *q = &n->q[i];
+		q->tx_apps.fd = -1;
+		if (tof_worker_init(&q->w, max_svc, nfq_queue_punt, q) != 0 ||
+		    tof_punt_ring_init(&q->punts, NFQ_PUNT_RING) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		n->rings[i] = &q->punts;
+		if (nfq_queue_open(q, err, errlen) != 0 ||
+		    nfq_tx_open(n, &q->tx_apps, TOF_PORT_APPS, err, errlen) != 0)
+			return -1;
+	}
+	n->ap.tx_s1.fd = -1;
+	if (tof_worker_init(&n->ap.w, max_svc, nfq_apps_punt, &n->ap) != 0 ||
+	    tof_punt_ring_init(&n->ap.punts, NFQ_PUNT_RING) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n->rings[2] = &n->ap.punts;
+	if (nfq_apps_open(&n->ap, err, errlen) != 0 ||
+	    nfq_tx_open(n, &n->ap.tx_s1, dual ? TOF_PORT_ENB : TOF_PORT_S1, err, errlen) != 0)
+		return -1;
+	for (int p = 0; p < TOF_PORT__COUNT; p++) {
+		bool used = p == TOF_PORT_APPS || (dual ? p != TOF_PORT_S1 : p == TOF_PORT_S1);
+		if (used && nfq_tx_open(n, &n->agent_tx[p], (enum tof_port)p, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int nfq_threads_start(struct tof_nfq *n, char *err, size_t errlen)
+{
+	struct tof_agent *a = n->ctx.agent;
+	int rc;
+
+	pthread_mutex_lock(n->ctx.writer_lock);
+	a->emit = nfq_agent_emit;
+	a->emit_ctx = n;
+	pthread_mutex_unlock(n->ctx.writer_lock);
+	n->loop = (struct tof_agent_loop){
+		.agent = a,
+		.lock = n->ctx.writer_lock,
+		.rings = n->rings,
+		.n_rings = 3,
+		.now = nfq_loop_now,
+		.housekeep = nfq_housekeep,
+		.housekeep_ctx = n,
+	};
+	if (tof_agent_loop_start(&n->loop, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		char name[16];
+		rc = pthread_create(&n->q[i].thread, NULL, nfq_queue_main, &n->q[i]);
+		if (rc != 0)
+			goto fail;
+		n->q[i].running = true;
+		snprintf(name, sizeof(name), "tof-nfq%u", n->q[i].num);
+		pthread_setname_np(n->q[i].thread, name);
+	}
+	rc = pthread_create(&n->ap.thread, NULL, nfq_apps_main, &n->ap);
+	if (rc != 0)
+		goto fail;
+	n->ap.running = true;
+	pthread_setname_np(n->ap.thread, "tof-apps");
+	return 0;
+fail:
+	snprintf(err, errlen, "threads: %s", strerror(rc));
+	return -1;
+}
+
+int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err, size_t errlen)
+{
+	struct tof_nfq *n = calloc(1, sizeof(*n));
+
+	*out = NULL;
+	if (n == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n->ctx = *ctx;
+	n->q[0].tx_apps.fd = n->q[1].tx_apps.fd = n->ap.fd = n->ap.tx_s1.fd = -1;
+	for (int p = 0; p < TOF_PORT__COUNT; p++) {
+		n->ctx.pl->l2[p] = PKT_L2_ETH;
+		n->agent_tx[p].fd = -1;
+	}
+	n->bpf.prog_fd = n->bpf.tun_fd = n->bpf.svc_fd = n->bpf.stats_fd = -1;
+	pthread_mutex_init(&n->neigh.lock, NULL);
+	n->refresh_ns = 1000000000ULL;
+	nfq_names(n);
+	n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (n->stop_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if (nfq_link_setup(n, err, errlen) != 0)
+		goto fail;
+	for (int i = 0; i < n->n_s1; i++)
+		nfq_own_mac(&n->s1[i]);
+	nfq_bpf_setup(n);
+	if (nfq_open_all(n, err, errlen) != 0 || nfq_threads_start(n, err, errlen) != 0 ||
+	    nfq_rules_install(n, err, errlen) != 0)
+		goto fail;
+	fprintf(stderr, "tofd run: kernel: %s: queues %u (%s) and %u (%s), apps on %s, %s\n",
+		n->bridge.name, n->q[0].num, n->s1[0].name, n->q[1].num, n->s1[n->n_s1 - 1].name,
+		n->apps.name, n->bpf_on ? "known tunnels stay in the kernel" :
+		"every GTP-U packet through tofd");
+	*out = n;
+	return 0;
+fail:
+	tof_nfq_stop(n);
+	return -1;
+}
+
+void tof_nfq_counters(struct tof_nfq *n, struct tof_counters *c, struct tof_service_counters *svc,
+		      uint32_t n_svc)
+{
+	const struct tof_worker *ws[3];
+	struct nfq_bpf_counts k;
+
+	memset(c, 0, sizeof(*c));
+	if (svc != NULL)
+		memset(svc, 0, n_svc * sizeof(*svc));
+	if (n == NULL)
+		return;
+	ws[0] = &n->q[0].w, ws[1] = &n->q[1].w, ws[2] = &n->ap.w;
+	for (int i = 0; i < 3; i++) {
+		tof_counters_add(c, &ws[i]->ctr);
+		for (uint32_t s = 0; svc != NULL && ws[i]->svc != NULL && s < n_svc; s++) {
+			svc[s].ul_pkts += ws[i]->svc[s].ul_pkts;
+			svc[s].ul_bytes += ws[i]->svc[s].ul_bytes;
+			svc[s].dl_pkts += ws[i]->svc[s].dl_pkts;
+			svc[s].dl_bytes += ws[i]->svc[s].dl_bytes;
+		}
+	}
+	c->inject_drops += __atomic_load_n(&n->inject_drops, __ATOMIC_RELAXED);
+	if (!n->bpf_on)
+		return;
+	/* What the kernel passed itself: known tunnels, forwarded unchanged. */
+	nfq_bpf_counts(&n->bpf, &k);
+	for (int d = 0; d < 2; d++) {
+		enum tof_port in = n->q[d].port, out = n->q[1 - d].port;
+		c->rx_pkts[in] += k.pkts[d];
+		c->rx_bytes[in] += k.bytes[d];
+		c->tx_pkts[out] += k.pkts[d];
+		c->tx_bytes[out] += k.bytes[d];
+		c->decision_pkts[TOF_D_PASS] += k.pkts[d];
+		c->decision_bytes[TOF_D_PASS] += k.bytes[d];
+		c->reason[d == 0 ? TOF_R_UL_KNOWN : TOF_R_DL_KNOWN] += k.pkts[d];
+	}
+}
+
+void tof_nfq_services_changed(struct tof_nfq *n)
+{
+	if (n != NULL && n->bpf_on && nfq_bpf_services_sync(&n->bpf, n->ctx.pl->tables) != 0)
+		fprintf(stderr, "tofd run: kernel: warning: the kernel's service list could not "
+			"be updated\n");
+}
+
+void tof_nfq_stop(struct tof_nfq *n)
+{
+	uint64_t one = 1;
+
+	if (n == NULL)
+		return;
+	/* First the rules: from now on the bridge forwards on its own. */
+	if (n->rules_on)
+		nfq_rules_remove(n);
+	n->quit = true;
+	if (n->stop_fd >= 0 && write(n->stop_fd, &one, sizeof(one)) < 0)
+		fprintf(stderr, "tofd run: kernel: stop: %s\n", strerror(errno));
+	for (int i = 0; i < 2; i++)
+		if (n->q[i].running)
+			pthread_join(n->q[i].thread, NULL);
+	if (n->ap.running)
+		pthread_join(n->ap.thread, NULL);
+	if (n->loop.running) {
+		tof_agent_loop_stop(&n->loop);
+		pthread_mutex_lock(n->ctx.writer_lock);
+		n->ctx.agent->emit = NULL;
+		n->ctx.agent->emit_ctx = NULL;
+		pthread_mutex_unlock(n->ctx.writer_lock);
+	}
+	for (int i = 0; i < 2; i++) {
+		nfq_queue_close(&n->q[i]);
+		nfq_tx_close(&n->q[i].tx_apps);
+		tof_punt_ring_fini(&n->q[i].punts);
+		tof_worker_fini(&n->q[i].w);
+	}
+	nfq_apps_close(&n->ap);
+	nfq_tx_close(&n->ap.tx_s1);
+	tof_punt_ring_fini(&n->ap.punts);
+	tof_worker_fini(&n->ap.w);
+	for (int p = 0; p < TOF_PORT__COUNT; p++)
+		nfq_tx_close(&n->agent_tx[p]);
+	nfq_bpf_close(&n->bpf);
+	if (n->stop_fd >= 0)
+		close(n->stop_fd);
+	pthread_mutex_destroy(&n->neigh.lock);
+	free(n);
+}

@@ -1,0 +1,114 @@
+/* The apps interface in kernel mode: an AF_PACKET socket receives every
+ * frame the apps send (promiscuous: they reach us through the TOF's own
+ * apps MAC, which the interface does not have); the pipeline encapsulates
+ * their replies, which leave towards the eNB. ARP and ND go to the agent,
+ * whose answers leave through its own socket. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "nfq_internal.h"
+
+int nfq_apps_open(struct nfq_apps *a, char *err, size_t errlen)
+{
+	struct nfq_port_name *p = &a->n->apps;
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+	int one = 1, rcvbuf = 8 << 20;
+
+	a->bufs = malloc((size_t)NFQ_BURST * NFQ_SLOT);
+	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (a->bufs == NULL || a->fd < 0) {
+		snprintf(err, errlen, "apps: AF_PACKET socket: %s (tofd needs CAP_NET_RAW)",
+			 strerror(errno));
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = p->ifindex;
+	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		snprintf(err, errlen, "apps: AF_PACKET on %s: %s", p->name, strerror(errno));
+		return -1;
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = p->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
+		snprintf(err, errlen, "apps: promiscuous mode on %s: %s", p->name, strerror(errno));
+		return -1;
+	}
+	/* Not what we send ourselves (the offloaded packets). */
+	setsockopt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	setsockopt(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	return 0;
+}
+
+void nfq_apps_close(struct nfq_apps *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	free(a->bufs);
+	a->bufs = NULL;
+}
+
+static int nfq_apps_burst(struct nfq_apps *a)
+{
+	struct mmsghdr msgs[NFQ_BURST];
+	struct iovec iov[NFQ_BURST];
+	struct tof_frame f[NFQ_BURST], out[NFQ_BURST];
+	struct tof_result res[NFQ_BURST];
+	unsigned int nf = 0, n_out = 0;
+
+	for (unsigned int i = 0; i < NFQ_BURST; i++) {
+		/* headroom for the tunnel headers the reply gets */
+		iov[i].iov_base = a->bufs + (size_t)i * NFQ_SLOT + NFQ_HEADROOM;
+		iov[i].iov_len = NFQ_SLOT - NFQ_HEADROOM;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int n = recvmmsg(a->fd, msgs, NFQ_BURST, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			a->w.ctr.unprocessed++; /* larger than a slot (GRO on the apps link?) */
+			continue;
+		}
+		f[nf++] = (struct tof_frame){ .buf = a->bufs + (size_t)i * NFQ_SLOT,
+					      .off = NFQ_HEADROOM, .len = msgs[i].msg_len,
+					      .cap = NFQ_SLOT };
+	}
+	tof_pipeline_process_burst(a->n->ctx.pl, &a->w, f, (uint16_t)nf, TOF_PORT_APPS,
+				   nfq_now_ns(), res);
+	for (unsigned int j = 0; j < nf; j++)
+		if (res[j].verdict == TOF_V_ENCAP)
+			out[n_out++] = f[j];
+	nfq_tx_burst(a->n, &a->tx_s1, &a->w, out, n_out);
+	return n;
+}
+
+void *nfq_apps_main(void *arg)
+{
+	struct nfq_apps *a = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = a->fd, .events = POLLIN },
+		{ .fd = a->n->stop_fd, .events = POLLIN },
+	};
+
+	while (!a->n->quit) {
+		if (nfq_apps_burst(a) > 0)
+			continue;
+		poll(pfd, 2, 1000);
+	}
+	return NULL;
+}

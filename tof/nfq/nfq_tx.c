@@ -1,0 +1,199 @@
+/* Sending in kernel mode: AF_PACKET sockets bound to one interface each,
+ * the S1 peers' MACs learned by IP, and the agent's frames. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "nfq_internal.h"
+
+#define NFQ_NEIGH_PROBE 8
+
+int nfq_tx_open(struct tof_nfq *n, struct nfq_tx *t, enum tof_port port, char *err,
+		size_t errlen)
+{
+	struct nfq_port_name *p = nfq_port_iface(n, port);
+	struct sockaddr_ll sll;
+	int one = 1, sndbuf = 4 << 20;
+
+	t->port = port;
+	t->ifindex = p->ifindex;
+	/* protocol 0: this socket only sends */
+	t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (t->fd < 0) {
+		snprintf(err, errlen, "AF_PACKET socket: %s (tofd needs CAP_NET_RAW)",
+			 strerror(errno));
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = p->ifindex;
+	if (bind(t->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		snprintf(err, errlen, "AF_PACKET on %s: %s", p->name, strerror(errno));
+		nfq_tx_close(t);
+		return -1;
+	}
+	/* Straight to the driver: we are a bump in the wire, not a host. */
+	setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	setsockopt(t->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	return 0;
+}
+
+void nfq_tx_close(struct nfq_tx *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+struct nfq_port_name *nfq_port_iface(struct tof_nfq *n, enum tof_port port)
+{
+	switch (port) {
+	case TOF_PORT_ENB:
+	case TOF_PORT_S1:
+		return &n->s1[0];
+	case TOF_PORT_SGW:
+		return &n->s1[n->n_s1 - 1];
+	default:
+		return &n->apps;
+	}
+}
+
+static uint32_t nfq_neigh_hash(const uint8_t ip[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ip[i]) * 16777619u;
+	return h;
+}
+
+void nfq_neigh_learn(struct tof_nfq *n, const uint8_t ip[16], const uint8_t mac[6])
+{
+	struct nfq_neigh *nb = &n->neigh;
+	uint32_t h = nfq_neigh_hash(ip);
+
+	pthread_mutex_lock(&nb->lock);
+	for (uint32_t i = 0; i < NFQ_NEIGH_PROBE; i++) {
+		struct nfq_neigh_ent *e = &nb->ents[(h + i) % NFQ_NEIGH_SIZE];
+		if (!e->used || memcmp(e->ip, ip, 16) == 0 || i == NFQ_NEIGH_PROBE - 1) {
+			/* free, ours, or (all taken) the last place: it is a cache */
+			memcpy(e->ip, ip, 16);
+			memcpy(e->mac, mac, 6);
+			e->used = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&nb->lock);
+}
+
+bool nfq_neigh_find(struct tof_nfq *n, const uint8_t ip[16], uint8_t mac[6])
+{
+	struct nfq_neigh *nb = &n->neigh;
+	uint32_t h = nfq_neigh_hash(ip);
+	bool found = false;
+
+	pthread_mutex_lock(&nb->lock);
+	for (uint32_t i = 0; i < NFQ_NEIGH_PROBE && !found; i++) {
+		const struct nfq_neigh_ent *e = &nb->ents[(h + i) % NFQ_NEIGH_SIZE];
+		if (e->used && memcmp(e->ip, ip, 16) == 0) {
+			memcpy(mac, e->mac, 6);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&nb->lock);
+	return found;
+}
+
+/* An IP header's source or destination as 16 octets (IPv4 mapped). */
+void nfq_addr16(uint8_t out[16], const uint8_t *ip, bool dst)
+{
+	memset(out, 0, 16);
+	if ((ip[0] >> 4) == 6) {
+		memcpy(out, ip + (dst ? 24 : 8), 16);
+	} else {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, ip + (dst ? 16 : 12), 4);
+	}
+}
+
+void nfq_s1_link_header(struct tof_nfq *n, enum tof_port port, uint8_t *frame, size_t len)
+{
+	static const uint8_t zero[6], bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint16_t et;
+	uint8_t a[16], mac[6];
+
+	if (len < ETH_HLEN + 40)
+		return;
+	et = (uint16_t)(frame[12] << 8 | frame[13]);
+	if (et != ETHERTYPE_IP && et != ETHERTYPE_IPV6)
+		return;
+	/* As the bump in the wire: from the peer the outer source stands for
+	 * (the SGW towards the eNB, the eNB towards the SGW), to the other. */
+	nfq_addr16(a, frame + ETH_HLEN, true);
+	if (nfq_neigh_find(n, a, mac))
+		memcpy(frame, mac, 6);
+	else if (memcmp(frame, zero, 6) == 0)
+		memcpy(frame, bcast, 6);
+	nfq_addr16(a, frame + ETH_HLEN, false);
+	if (nfq_neigh_find(n, a, mac))
+		memcpy(frame + 6, mac, 6);
+	else if (memcmp(frame + 6, zero, 6) == 0)
+		memcpy(frame + 6, nfq_port_iface(n, port)->mac, 6);
+}
+
+void nfq_tx_burst(struct tof_nfq *n, struct nfq_tx *t, struct tof_worker *w,
+		  struct tof_frame *f, unsigned int count)
+{
+	struct mmsghdr msgs[NFQ_BURST];
+	struct iovec iov[NFQ_BURST];
+	unsigned int done = 0;
+
+	if (count > NFQ_BURST)
+		count = NFQ_BURST;
+	for (unsigned int i = 0; i < count; i++) {
+		uint8_t *frame = f[i].buf + f[i].off;
+		if (t->port != TOF_PORT_APPS)
+			nfq_s1_link_header(n, t->port, frame, f[i].len);
+		iov[i].iov_base = frame;
+		iov[i].iov_len = f[i].len;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* A full device queue refuses the rest: one more try, then count. */
+	for (int attempt = 0; attempt < 2 && done < count; attempt++) {
+		int sent = sendmmsg(t->fd, msgs + done, count - done, MSG_DONTWAIT);
+		if (sent > 0)
+			done += (unsigned int)sent;
+		else if (sent < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
+			done++; /* this frame cannot go (too big, ...): skip it */
+	}
+	if (done < count)
+		w->ctr.tx_drops[t->port] += count - done;
+}
+
+/* The agent's frames (pinger probes, ARP/ND answers, a first offloaded
+ * packet): out of the interface of their port, from the agent's thread. */
+void nfq_agent_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_t len,
+		    uint64_t when_ns)
+{
+	struct tof_nfq *n = ctx;
+	uint8_t buf[TOF_PUNT_ROOM + NFQ_HEADROOM];
+	struct nfq_tx *t = &n->agent_tx[port];
+
+	(void)when_ns;
+	if (port >= TOF_PORT__COUNT || t->fd < 0 || len > sizeof(buf)) {
+		__atomic_add_fetch(&n->inject_drops, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	memcpy(buf, frame, len);
+	if (port != TOF_PORT_APPS)
+		nfq_s1_link_header(n, port, buf, len);
+	if (send(t->fd, buf, len, 0) != (ssize_t)len)
+		__atomic_add_fetch(&n->inject_drops, 1, __ATOMIC_RELAXED);
+}
