@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -93,7 +95,35 @@ static void nfq_names(struct tof_nfq *n)
 	n->apps = (struct nfq_port_name){ .field = "kernel.apps", .name = k->apps };
 	n->bridge = (struct nfq_port_name){ .field = "kernel.bridge", .name = k->bridge };
 	snprintf(n->chain, sizeof(n->chain), "TOF-%s", k->bridge);
-	snprintf(n->bpf_dir, sizeof(n->bpf_dir), NFQ_RUN_DIR "/%s.bpf", k->bridge);
+}
+
+/* One tofd per bridge and network namespace: a lock held for our life
+ * (the kernel drops it when we die), beside our bpffs. */
+static int nfq_lock(struct tof_nfq *n, char *err, size_t errlen)
+{
+	struct stat ns;
+	char path[160];
+
+	if (stat("/proc/self/ns/net", &ns) != 0)
+		ns.st_ino = 0;
+	mkdir(NFQ_RUN_DIR, 0755);
+	snprintf(n->bpf_dir, sizeof(n->bpf_dir), NFQ_RUN_DIR "/%s.net%lu.bpf", n->bridge.name,
+		 (unsigned long)ns.st_ino);
+	snprintf(path, sizeof(path), NFQ_RUN_DIR "/%s.net%lu.lock", n->bridge.name,
+		 (unsigned long)ns.st_ino);
+	n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (n->lock_fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(n->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, "another tofd runs on the bridge %s here (%s is locked)",
+			 n->bridge.name, path);
+		close(n->lock_fd);
+		n->lock_fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 /* The kernel's share: without it every GTP-U packet goes through tofd,
@@ -104,7 +134,6 @@ static void nfq_bpf_setup(struct tof_nfq *n)
 	uint64_t want = 2ULL * cfg->max_sessions + 1024;
 	char err[512];
 
-	mkdir(NFQ_RUN_DIR, 0755);
 	if (nfq_bpf_open(&n->bpf, want > NFQ_MAX_BPF_TUNNELS ? NFQ_MAX_BPF_TUNNELS : (uint32_t)want,
 			 cfg->max_services, cfg->pinger.ident, err, sizeof(err)) != 0 ||
 	    nfq_bpf_pin(&n->bpf, n->bpf_dir, err, sizeof(err)) != 0 ||
@@ -119,7 +148,9 @@ static void nfq_bpf_setup(struct tof_nfq *n)
 	n->refresh_ns = idle > 0 && idle < 4 ? idle * 250000000ULL : 1000000000ULL;
 }
 
-static int nfq_open_all(struct tof_nfq *n, char *err, size_t errlen)
+/* The queues first: binding them is what fails when another program
+ * serves them, before we touch anything shared. */
+static int nfq_open_queues(struct tof_nfq *n, char *err, size_t errlen)
 {
 	const struct tof_config *cfg = n->ctx.cfg;
 	bool dual = cfg->mode == TOF_MODE_DUAL;
@@ -129,7 +160,6 @@ static int nfq_open_all(struct tof_nfq *n, char *err, size_t errlen)
 				      .num = cfg->kernel.queue_enb, .copy_range = NFQ_FULL_COPY };
 	n->q[1] = (struct nfq_queue){ .n = n, .port = dual ? TOF_PORT_SGW : TOF_PORT_S1,
 				      .num = cfg->kernel.queue_sgw, .copy_range = NFQ_HDR_COPY };
-	n->ap = (struct nfq_apps){ .n = n, .fd = -1 };
 	for (int i = 0; i < 2; i++) {
 		struct nfq_queue *q = &n->q[i];
 		q->tx_apps.fd = -1;
@@ -139,10 +169,21 @@ static int nfq_open_all(struct tof_nfq *n, char *err, size_t errlen)
 			return -1;
 		}
 		n->rings[i] = &q->punts;
-		if (nfq_queue_open(q, err, errlen) != 0 ||
-		    nfq_tx_open(n, &q->tx_apps, TOF_PORT_APPS, err, errlen) != 0)
+		if (nfq_queue_open(q, err, errlen) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+static int nfq_open_sockets(struct tof_nfq *n, char *err, size_t errlen)
+{
+	bool dual = n->ctx.cfg->mode == TOF_MODE_DUAL;
+	uint32_t max_svc = n->ctx.pl->tables->max_services;
+
+	n->ap = (struct nfq_apps){ .n = n, .fd = -1 };
+	for (int i = 0; i < 2; i++)
+		if (nfq_tx_open(n, &n->q[i].tx_apps, TOF_PORT_APPS, err, errlen) != 0)
+			return -1;
 	n->ap.tx_s1.fd = -1;
 	if (tof_worker_init(&n->ap.w, max_svc, nfq_apps_punt, &n->ap) != 0 ||
 	    tof_punt_ring_init(&n->ap.punts, NFQ_PUNT_RING) != 0) {
@@ -211,7 +252,7 @@ int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err
 		return -1;
 	}
 	n->ctx = *ctx;
-	n->q[0].tx_apps.fd = n->q[1].tx_apps.fd = n->ap.fd = n->ap.tx_s1.fd = -1;
+	n->q[0].tx_apps.fd = n->q[1].tx_apps.fd = n->ap.fd = n->ap.tx_s1.fd = n->lock_fd = -1;
 	for (int p = 0; p < TOF_PORT__COUNT; p++) {
 		n->ctx.pl->l2[p] = PKT_L2_ETH;
 		n->agent_tx[p].fd = -1;
@@ -225,12 +266,13 @@ int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	if (nfq_link_setup(n, err, errlen) != 0)
+	if (nfq_lock(n, err, errlen) != 0 || nfq_link_setup(n, err, errlen) != 0 ||
+	    nfq_open_queues(n, err, errlen) != 0)
 		goto fail;
 	for (int i = 0; i < n->n_s1; i++)
 		nfq_own_mac(&n->s1[i]);
 	nfq_bpf_setup(n);
-	if (nfq_open_all(n, err, errlen) != 0 || nfq_threads_start(n, err, errlen) != 0 ||
+	if (nfq_open_sockets(n, err, errlen) != 0 || nfq_threads_start(n, err, errlen) != 0 ||
 	    nfq_rules_install(n, err, errlen) != 0)
 		goto fail;
 	fprintf(stderr, "tofd run: kernel: %s: queues %u (%s) and %u (%s), apps on %s, %s\n",
@@ -328,6 +370,8 @@ void tof_nfq_stop(struct tof_nfq *n)
 	nfq_bpf_close(&n->bpf);
 	if (n->stop_fd >= 0)
 		close(n->stop_fd);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd); /* the lock file stays: the next tofd takes it */
 	pthread_mutex_destroy(&n->neigh.lock);
 	free(n);
 }

@@ -12,6 +12,7 @@
  * IP version, r9 the inner packet's offset. The stack holds the lookup
  * keys, zeroed first: */
 #include <linux/bpf.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "nfq_bpf.h"
@@ -254,10 +255,11 @@ static void prog_inner(struct asm_ctx *a, uint16_t ident)
  * not to a service. Then count and return 1. */
 static void prog_decide(struct asm_ctx *a, int tun_fd, int svc_fd, int stats_fd)
 {
-	const struct nfq_bpf_tun *v = NULL;
-	int16_t o_dir = (int16_t)(uintptr_t)&v->dir, o_has4 = (int16_t)(uintptr_t)&v->has4,
-		o_has6 = (int16_t)(uintptr_t)&v->has6, o_ue4 = (int16_t)(uintptr_t)v->ue4,
-		o_ue6 = (int16_t)(uintptr_t)v->ue6;
+	const int16_t o_dir = offsetof(struct nfq_bpf_tun, dir),
+		      o_has4 = offsetof(struct nfq_bpf_tun, has4),
+		      o_has6 = offsetof(struct nfq_bpf_tun, has6),
+		      o_ue4 = offsetof(struct nfq_bpf_tun, ue4),
+		      o_ue6 = offsetof(struct nfq_bpf_tun, ue6);
 
 	label(a, L_LOOKUP);
 	lookup(a, tun_fd, FP_KEY);

@@ -99,6 +99,7 @@ struct tof_nfq {
 	bool rules_on;
 	char chain[32];              /* our iptables chain */
 	char bpf_dir[96];            /* our bpffs */
+	int lock_fd;                 /* one tofd per bridge */
 };
 
 uint64_t nfq_now_ns(void);
@@ -111,6 +112,26 @@ int nfq_sysctl_write(const char *path, const char *value);
 /* nfq_rules.c: install (replacing stale ones) and remove our rules. */
 int nfq_rules_install(struct tof_nfq *n, char *err, size_t errlen);
 void nfq_rules_remove(struct tof_nfq *n);
+
+/* One packet as received, and its verdict. */
+struct nfq_pkt {
+	uint32_t id;
+	bool parsed;       /* we know its id: it gets a verdict */
+	bool truncated;    /* the copy is shorter than the packet */
+	int verdict;       /* NF_ACCEPT / NF_DROP */
+};
+
+/* A verdict message: one packet's, or (batch) every packet's up to id. */
+struct nfq_verdict {
+	uint32_t id;
+	int verdict;
+	bool batch;
+};
+
+/* The verdicts of a burst in packet order: each run of ACCEPTs as one
+ * (a batch verdict when longer than one), each other verdict alone.
+ * out has room for n. Returns how many. */
+unsigned int nfq_verdict_plan(const struct nfq_pkt *pk, unsigned int n, struct nfq_verdict *out);
 
 /* nfq_queue.c */
 int nfq_queue_open(struct nfq_queue *q, char *err, size_t errlen);

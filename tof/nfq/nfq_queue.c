@@ -21,14 +21,6 @@
 
 #define NFQ_VERDICT_ROOM 96 /* octets of one verdict message */
 
-/* One packet as received: where its frame is, and its verdict. */
-struct nfq_pkt {
-	uint32_t id;
-	bool parsed;       /* a frame the pipeline may see */
-	bool truncated;    /* the copy is shorter than the packet */
-	int verdict;       /* NF_ACCEPT / NF_DROP */
-};
-
 static int nfq_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -157,23 +149,16 @@ static bool nfq_frame(struct nfq_queue *q, uint8_t *slot, size_t len, struct nfq
 	return true;
 }
 
-/* The verdicts of a burst in one message, in packet order: each run of
- * ACCEPTs as one batch verdict (it covers every id up to its last), each
- * DROP alone. */
-static void nfq_verdicts(struct nfq_queue *q, const struct nfq_pkt *pk, unsigned int n)
+unsigned int nfq_verdict_plan(const struct nfq_pkt *pk, unsigned int n, struct nfq_verdict *out)
 {
-	char buf[NFQ_BURST * 2 * NFQ_VERDICT_ROOM];
-	size_t off = 0;
-	unsigned int run = 0;
+	unsigned int m = 0, run = 0;
 	uint32_t run_last = 0;
 
 	for (unsigned int i = 0; i <= n; i++) {
 		bool flush = i == n || (pk[i].parsed && pk[i].verdict != NF_ACCEPT);
 		if (flush && run > 0) {
-			struct nlmsghdr *nlh = nfq_nlmsg_put(buf + off, run > 1 ? NFQNL_MSG_VERDICT_BATCH :
-							     NFQNL_MSG_VERDICT, q->num);
-			nfq_nlmsg_verdict_put(nlh, (int)run_last, NF_ACCEPT);
-			off += NLMSG_ALIGN(nlh->nlmsg_len);
+			out[m++] = (struct nfq_verdict){ .id = run_last, .verdict = NF_ACCEPT,
+							 .batch = run > 1 };
 			run = 0;
 		}
 		if (i == n || !pk[i].parsed)
@@ -181,10 +166,25 @@ static void nfq_verdicts(struct nfq_queue *q, const struct nfq_pkt *pk, unsigned
 		if (pk[i].verdict == NF_ACCEPT) {
 			run++;
 			run_last = pk[i].id;
-			continue;
+		} else {
+			out[m++] = (struct nfq_verdict){ .id = pk[i].id, .verdict = pk[i].verdict };
 		}
-		struct nlmsghdr *nlh = nfq_nlmsg_put(buf + off, NFQNL_MSG_VERDICT, q->num);
-		nfq_nlmsg_verdict_put(nlh, (int)pk[i].id, pk[i].verdict);
+	}
+	return m;
+}
+
+/* The verdicts of a burst, in one message to the kernel. */
+static void nfq_verdicts(struct nfq_queue *q, const struct nfq_pkt *pk, unsigned int n)
+{
+	char buf[NFQ_BURST * NFQ_VERDICT_ROOM];
+	struct nfq_verdict v[NFQ_BURST];
+	unsigned int m = nfq_verdict_plan(pk, n, v);
+	size_t off = 0;
+
+	for (unsigned int i = 0; i < m; i++) {
+		struct nlmsghdr *nlh = nfq_nlmsg_put(buf + off, v[i].batch ? NFQNL_MSG_VERDICT_BATCH :
+						     NFQNL_MSG_VERDICT, q->num);
+		nfq_nlmsg_verdict_put(nlh, (int)v[i].id, v[i].verdict);
 		off += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	if (off > 0 && mnl_socket_sendto(q->nl, buf, off) < 0)
