@@ -1,6 +1,6 @@
 #!/bin/sh
 # Live tests: real GTP peers (sgsnemu, osmo-ggsn) in network namespaces with a
-# middle box on the S1-U link (TOF_LIVE_MIDDLE=bridge|tofd, default bridge).
+# middle box on the S1-U link (TOF_LIVE_MIDDLE=bridge|tofd|kernel, default bridge).
 # Needs root. The last line is "N passed, N failed, N skipped"; the exit
 # status is non-zero on any failure. The lab is torn down however it ends.
 set -u
