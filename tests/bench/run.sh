@@ -9,6 +9,9 @@ taskset -c 1 "$dir/bench/bench_pipeline" "${TOF_BENCH_PACKETS:-4000000}"
 echo "== data plane (tests/bench/bench_dp.py)"
 /usr/bin/python3 tests/bench/bench_dp.py "$dir"
 
+# kernel mode: the Linux bridge alone vs tofd on it (prints its own header)
+/usr/bin/python3 tests/bench/bench_nfq.py "$dir"
+
 # --- REST API (issue 4): wrk against a live tofd on loopback, beside a bare
 # libmicrohttpd responder with the same threads and body size; then the
 # POST -> effect latency in-process. tofd and the reference run on core 1,

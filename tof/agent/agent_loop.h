@@ -30,8 +30,12 @@ struct tof_punt_msg {
 struct tof_punt_ring {
 	struct tof_punt_msg *slots;
 	uint32_t mask;
-	_Alignas(64) uint32_t head; /* next slot the producer fills */
-	_Alignas(64) uint32_t tail; /* next slot the consumer reads */
+	/* head and tail a cache line apart, so the two threads do not share
+	 * one (padding, not alignment: rings live in calloc'd structs) */
+	uint32_t head;              /* next slot the producer fills */
+	uint8_t pad[60];
+	uint32_t tail;              /* next slot the consumer reads */
+	uint8_t pad2[60];
 };
 
 /* size: a power of two. -1 when out of memory. */

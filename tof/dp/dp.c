@@ -133,9 +133,13 @@ static int tof_dp_workers_init(struct tof_dp *dp)
 
 int tof_dp_start(const struct tof_dp_ctx *ctx, struct tof_dp **out, char *err, size_t errlen)
 {
-	struct tof_dp *dp = calloc(1, sizeof(*dp));
+	/* cache-aligned workers inside: calloc's alignment is not enough */
+	struct tof_dp *dp = aligned_alloc(RTE_CACHE_LINE_SIZE,
+					  RTE_ALIGN_CEIL(sizeof(*dp), RTE_CACHE_LINE_SIZE));
 
 	*out = NULL;
+	if (dp != NULL)
+		memset(dp, 0, sizeof(*dp));
 	if (dp == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
