@@ -63,8 +63,9 @@ done
 
 # Live: real GTP peers in network namespaces, first with a Linux bridge in
 # the middle (the lab itself works), then with tofd on DPDK af_packet ports,
-# then tofd in kernel mode (Linux bridge + NFQUEUE, and the fail-open tests).
-for middle in bridge tofd kernel; do
+# then tofd in kernel mode (Linux bridge + NFQUEUE, and the fail-open tests),
+# dual and single.
+for middle in bridge tofd kernel kernel-single; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
 done

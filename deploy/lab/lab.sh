@@ -15,6 +15,8 @@
 #                          traffic; waits for every PDP context
 #   lab.sh enb-down        stop the eNBs (their UEs and tunnels go away)
 #   lab.sh bridge on|off   add/remove the Linux bridge in tof-tof
+#   lab.sh switch on|off   single mode: s1-enb and s1-sgw on a switch whose
+#                          third port leads to s1, the TOF's one S1 interface
 #   lab.sh down            stop everything, delete the namespaces and the run dir
 #   lab.sh status          what is up; exit 1 when something is missing
 #   lab.sh ues             the UE table: ue enb_ip ue_ip tun sgw_ip uplink_teid downlink_teid
@@ -22,9 +24,11 @@
 #                          `curl` gets --interface UE_IP, any argument "@ue" is
 #                          replaced by the UE's address; UE_IP, UE_DEV,
 #                          UE_UL_TEID and UE_DL_TEID are in the environment
-#   lab.sh tofd-config [--idle S] [--app-mac] [--kernel]  print a `tofd run`
-#                          config for this lab (--app-mac: the service names the
-#                          app's MAC; --kernel: kernel mode instead of DPDK)
+#   lab.sh tofd-config [--idle S] [--app-mac] [--kernel|--kernel-single]
+#                          print a `tofd run` config for this lab (--app-mac: the
+#                          service names the app's MAC; --kernel: kernel mode
+#                          instead of DPDK; --kernel-single: kernel mode, single,
+#                          on s1 behind `lab.sh switch on`)
 #   lab.sh logs            print the logs of the run dir
 #
 # Only the DESIGN.md test addresses, only inside the namespaces below.
@@ -290,6 +294,46 @@ bridge_on() {
 	ip -n $NS_TOF link set br-s1 up
 }
 
+# Single mode: one S1 port. A "switch" of tc rules sends every frame from
+# s1-enb and s1-sgw to sw-tof, whose peer s1 is the TOF's only S1
+# interface; what comes back from s1 goes to the eNB or the SGW by MAC
+# (destination, or for broadcasts the other side than the source).
+tc_redirect() { # DEV TO [SELECTOR...]: u32 selector, e.g. "ether dst MAC"; none: all
+	local dev=$1 to=$2
+	shift 2
+	[ $# -gt 0 ] || set -- u32 0 0
+	TC_PRIO=$((TC_PRIO + 1))
+	ip netns exec $NS_TOF tc filter add dev "$dev" parent ffff: protocol all prio "$TC_PRIO" \
+		u32 match "$@" action mirred egress redirect dev "$to"
+}
+
+switch_on() {
+	local dev
+	ip -n $NS_TOF link show sw-tof >/dev/null 2>&1 && return 0
+	ip -n $NS_TOF link add sw-tof mtu $S1_MTU type veth peer name s1 mtu $S1_MTU
+	no_offload $NS_TOF sw-tof
+	no_offload $NS_TOF s1
+	for dev in s1-enb s1-sgw sw-tof; do
+		ip netns exec $NS_TOF tc qdisc add dev "$dev" ingress
+	done
+	TC_PRIO=0
+	tc_redirect s1-enb sw-tof
+	tc_redirect s1-sgw sw-tof
+	tc_redirect sw-tof s1-enb ether dst $MAC_ENB0
+	tc_redirect sw-tof s1-sgw ether dst $MAC_SGW0
+	tc_redirect sw-tof s1-sgw ether src $MAC_ENB0
+	tc_redirect sw-tof s1-enb ether src $MAC_SGW0
+	ip -n $NS_TOF link set sw-tof up
+	ip -n $NS_TOF link set s1 up
+}
+
+switch_off() {
+	local dev
+	ip -n $NS_TOF link show sw-tof >/dev/null 2>&1 || return 0
+	for dev in s1-enb s1-sgw; do ip netns exec $NS_TOF tc qdisc del dev "$dev" ingress || true; done
+	ip -n $NS_TOF link del sw-tof
+}
+
 bridge_off() {
 	ip -n $NS_TOF link show br-s1 >/dev/null 2>&1 || return 0
 	ip -n $NS_TOF link del br-s1
@@ -486,7 +530,7 @@ do_exec_ue() {
 }
 
 do_tofd_config() {
-	local idle=300 app_mac="" dataplane
+	local idle=300 app_mac="" dataplane mode=dual
 	# --no-pci: DPDK must not probe the host's own NICs; --no-huge: no
 	# hugepages needed (af_packet ports); the API listens inside tof-tof only.
 	dataplane='"eal": ["-l", "0-1", "--no-huge", "--no-pci", "-m", "512", "--file-prefix", "tof-lab"],
@@ -500,12 +544,17 @@ do_tofd_config() {
 			# kernel mode: tofd bridges s1-enb and s1-sgw itself (br-s1)
 			dataplane='"dataplane": "kernel",
  "kernel": {"enb": "s1-enb", "sgw": "s1-sgw", "apps": "apps0", "bridge": "br-s1", "queues": [0, 1]},' ;;
+		--kernel-single)
+			# kernel mode, single: s1 behind the switch (lab.sh switch on)
+			mode=single
+			dataplane='"dataplane": "kernel",
+ "kernel": {"s1": "s1", "apps": "apps0", "bridge": "br-s1", "queues": [0, 1]},' ;;
 		*) die "tofd-config: unknown option $1" ;;
 		esac
 		shift
 	done
 	cat <<EOF
-{"mode": "dual",
+{"mode": "$mode",
  $dataplane
  "enb": ["$ENB1_IP", "$ENB2_IP"], "sgw": ["$SGW_IP"],
  "services": [{"name": "cache", "serviceIP": "$SERVICE_IP", "applicationIP": "$APP_IP"$app_mac}],
@@ -534,6 +583,13 @@ bridge)
 	on) bridge_on ;;
 	off) bridge_off ;;
 	*) die "bridge on|off" ;;
+	esac
+	;;
+switch)
+	case ${1:-} in
+	on) switch_on ;;
+	off) switch_off ;;
+	*) die "switch on|off" ;;
 	esac
 	;;
 ues) if [ -f "$RUN/ues" ]; then cat "$RUN/ues"; else die "no UEs"; fi ;;

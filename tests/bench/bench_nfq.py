@@ -28,7 +28,11 @@ SECONDS = float(os.environ.get("TOF_BENCH_NFQ_SECONDS", "2"))
 ROUNDS = int(os.environ.get("TOF_BENCH_NFQ_ROUNDS", "3"))
 TUNNELS = int(os.environ.get("TOF_BENCH_NFQ_TUNNELS", "1000"))
 NS_ENB, NS_SGW, NS_APP, NS_TOF = "nfqb-enb", "nfqb-sgw", "nfqb-app", "nfqb-tof"
-MAC = {"enb0": "02:00:00:00:0e:01", "sgw0": "02:00:00:00:05:02", "app0": "02:00:00:00:0a:10"}
+# The frames' MACs (bench_send's, and the app's in tofd's config) ...
+PEER_MAC = {"enb": "02:00:00:00:0e:01", "sgw": "02:00:00:00:05:02", "app": "02:00:00:00:0a:10"}
+# ... are not the sinks' own: the far ends count each frame and drop it at
+# once (not for this host), instead of routing it on the measured cores.
+MAC = {"enb0": "02:00:00:00:ff:01", "sgw0": "02:00:00:00:ff:02", "app0": "02:00:00:00:ff:03"}
 API = "127.0.0.1:18282"
 
 
@@ -58,8 +62,8 @@ def net_up():
     sh("ip", "-n", NS_TOF, "link", "set", "br-s1", "up")
     sh("sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1", ns=NS_TOF)
     # the bridge knows where each side is from the start (no flooding)
-    sh("bridge", "fdb", "add", MAC["sgw0"], "dev", "s1-sgw", "master", "static", ns=NS_TOF)
-    sh("bridge", "fdb", "add", MAC["enb0"], "dev", "s1-enb", "master", "static", ns=NS_TOF)
+    sh("bridge", "fdb", "add", PEER_MAC["sgw"], "dev", "s1-sgw", "master", "static", ns=NS_TOF)
+    sh("bridge", "fdb", "add", PEER_MAC["enb"], "dev", "s1-enb", "master", "static", ns=NS_TOF)
 
 
 def net_down():
@@ -115,7 +119,7 @@ def tofd_start(work):
                       "queues": [0, 1]},
            "max_sessions": 65536,
            "services": [{"name": "cache", "serviceIP": "203.0.113.100",
-                         "applicationIP": "198.51.100.10", "applicationMAC": MAC["app0"]}],
+                         "applicationIP": "198.51.100.10", "applicationMAC": PEER_MAC["app"]}],
            "pinger": {"target": "203.0.113.1", "policy": "off"},
            "punt": {"rate_pps": 100000, "burst": 10000},
            "api": {"listen": API}}

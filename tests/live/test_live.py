@@ -10,13 +10,15 @@ sits the middle box under test, chosen by TOF_LIVE_MIDDLE:
   kernel  tofd in kernel mode: s1-enb and s1-sgw in its bridge br-s1,
           NFQUEUE, apps0 by AF_PACKET; also the fail-open tests
           (test_kernel.py).
+  kernel-single  kernel mode, single: s1-enb and s1-sgw on a switch that
+          sends every frame through s1, tofd's one S1 port (hairpin).
 
 Ground truth for every tunnel (UE address, eNB, uplink and downlink TEID)
 comes from the GGSN's control plane (its VTY, via lab.sh), which the TOF never
 sees; captures at both ends of the S1 link are checked against it.
 
 Run with tests/live/run.sh (root). Environment:
-  TOF_LIVE_MIDDLE      bridge | tofd | kernel
+  TOF_LIVE_MIDDLE      bridge | tofd | kernel | kernel-single
   TOFD                 the tofd binary (default build/tofd)
   TOF_LIVE_TOFD_CMD    override the whole tofd command line (runs in tof-tof;
                        {config} is replaced by the generated config's path)
@@ -50,7 +52,7 @@ LABTOOL = str(ROOT / "deploy/lab/labtool.py")
 PY = "/usr/bin/python3"
 RUN = Path(os.environ.get("TOF_LAB_RUN", "/run/tof-lab"))
 MIDDLE = os.environ.get("TOF_LIVE_MIDDLE", "bridge")
-TOFD_MIDDLE = MIDDLE in ("tofd", "kernel")  # tofd sits in the middle, on DPDK or in the kernel
+TOFD_MIDDLE = MIDDLE in ("tofd", "kernel", "kernel-single")  # tofd in the middle: DPDK or kernel
 TOFD = os.environ.get("TOFD", str(ROOT / "build/tofd"))
 IDLE_S = int(os.environ.get("TOF_LIVE_IDLE_S", "3"))
 APP_MAC_IN_CONFIG = os.environ.get("TOF_LIVE_APP_MAC", "0") == "1"
@@ -484,13 +486,16 @@ def start_middle():
     elif TOFD_MIDDLE:
         lab("up", "--ues", str(NUM_UES), "--ues2", str(NUM_UES2))
         opts = ["--idle", str(IDLE_S)] + (["--app-mac"] if APP_MAC_IN_CONFIG else [])
-        opts += ["--kernel"] if MIDDLE == "kernel" else []
+        opts += {"kernel": ["--kernel"], "kernel-single": ["--kernel-single"]}.get(MIDDLE, [])
+        if MIDDLE == "kernel-single":
+            lab("switch", "on")
         conf = lab("tofd-config", *opts).stdout
         _tofd_config_path().write_text(conf)
         _tofd_launch()
         lab("enb-up", timeout=90)
     else:
-        raise SystemExit("TOF_LIVE_MIDDLE must be bridge, tofd or kernel, not %r" % MIDDLE)
+        raise SystemExit("TOF_LIVE_MIDDLE must be bridge, tofd, kernel or kernel-single, not %r"
+                         % MIDDLE)
 
 
 def stop_middle():
@@ -914,9 +919,10 @@ class Offload(unittest.TestCase):
 # Kernel mode only (test_kernel.py): what happens when tofd stops or dies.
 # Defined here so that the tests share this module's lab.
 
-@unittest.skipUnless(MIDDLE == "kernel", "kernel mode only (TOF_LIVE_MIDDLE=kernel)")
+@unittest.skipUnless(MIDDLE.startswith("kernel"), "kernel mode only (TOF_LIVE_MIDDLE=kernel...)")
 class WhenTofdDies(test_kernel.KernelTests, unittest.TestCase):
     live = sys.modules[__name__]
+    single = MIDDLE == "kernel-single"
 
 
 # ---------------------------------------------------------------------------
