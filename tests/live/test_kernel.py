@@ -141,3 +141,43 @@ class KernelTests:
         L._tofd_launch()
         self.assert_our_rules()
         self.assertTrue(self.service_answers(u), "offload after the restart")
+
+    def test_43_full_queue_fails_open(self):
+        """A tofd that cannot keep up (here: stopped with SIGSTOP, so its
+        queues stay bound) does not hold the link: once a queue holds its
+        maximum, the kernel lets further packets through (fail-open queue).
+        GTP-U echo requests always go to tofd's queue; of 6000 sent while
+        tofd is stopped, those beyond the queue's 4096 reach the SGW at once,
+        the rest when tofd resumes."""
+        self.dual_only()
+        L = self.live
+        n, maxlen = 6000, 4096
+        sender = ("import socket, struct\n"
+                  "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                  "s.bind(('%s', 0))\n"
+                  "for i in range(%d):\n"
+                  "    s.sendto(struct.pack('!BBHIHBB', 0x32, 1, 4, 0, i & 0xffff, 0, 0),"
+                  " ('%s', 2152))\n" % (L.ENB_IPS[0], n, L.SGW_IP))
+        proc = L._tofd["proc"]
+        with L.captures("sgw", bpf="udp port 2152") as caps:
+            os.kill(proc.pid, signal.SIGSTOP)
+            try:
+                L.run([L.PY, "-c", sender], ns=L.NS_ENB, timeout=60, check=True)
+                time.sleep(1.0)
+                resumed = time.time()
+            finally:
+                os.kill(proc.pid, signal.SIGCONT)
+            time.sleep(1.5)
+        try:
+            reqs = [p for p in caps["sgw"].packets() if p.gtp_type == 1 and p.src == L.ENB_IPS[0]
+                    and p.dport == 2152]
+        finally:
+            caps["sgw"].cleanup()
+        early = sum(1 for p in reqs if p.ts < resumed)
+        L.log("fail-open queue: %d of %d echo requests passed while tofd was stopped, %d in "
+              "all" % (early, n, len(reqs)))
+        self.assertGreaterEqual(early, n - maxlen - 100, "the excess must pass at once")
+        self.assertLessEqual(early, n - maxlen + 100, "the queue holds its maximum")
+        self.assertGreaterEqual(len(reqs), n - 100, "the queued ones follow when tofd resumes")
+        sent, got, _ = L.ue_ping(L.general_ues()[0].n, L.PDN_IP, count=3)
+        self.assertEqual(got, sent, "tofd works on")
