@@ -51,7 +51,7 @@ class KernelTests:
             self.assertEqual(len(re.findall(r"-j %s\b" % CHAIN, fwd)), 1, "%s: %s" % (cmd, fwd))
             chain = self.tof(cmd, "-S", CHAIN)
             self.assertEqual(set(re.findall(r"--queue-num (\d+) --queue-bypass", chain)), queues, chain)
-            self.assertEqual(chain.count("-m bpf"), chain.count("--queue-bypass"), chain)
+            self.assertEqual(chain.count("-m bpf"), 1, chain)
 
     def service_answers(self, u):
         L = self.live

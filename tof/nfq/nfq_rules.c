@@ -1,8 +1,8 @@
 /* Kernel mode's iptables rules, in a chain of tofd's own ("TOF-<bridge>")
  * of the filter table's FORWARD chain, for IPv4 and IPv6 outer headers:
  * GTP-U (UDP 2152) crossing the bridge goes to the eNB side's or the SGW
- * side's queue with --queue-bypass (nobody listening: ACCEPT), after the
- * BPF program had its say (nfq_bpf.h). iptables-nft: other programs may
+ * side's queue with --queue-bypass (nobody listening: ACCEPT), unless the
+ * BPF program passes it first (nfq_bpf.h). iptables-nft: other programs may
  * change the ruleset at any time without re-checking our rules (with
  * iptables-legacy every change re-opens our pinned program, and fails once
  * it is gone). Start-up replaces the rules a previous tofd left. */
@@ -119,28 +119,14 @@ static void nfq_prefixes(const struct tof_prefix *list, unsigned int n, int v6, 
 	}
 }
 
-/* Rules for one side: the kernel's pass for confirmed tunnels, then the
- * queue. src: the sources this side's packets have ("" = any). */
+/* The queue of one side. src: the sources its packets have ("" = any). */
 static size_t nfq_side(struct tof_nfq *n, char *s, size_t room, const char *port, const char *src,
 		       uint16_t queue)
 {
-	char match[4400];
-	size_t used = 0;
-	int w = 0;
+	int w = snprintf(s, room, "-A %s -m physdev --physdev-in %s%s%s -j NFQUEUE --queue-num %u "
+			 "--queue-bypass\n", n->chain, port, src[0] ? " -s " : "", src, queue);
 
-	snprintf(match, sizeof(match), "-m physdev --physdev-in %s%s%s", port, src[0] ? " -s " : "",
-		 src);
-	if (n->bpf_on)
-		w = snprintf(s, room, "-A %s %s -m bpf --object-pinned %s -j ACCEPT\n", n->chain,
-			     match, n->bpf.pin);
-	if (w < 0 || (size_t)w >= room)
-		return room - 1;
-	used = (size_t)w;
-	w = snprintf(s + used, room - used, "-A %s %s -j NFQUEUE --queue-num %u --queue-bypass\n",
-		     n->chain, match, queue);
-	if (w < 0 || (size_t)w >= room - used)
-		return room - 1;
-	return used + (size_t)w;
+	return w < 0 || (size_t)w >= room ? room - 1 : (size_t)w;
 }
 
 static int nfq_rules_family(struct tof_nfq *n, int v6, char *err, size_t errlen)
@@ -156,6 +142,12 @@ static int nfq_rules_family(struct tof_nfq *n, int v6, char *err, size_t errlen)
 		return -1;
 	}
 	used = (size_t)snprintf(script, NFQ_SCRIPT_MAX, "*filter\n:%s - [0:0]\n", n->chain);
+	/* First the kernel's own pass, whichever side: the one rule most
+	 * packets see. */
+	if (n->bpf_on)
+		used += (size_t)snprintf(script + used, NFQ_SCRIPT_MAX - used,
+					 "-A %s -m bpf --object-pinned %s -j ACCEPT\n", n->chain,
+					 n->bpf.pin);
 	if (n->n_s1 == 2) {
 		used += nfq_side(n, script + used, NFQ_SCRIPT_MAX - used, n->s1[0].name, "",
 				 cfg->kernel.queue_enb);
