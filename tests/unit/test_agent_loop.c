@@ -155,6 +155,7 @@ static void test_loop(void **state)
 	assert_int_equal(tof_punt_ring_init(&r, 16), 0);
 	struct tof_agent_loop l = {
 		.agent = &x->a, .lock = &lock, .rings = rings, .n_rings = 1,
+		.emit = x->a.emit, .emit_ctx = x->a.emit_ctx,
 		.now = fake_now, .now_ctx = (void *)&now,
 		.housekeep = housekeep, .housekeep_ctx = &chores,
 	};
@@ -171,6 +172,7 @@ static void test_loop(void **state)
 	tof_agent_loop_stop(&l);
 	assert_false(l.running);
 	assert_true(__atomic_load_n(&chores, __ATOMIC_RELAXED) > 0);
+	assert_null(x->a.emit); /* taken back off the agent */
 	tof_agent_loop_stop(&l); /* twice is fine */
 	tof_punt_ring_fini(&r);
 	tfix_free(x);

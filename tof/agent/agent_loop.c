@@ -84,11 +84,22 @@ static void *tof_agent_loop_main(void *arg)
 	return NULL;
 }
 
+static void tof_agent_loop_emit(struct tof_agent_loop *l, tof_emit_fn fn, void *ctx)
+{
+	pthread_mutex_lock(l->lock);
+	l->agent->emit = fn;
+	l->agent->emit_ctx = ctx;
+	pthread_mutex_unlock(l->lock);
+}
+
 int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen)
 {
 	l->quit = false;
+	/* From now on the agent's frames go out through the data plane. */
+	tof_agent_loop_emit(l, l->emit, l->emit_ctx);
 	int rc = pthread_create(&l->thread, NULL, tof_agent_loop_main, l);
 	if (rc != 0) {
+		tof_agent_loop_emit(l, NULL, NULL);
 		snprintf(err, errlen, "agent thread: %s", strerror(rc));
 		return -1;
 	}
@@ -104,4 +115,5 @@ void tof_agent_loop_stop(struct tof_agent_loop *l)
 	l->quit = true;
 	pthread_join(l->thread, NULL);
 	l->running = false;
+	tof_agent_loop_emit(l, NULL, NULL);
 }

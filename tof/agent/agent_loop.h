@@ -54,6 +54,8 @@ unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, u
 struct tof_agent_loop {
 	struct tof_agent *agent;
 	pthread_mutex_t *lock;          /* the writers' lock */
+	tof_emit_fn emit;               /* where the agent's frames go while */
+	void *emit_ctx;                 /* the loop runs */
 	struct tof_punt_ring **rings;
 	unsigned int n_rings;
 	uint64_t (*now)(void *ctx);     /* the data plane's clock, in ns */
@@ -68,10 +70,12 @@ struct tof_agent_loop {
 	bool running;
 };
 
-/* Start the thread ("tof-agent"); -1 with a message in err. */
+/* Point the agent's frames at l->emit and start the thread ("tof-agent");
+ * -1 with a message in err. */
 int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen);
 
-/* Stop and join it (no-op if not running). */
+/* Stop and join it, and take the emit function back off the agent (no-op
+ * if not running). */
 void tof_agent_loop_stop(struct tof_agent_loop *l);
 
 #endif

@@ -68,6 +68,10 @@ struct tof_result {
 
 int tof_worker_init(struct tof_worker *w, uint32_t max_services, tof_punt_fn punt, void *ctx);
 void tof_worker_fini(struct tof_worker *w);
+/* Add a worker's counters to c, and its per-service counters to svc
+ * (n_svc entries, may be NULL): how data planes sum their threads. */
+void tof_worker_sum(const struct tof_worker *w, struct tof_counters *c,
+		    struct tof_service_counters *svc, uint32_t n_svc);
 
 /* The port a frame arriving on `in` is forwarded to unchanged. */
 enum tof_port tof_pipeline_peer_port(const struct tof_pipeline *pl, enum tof_port in);

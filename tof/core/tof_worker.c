@@ -24,6 +24,18 @@ void tof_worker_fini(struct tof_worker *w)
 	w->svc = NULL;
 }
 
+void tof_worker_sum(const struct tof_worker *w, struct tof_counters *c,
+		    struct tof_service_counters *svc, uint32_t n_svc)
+{
+	tof_counters_add(c, &w->ctr);
+	for (uint32_t s = 0; svc != NULL && w->svc != NULL && s < n_svc; s++) {
+		svc[s].ul_pkts += w->svc[s].ul_pkts;
+		svc[s].ul_bytes += w->svc[s].ul_bytes;
+		svc[s].dl_pkts += w->svc[s].dl_pkts;
+		svc[s].dl_bytes += w->svc[s].dl_bytes;
+	}
+}
+
 bool tof_worker_punt(const struct tof_pipeline *pl, struct tof_worker *w, const uint8_t *frame,
 		     uint32_t len, enum tof_port in, enum tof_reason why, uint64_t now_ns)
 {

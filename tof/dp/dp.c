@@ -179,16 +179,8 @@ void tof_dp_counters(struct tof_dp *dp, struct tof_counters *c, struct tof_servi
 	if (dp == NULL)
 		return;
 	c->inject_drops = dp->inject_drops;
-	for (unsigned int i = 0; i < dp->n_workers; i++) {
-		const struct tof_dp_worker *w = &dp->workers[i];
-		tof_counters_add(c, &w->w.ctr);
-		for (uint32_t s = 0; svc != NULL && s < n_svc; s++) {
-			svc[s].ul_pkts += w->w.svc[s].ul_pkts;
-			svc[s].ul_bytes += w->w.svc[s].ul_bytes;
-			svc[s].dl_pkts += w->w.svc[s].dl_pkts;
-			svc[s].dl_bytes += w->w.svc[s].dl_bytes;
-		}
-	}
+	for (unsigned int i = 0; i < dp->n_workers; i++)
+		tof_worker_sum(&dp->workers[i].w, c, svc, n_svc);
 }
 
 void tof_dp_stop(struct tof_dp *dp)

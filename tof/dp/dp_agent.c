@@ -32,16 +32,11 @@ static uint64_t tof_dp_agent_now(void *ctx)
 
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
 {
-	struct tof_agent *a = dp->ctx.agent;
-
-	/* From now on the agent's frames go out through the workers. */
-	pthread_mutex_lock(dp->ctx.writer_lock);
-	a->emit = tof_dp_agent_emit;
-	a->emit_ctx = dp;
-	pthread_mutex_unlock(dp->ctx.writer_lock);
 	dp->loop = (struct tof_agent_loop){
-		.agent = a,
+		.agent = dp->ctx.agent,
 		.lock = dp->ctx.writer_lock,
+		.emit = tof_dp_agent_emit,
+		.emit_ctx = dp,
 		.rings = dp->rings,
 		.n_rings = dp->n_workers,
 		.now = tof_dp_agent_now,
@@ -52,11 +47,5 @@ int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
 
 void tof_dp_agent_stop(struct tof_dp *dp)
 {
-	if (!dp->loop.running)
-		return;
 	tof_agent_loop_stop(&dp->loop);
-	pthread_mutex_lock(dp->ctx.writer_lock);
-	dp->ctx.agent->emit = NULL;
-	dp->ctx.agent->emit_ctx = NULL;
-	pthread_mutex_unlock(dp->ctx.writer_lock);
 }

@@ -204,16 +204,13 @@ static int nfq_open_sockets(struct tof_nfq *n, char *err, size_t errlen)
 
 static int nfq_threads_start(struct tof_nfq *n, char *err, size_t errlen)
 {
-	struct tof_agent *a = n->ctx.agent;
 	int rc;
 
-	pthread_mutex_lock(n->ctx.writer_lock);
-	a->emit = nfq_agent_emit;
-	a->emit_ctx = n;
-	pthread_mutex_unlock(n->ctx.writer_lock);
 	n->loop = (struct tof_agent_loop){
-		.agent = a,
+		.agent = n->ctx.agent,
 		.lock = n->ctx.writer_lock,
+		.emit = nfq_agent_emit,
+		.emit_ctx = n,
 		.rings = n->rings,
 		.n_rings = 3,
 		.now = nfq_loop_now,
@@ -289,7 +286,6 @@ fail:
 void tof_nfq_counters(struct tof_nfq *n, struct tof_counters *c, struct tof_service_counters *svc,
 		      uint32_t n_svc)
 {
-	const struct tof_worker *ws[3];
 	struct nfq_bpf_counts k;
 
 	memset(c, 0, sizeof(*c));
@@ -297,16 +293,9 @@ void tof_nfq_counters(struct tof_nfq *n, struct tof_counters *c, struct tof_serv
 		memset(svc, 0, n_svc * sizeof(*svc));
 	if (n == NULL)
 		return;
-	ws[0] = &n->q[0].w, ws[1] = &n->q[1].w, ws[2] = &n->ap.w;
-	for (int i = 0; i < 3; i++) {
-		tof_counters_add(c, &ws[i]->ctr);
-		for (uint32_t s = 0; svc != NULL && ws[i]->svc != NULL && s < n_svc; s++) {
-			svc[s].ul_pkts += ws[i]->svc[s].ul_pkts;
-			svc[s].ul_bytes += ws[i]->svc[s].ul_bytes;
-			svc[s].dl_pkts += ws[i]->svc[s].dl_pkts;
-			svc[s].dl_bytes += ws[i]->svc[s].dl_bytes;
-		}
-	}
+	tof_worker_sum(&n->q[0].w, c, svc, n_svc);
+	tof_worker_sum(&n->q[1].w, c, svc, n_svc);
+	tof_worker_sum(&n->ap.w, c, svc, n_svc);
 	c->inject_drops += __atomic_load_n(&n->inject_drops, __ATOMIC_RELAXED);
 	if (!n->bpf_on)
 		return;
@@ -348,13 +337,7 @@ void tof_nfq_stop(struct tof_nfq *n)
 			pthread_join(n->q[i].thread, NULL);
 	if (n->ap.running)
 		pthread_join(n->ap.thread, NULL);
-	if (n->loop.running) {
-		tof_agent_loop_stop(&n->loop);
-		pthread_mutex_lock(n->ctx.writer_lock);
-		n->ctx.agent->emit = NULL;
-		n->ctx.agent->emit_ctx = NULL;
-		pthread_mutex_unlock(n->ctx.writer_lock);
-	}
+	tof_agent_loop_stop(&n->loop);
 	for (int i = 0; i < 2; i++) {
 		nfq_queue_close(&n->q[i]);
 		nfq_tx_close(&n->q[i].tx_apps);

@@ -19,25 +19,17 @@
 int nfq_apps_open(struct nfq_apps *a, char *err, size_t errlen)
 {
 	struct nfq_port_name *p = &a->n->apps;
-	struct sockaddr_ll sll;
 	struct packet_mreq mr;
 	int one = 1, rcvbuf = 8 << 20;
 
 	a->bufs = malloc((size_t)NFQ_BURST * NFQ_SLOT);
-	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (a->bufs == NULL || a->fd < 0) {
-		snprintf(err, errlen, "apps: AF_PACKET socket: %s (tofd needs CAP_NET_RAW)",
-			 strerror(errno));
+	if (a->bufs == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = p->ifindex;
-	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
-		snprintf(err, errlen, "apps: AF_PACKET on %s: %s", p->name, strerror(errno));
+	a->fd = nfq_packet_socket(p, ETH_P_ALL, err, errlen);
+	if (a->fd < 0)
 		return -1;
-	}
 	memset(&mr, 0, sizeof(mr));
 	mr.mr_ifindex = p->ifindex;
 	mr.mr_type = PACKET_MR_PROMISC;
@@ -68,15 +60,8 @@ static int nfq_apps_burst(struct nfq_apps *a)
 	struct tof_result res[NFQ_BURST];
 	unsigned int nf = 0, n_out = 0;
 
-	for (unsigned int i = 0; i < NFQ_BURST; i++) {
-		/* headroom for the tunnel headers the reply gets */
-		iov[i].iov_base = a->bufs + (size_t)i * NFQ_SLOT + NFQ_HEADROOM;
-		iov[i].iov_len = NFQ_SLOT - NFQ_HEADROOM;
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	int n = recvmmsg(a->fd, msgs, NFQ_BURST, MSG_DONTWAIT, NULL);
+	/* (the headroom is for the tunnel headers a reply gets) */
+	int n = nfq_recv_burst(a->fd, a->bufs, msgs, iov);
 	if (n <= 0)
 		return 0;
 	for (int i = 0; i < n; i++) {

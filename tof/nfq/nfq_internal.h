@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <libmnl/libmnl.h>
 
 #include "agent_loop.h"
@@ -144,6 +146,11 @@ void nfq_apps_close(struct nfq_apps *a);
 void *nfq_apps_main(void *arg);
 
 /* nfq_tx.c: sockets, neighbours, link headers, the agent's emit. */
+/* An AF_PACKET socket bound to p for protocol proto (0: it only sends). */
+int nfq_packet_socket(const struct nfq_port_name *p, uint16_t proto, char *err, size_t errlen);
+/* recvmmsg up to NFQ_BURST messages into the slots of bufs, each NFQ_SLOT
+ * octets received from NFQ_HEADROOM on. */
+int nfq_recv_burst(int fd, uint8_t *bufs, struct mmsghdr *msgs, struct iovec *iov);
 int nfq_tx_open(struct tof_nfq *n, struct nfq_tx *t, enum tof_port port, char *err,
 		size_t errlen);
 void nfq_tx_close(struct nfq_tx *t);

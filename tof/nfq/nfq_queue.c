@@ -247,14 +247,7 @@ static int nfq_queue_burst(struct nfq_queue *q)
 	struct nfq_bpf_key done[NFQ_BURST];
 	unsigned int idx[NFQ_BURST], nf = 0, n_off = 0, n_done = 0;
 
-	for (unsigned int i = 0; i < NFQ_BURST; i++) {
-		iov[i].iov_base = q->bufs + (size_t)i * NFQ_SLOT + NFQ_HEADROOM;
-		iov[i].iov_len = NFQ_SLOT - NFQ_HEADROOM;
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	int n = recvmmsg(mnl_socket_get_fd(q->nl), msgs, NFQ_BURST, MSG_DONTWAIT, NULL);
+	int n = nfq_recv_burst(mnl_socket_get_fd(q->nl), q->bufs, msgs, iov);
 	if (n <= 0)
 		return 0;
 	for (int i = 0; i < n; i++) {

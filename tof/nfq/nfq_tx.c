@@ -13,30 +13,51 @@
 
 #define NFQ_NEIGH_PROBE 8
 
-int nfq_tx_open(struct tof_nfq *n, struct nfq_tx *t, enum tof_port port, char *err,
-		size_t errlen)
+int nfq_packet_socket(const struct nfq_port_name *p, uint16_t proto, char *err, size_t errlen)
 {
-	struct nfq_port_name *p = nfq_port_iface(n, port);
 	struct sockaddr_ll sll;
-	int one = 1, sndbuf = 4 << 20;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
 
-	t->port = port;
-	t->ifindex = p->ifindex;
-	/* protocol 0: this socket only sends */
-	t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (t->fd < 0) {
+	if (fd < 0) {
 		snprintf(err, errlen, "AF_PACKET socket: %s (tofd needs CAP_NET_RAW)",
 			 strerror(errno));
 		return -1;
 	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(proto);
 	sll.sll_ifindex = p->ifindex;
-	if (bind(t->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
 		snprintf(err, errlen, "AF_PACKET on %s: %s", p->name, strerror(errno));
-		nfq_tx_close(t);
+		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+int nfq_recv_burst(int fd, uint8_t *bufs, struct mmsghdr *msgs, struct iovec *iov)
+{
+	for (unsigned int i = 0; i < NFQ_BURST; i++) {
+		iov[i].iov_base = bufs + (size_t)i * NFQ_SLOT + NFQ_HEADROOM;
+		iov[i].iov_len = NFQ_SLOT - NFQ_HEADROOM;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	return recvmmsg(fd, msgs, NFQ_BURST, MSG_DONTWAIT, NULL);
+}
+
+int nfq_tx_open(struct tof_nfq *n, struct nfq_tx *t, enum tof_port port, char *err,
+		size_t errlen)
+{
+	struct nfq_port_name *p = nfq_port_iface(n, port);
+	int one = 1, sndbuf = 4 << 20;
+
+	t->port = port;
+	t->ifindex = p->ifindex;
+	t->fd = nfq_packet_socket(p, 0, err, errlen); /* protocol 0: it only sends */
+	if (t->fd < 0)
+		return -1;
 	/* Straight to the driver: we are a bump in the wire, not a host. */
 	setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	setsockopt(t->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
