@@ -170,6 +170,8 @@ static int tofd_start_nfq(struct tofd *d, const struct tofd_run_opts *o)
 	}
 	tof_ctl_set_counters(d->ctl, tofd_nfq_counters, d->nfq);
 	tof_ctl_set_services_hook(d->ctl, tofd_nfq_services, d->nfq);
+	/* again, for a change the API made while the data plane started */
+	tof_nfq_services_changed(d->nfq);
 	tof_ctl_set_dataplane(d->ctl, true, true);
 	return 0;
 }

@@ -77,9 +77,17 @@ class KernelTests:
         self.assertLess(up, 60, "most uplink packets must stay in the kernel")
         self.assertLess(down, 60, "most downlink packets must stay in the kernel")
         # single mode: both directions come in on the one S1 port
-        for port, want in ((("s1", 600),) if self.single else (("enb", 300), ("sgw", 300))):
+        ports = (("s1", 600),) if self.single else (("enb", 300), ("sgw", 300))
+        for port, want in ports:
             d = st1["ports"][port]["rx_packets"] - st0["ports"][port]["rx_packets"]
             self.assertGreaterEqual(d, want, "/stats counts the kernel's packets (%s)" % port)
+        # /metrics says the same
+        p = L.run(["curl", "-sf", L.TOFD_API + "/metrics"], ns=L.NS_TOF, timeout=10, check=True)
+        self.assertIn("tof_dataplane_up 1", p.stdout)
+        for port, want in ports:
+            m = re.search(r'^tof_rx_packets_total\{port="%s"\} (\d+)$' % port, p.stdout, re.M)
+            self.assertTrue(m, "tof_rx_packets_total for %s" % port)
+            self.assertGreaterEqual(int(m.group(1)), st1["ports"][port]["rx_packets"])
 
     def test_41_sigterm_removes_the_rules(self):
         """On SIGTERM tofd takes its rules out and the bridge goes on
