@@ -256,6 +256,7 @@ int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err
 	}
 	n->bpf.prog_fd = n->bpf.tun_fd = n->bpf.svc_fd = n->bpf.stats_fd = -1;
 	pthread_mutex_init(&n->neigh.lock, NULL);
+	pthread_mutex_init(&n->svc_lock, NULL);
 	n->refresh_ns = 1000000000ULL;
 	nfq_names(n);
 	n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -315,9 +316,13 @@ void tof_nfq_counters(struct tof_nfq *n, struct tof_counters *c, struct tof_serv
 
 void tof_nfq_services_changed(struct tof_nfq *n)
 {
-	if (n != NULL && n->bpf_on && nfq_bpf_services_sync(&n->bpf, n->ctx.pl->tables) != 0)
+	if (n == NULL || !n->bpf_on)
+		return;
+	pthread_mutex_lock(&n->svc_lock);
+	if (nfq_bpf_services_sync(&n->bpf, n->ctx.pl->tables) != 0)
 		fprintf(stderr, "tofd run: kernel: warning: the kernel's service list could not "
 			"be updated\n");
+	pthread_mutex_unlock(&n->svc_lock);
 }
 
 void tof_nfq_stop(struct tof_nfq *n)
@@ -356,5 +361,6 @@ void tof_nfq_stop(struct tof_nfq *n)
 	if (n->lock_fd >= 0)
 		close(n->lock_fd); /* the lock file stays: the next tofd takes it */
 	pthread_mutex_destroy(&n->neigh.lock);
+	pthread_mutex_destroy(&n->svc_lock);
 	free(n);
 }

@@ -90,6 +90,7 @@ struct tof_nfq {
 	struct nfq_bpf bpf;
 	bool bpf_on;                 /* the kernel decides for known tunnels */
 	struct nfq_neigh neigh;
+	pthread_mutex_t svc_lock;    /* one service-list sync at a time */
 	struct nfq_tx agent_tx[TOF_PORT__COUNT]; /* the agent thread's */
 	struct tof_agent_loop loop;
 	struct tof_punt_ring *rings[3];
