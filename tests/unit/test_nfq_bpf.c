@@ -168,7 +168,8 @@ static void test_expiry_and_sweep(void **state)
 	const uint8_t *p = pkt(&t, &len, ENB, SGW, TEID_UL, UE, PDN, PKT_PROTO_TCP);
 	uint64_t now = now_ns();
 
-	confirm(f, ENB, SGW, TEID_UL, NFQ_BPF_UPLINK, UE, now - 1);
+	/* (the program reads the coarse clock: a tick may pass unseen) */
+	confirm(f, ENB, SGW, TEID_UL, NFQ_BPF_UPLINK, UE, now - 100000000ULL);
 	assert_int_equal(nfq_bpf_run(&f->b, p, len), 0);
 	confirm(f, ENB, SGW, TEID_UL + 1, NFQ_BPF_UPLINK, UE, now - 2);
 	confirm(f, ENB, SGW, TEID_UL + 2, NFQ_BPF_UPLINK, UE, now + 60000000000ULL);
@@ -231,6 +232,24 @@ static void test_services(void **state)
 	p = pkt(&t, &len, ENB, SGW, TEID_UL + 9, "2001:db8:1:3::77", "2001:db8:cafe::2",
 		PKT_PROTO_UDP);
 	assert_int_equal(nfq_bpf_run(&f->b, p, len), 0); /* another /64 */
+	/* many services: the filter in front of the map misses none of them */
+	for (int i = 0; i < 14; i++) {
+		char sip[32], aip[32];
+		snprintf(sc.name, sizeof(sc.name), "s%d", i);
+		snprintf(sip, sizeof(sip), "203.0.113.%d", 110 + i * 5);
+		snprintf(aip, sizeof(aip), "198.51.100.%d", 20 + i);
+		sc.service_ip = tframe_addr(sip);
+		sc.app_ip = tframe_addr(aip);
+		assert_int_not_equal(tof_service_add(f->t, &sc), TOF_NO_SLOT);
+	}
+	assert_int_equal(nfq_bpf_services_sync(&f->b, f->t), 0);
+	for (int d = 100; d < 200; d++) {
+		char dst[32];
+		snprintf(dst, sizeof(dst), "203.0.113.%d", d);
+		p = pkt(&t, &len, ENB, SGW, TEID_UL, UE, dst, PKT_PROTO_UDP);
+		bool svc = d >= 110 && d < 110 + 14 * 5 && (d - 110) % 5 == 0;
+		assert_int_equal(nfq_bpf_run(&f->b, p, len), svc ? 0 : 1);
+	}
 	forget(f, ENB, SGW, TEID_UL);
 	forget(f, ENB, SGW, TEID_UL + 9);
 }

@@ -254,7 +254,7 @@ int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err
 		n->ctx.pl->l2[p] = PKT_L2_ETH;
 		n->agent_tx[p].fd = -1;
 	}
-	n->bpf.prog_fd = n->bpf.tun_fd = n->bpf.svc_fd = n->bpf.stats_fd = -1;
+	n->bpf.prog_fd = n->bpf.tun_fd = n->bpf.svc_fd = n->bpf.filter_fd = n->bpf.stats_fd = -1;
 	pthread_mutex_init(&n->neigh.lock, NULL);
 	pthread_mutex_init(&n->svc_lock, NULL);
 	n->refresh_ns = 1000000000ULL;

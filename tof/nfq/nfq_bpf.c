@@ -74,8 +74,7 @@ static int prog_load(struct nfq_bpf *b, uint16_t ident, char *err, size_t errlen
 {
 	static char log[65536];
 	struct bpf_insn insns[NFQ_BPF_MAX_INSNS];
-	size_t n = nfq_bpf_prog_build(insns, NFQ_BPF_MAX_INSNS, b->tun_fd, b->svc_fd, b->stats_fd,
-				      ident);
+	size_t n = nfq_bpf_prog_build(insns, NFQ_BPF_MAX_INSNS, b, ident);
 	union bpf_attr a;
 
 	if (n == 0) {
@@ -109,7 +108,7 @@ int nfq_bpf_open(struct nfq_bpf *b, uint32_t max_tunnels, uint32_t max_services,
 		 uint16_t pinger_ident, char *err, size_t errlen)
 {
 	memset(b, 0, sizeof(*b));
-	b->prog_fd = b->tun_fd = b->svc_fd = b->stats_fd = -1;
+	b->prog_fd = b->tun_fd = b->svc_fd = b->filter_fd = b->stats_fd = -1;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	b->n_cpus = ncpu > 0 ? (uint32_t)ncpu : 1;
 	b->tun_fd = map_create(BPF_MAP_TYPE_HASH, sizeof(struct nfq_bpf_key),
@@ -119,6 +118,9 @@ int nfq_bpf_open(struct nfq_bpf *b, uint32_t max_tunnels, uint32_t max_services,
 		b->svc_fd = map_create(BPF_MAP_TYPE_HASH, NFQ_SVC_KEY_LEN, sizeof(uint32_t),
 				       max_services, BPF_F_NO_PREALLOC, "tof_services");
 	if (b->svc_fd >= 0)
+		b->filter_fd = map_create(BPF_MAP_TYPE_ARRAY, sizeof(uint32_t), sizeof(uint64_t), 1,
+					  0, "tof_svcfilter");
+	if (b->filter_fd >= 0)
 		b->stats_fd = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t),
 					 sizeof(struct nfq_bpf_stat), 2, 0, "tof_kpass");
 	if (b->stats_fd < 0) {
@@ -191,6 +193,7 @@ void nfq_bpf_close(struct nfq_bpf *b)
 	close_fd(&b->prog_fd);
 	close_fd(&b->tun_fd);
 	close_fd(&b->svc_fd);
+	close_fd(&b->filter_fd);
 	close_fd(&b->stats_fd);
 }
 
@@ -234,6 +237,7 @@ int nfq_bpf_tunnel_del(struct nfq_bpf *b, const struct nfq_bpf_key *k)
 int nfq_bpf_services_sync(struct nfq_bpf *b, const struct tof_tables *t)
 {
 	uint8_t key[NFQ_SVC_KEY_LEN], next[NFQ_SVC_KEY_LEN];
+	uint64_t filter = 0;
 	uint32_t one = 1;
 	bool first = true;
 	int rc = 0;
@@ -253,12 +257,19 @@ int nfq_bpf_services_sync(struct nfq_bpf *b, const struct tof_tables *t)
 		first = false;
 	}
 	for (uint32_t s = 0; s < t->max_services; s++) {
+		uint32_t low;
 		if (!t->services[s].in_use)
 			continue;
 		addr16(key, &t->services[s].service_ip);
 		if (map_op(BPF_MAP_UPDATE_ELEM, b->svc_fd, key, &one, BPF_ANY) != 0)
 			rc = -1;
+		memcpy(&low, key + 12, 4);
+		filter |= 1ULL << ((low * NFQ_BPF_FILTER_MUL) >> 26);
 	}
+	/* after the map: a set bit with no entry behind it only costs a lookup */
+	uint32_t zero = 0;
+	if (map_op(BPF_MAP_UPDATE_ELEM, b->filter_fd, &zero, &filter, BPF_ANY) != 0)
+		rc = -1;
 	return rc;
 }
 

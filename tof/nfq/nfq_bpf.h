@@ -36,7 +36,8 @@ struct nfq_bpf_key {
 
 /* What the program checks for a confirmed tunnel. */
 struct nfq_bpf_tun {
-	uint64_t until_ns;  /* CLOCK_MONOTONIC; later packets go to tofd */
+	uint64_t until_ns;  /* CLOCK_MONOTONIC; later packets go to tofd (the
+			     * program reads the coarse clock: a tick late) */
 	uint8_t dir;        /* NFQ_BPF_UPLINK / NFQ_BPF_DOWNLINK */
 	uint8_t has4, has6; /* the UE has an IPv4 address / an IPv6 /64 */
 	uint8_t pad;
@@ -50,8 +51,13 @@ struct nfq_bpf_counts {
 	uint64_t pkts[2], bytes[2];
 };
 
+/* A 64-bit filter in front of the service map: bit
+ * (last 32 bits of the address, host order) * NFQ_BPF_FILTER_MUL >> 26 is
+ * set for every service IP, so most destinations skip the map. */
+#define NFQ_BPF_FILTER_MUL 0x9e3779b1u
+
 struct nfq_bpf {
-	int prog_fd, tun_fd, svc_fd, stats_fd;
+	int prog_fd, tun_fd, svc_fd, filter_fd, stats_fd;
 	uint32_t n_cpus;
 	char mnt[96];       /* our bpffs mount, "" if none */
 	char pin[128];      /* the pinned program, "" if not pinned */
@@ -96,9 +102,9 @@ uint32_t nfq_bpf_sweep(struct nfq_bpf *b, uint64_t now_ns, uint32_t budget);
 /* Run the program on an IP packet (tests): its return value, or -1. */
 int nfq_bpf_run(struct nfq_bpf *b, const uint8_t *ip, size_t len);
 
-/* The program's instructions (nfq_bpf_prog.c). */
+/* The program's instructions (nfq_bpf_prog.c), for b's maps. */
 struct bpf_insn;
-size_t nfq_bpf_prog_build(struct bpf_insn *out, size_t room, int tun_fd, int svc_fd,
-			  int stats_fd, uint16_t pinger_ident);
+size_t nfq_bpf_prog_build(struct bpf_insn *out, size_t room, const struct nfq_bpf *b,
+			  uint16_t pinger_ident);
 
 #endif

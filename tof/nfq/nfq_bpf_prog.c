@@ -2,15 +2,20 @@
  * BPF instructions with a small assembler: no compiler for the BPF target
  * and no loader library needed at build or run time.
  *
- * The packet is at the network header (iptables' view). Legacy packet
- * loads (LD_ABS/LD_IND) read it: they return the value in host order and
- * end the program with 0 — "send it to tofd" — when the packet is too
- * short, so every malformed packet goes to the pipeline, which passes it.
+ * The packet is at the network header (iptables' view). The headers are
+ * copied to the stack in two blocks (bpf_skb_load_bytes: the outer IP, UDP
+ * and GTP-U headers, then the inner IP header) and read there at fixed
+ * offsets; only the rare shapes (extension headers, echo replies) use the
+ * legacy packet loads (LD_IND), which end the program with 0 when the
+ * packet is too short. A packet too short for a block, or of a shape not
+ * handled here (IPv4 options, IPv6 extension headers) returns 0 too: "send
+ * it to tofd", whose pipeline passes what it cannot use.
  *
- * Registers: r6 the context (the loads need it there), r7 the outer L4
- * offset and later the tunnel entry, r8 the GTP flags and later the inner
- * IP version, r9 the inner packet's offset. The stack holds the lookup
- * keys, zeroed first: */
+ * Registers: r6 the context (the loads need it there), r7 the GTP-U
+ * header's offset in the packet and later the tunnel entry, r8 the GTP
+ * flags and later the inner IP version, r9 the inner packet's offset. The
+ * stack holds the lookup keys, zeroed first, and the header blocks: */
+#include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <stddef.h>
 #include <string.h>
@@ -21,11 +26,17 @@
 #define FP_SVC (-56)  /* inner destination, 16 octets (the service key) */
 #define FP_ISRC (-72) /* inner source, 16 octets */
 #define FP_STAT (-80) /* u32 index into the counters */
-#define FP_LOW (-80)
+#define FP_LOW (-80)  /* zeroed down to here */
+#define FP_OUT (-120) /* outer block: IPv4 20 + UDP 8 + GTP-U 12; IPv6: its 40,
+		       * then UDP + GTP-U at the IPv4 places (+20) */
+#define FP_IN (-160)  /* inner block: the IPv4 (20) or IPv6 (40) header */
+#define OUT_UDP 20    /* the UDP header in the outer block */
+#define OUT_GTP 28    /* the GTP-U header in the outer block */
 
 #define GTPU_PORT 2152
 
-enum label { L_V4, L_V6, L_UDP, L_INNER, L_IN4, L_IN6, L_LOOKUP, L_UL6, L_SVC, L_COUNT, L_RET1,
+enum label { L_V4, L_V6, L_UDP, L_INNER, L_IN4, L_IN6, L_LOOKUP, L_UL6, L_SVC, L_SVC_MAP, L_COUNT,
+	     L_RET1,
 	     L_RET0, L__COUNT };
 
 struct asm_ctx {
@@ -88,40 +99,52 @@ static void alu_imm(struct asm_ctx *a, uint8_t op, uint8_t dst, int32_t imm)
 	emit(a, BPF_ALU64 | op | BPF_K, dst, 0, 0, imm);
 }
 
-/* r0 = packet[off] (LD_ABS) or packet[reg + off] (LD_IND), host order. */
-static void ld_abs(struct asm_ctx *a, uint8_t size, int32_t off)
-{
-	emit(a, BPF_LD | BPF_ABS | size, 0, 0, 0, off);
-}
-
+/* r0 = packet[reg + off] (LD_IND), in host order. */
 static void ld_ind(struct asm_ctx *a, uint8_t size, uint8_t reg, int32_t off)
 {
 	emit(a, BPF_LD | BPF_IND | size, 0, reg, 0, off);
 }
 
-/* A 32-bit word just loaded, stored back in network order at fp + off. */
-static void store_word_be(struct asm_ctx *a, int16_t off)
+/* r0 = stack[off], as it is in the packet (network order). */
+static void ld_stack(struct asm_ctx *a, uint8_t size, int16_t off)
 {
-	emit(a, BPF_ALU | BPF_END | BPF_TO_BE, 0, 0, 0, 32);
-	emit(a, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, 0, off, 0);
+	emit(a, BPF_LDX | BPF_MEM | size, BPF_REG_0, BPF_REG_10, off, 0);
 }
 
-/* An IPv4 address just loaded into r0, as ::ffff:a.b.c.d at fp + off. */
-static void store_v4_mapped(struct asm_ctx *a, int16_t off)
+/* Copy n octets (a multiple of 4) within the stack, in words of 8 where
+ * both ends are aligned to 8 (the verifier wants aligned stack access). */
+static void copy_stack(struct asm_ctx *a, int16_t to, int16_t from, int n)
 {
-	store_word_be(a, (int16_t)(off + 12));
-	emit(a, BPF_ST | BPF_MEM | BPF_H, BPF_REG_10, 0, (int16_t)(off + 10), 0xffff);
+	int step = (to % 8 == 0 && from % 8 == 0 && n % 8 == 0) ? 8 : 4;
+	uint8_t size = step == 8 ? BPF_DW : BPF_W;
+
+	for (int i = 0; i < n; i += step) {
+		emit(a, BPF_LDX | BPF_MEM | size, BPF_REG_0, BPF_REG_10, (int16_t)(from + i), 0);
+		emit(a, BPF_STX | BPF_MEM | size, BPF_REG_10, BPF_REG_0, (int16_t)(to + i), 0);
+	}
 }
 
-/* r0 = bpf_skb_load_bytes(ctx, reg + off, fp + to, 16); on error, tofd. */
-static void load16(struct asm_ctx *a, uint8_t reg, int32_t off, int16_t to)
+/* The IPv4 address at stack[from] as ::ffff:a.b.c.d at stack[to]. */
+static void v4_mapped(struct asm_ctx *a, int16_t to, int16_t from)
+{
+	copy_stack(a, (int16_t)(to + 12), from, 4);
+	emit(a, BPF_ST | BPF_MEM | BPF_H, BPF_REG_10, 0, (int16_t)(to + 10), 0xffff);
+}
+
+/* stack[to..] = len octets of the packet from reg + off (reg < 0: from
+ * off); a packet too short ends the program with 0. */
+static void load_block(struct asm_ctx *a, int reg, int32_t off, int16_t to, int32_t len)
 {
 	mov_reg(a, BPF_REG_1, BPF_REG_6);
-	mov_reg(a, BPF_REG_2, reg);
-	alu_imm(a, BPF_ADD, BPF_REG_2, off);
+	if (reg >= 0) {
+		mov_reg(a, BPF_REG_2, (uint8_t)reg);
+		alu_imm(a, BPF_ADD, BPF_REG_2, off);
+	} else {
+		mov_imm(a, BPF_REG_2, off);
+	}
 	mov_reg(a, BPF_REG_3, BPF_REG_10);
 	alu_imm(a, BPF_ADD, BPF_REG_3, to);
-	mov_imm(a, BPF_REG_4, 16);
+	mov_imm(a, BPF_REG_4, len);
 	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_load_bytes);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
 }
@@ -136,38 +159,36 @@ static void lookup(struct asm_ctx *a, int fd, int16_t key_off)
 	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
 }
 
-/* Outer IPv4 or IPv6 header: the key's addresses, r7 = UDP offset. */
+/* Outer IPv4 (no options) or IPv6 header: the key's addresses; UDP and
+ * GTP-U at OUT_UDP and OUT_GTP of the outer block; r7 = the GTP-U header's
+ * offset in the packet. */
 static void prog_outer(struct asm_ctx *a)
 {
-	ld_abs(a, BPF_B, 0);
-	mov_reg(a, BPF_REG_8, BPF_REG_0);
-	alu_imm(a, BPF_RSH, BPF_REG_8, 4);
-	jmp(a, BPF_JEQ, BPF_REG_8, -1, 4, L_V4);
-	jmp(a, BPF_JEQ, BPF_REG_8, -1, 6, L_V6);
+	load_block(a, -1, 0, FP_OUT, 40);
+	ld_stack(a, BPF_B, FP_OUT);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0x45, L_V4);
+	alu_imm(a, BPF_RSH, BPF_REG_0, 4);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 6, L_V6);
 	jmp(a, BPF_JA, 0, -1, 0, L_RET0);
 
 	label(a, L_V4);
-	mov_reg(a, BPF_REG_7, BPF_REG_0);
-	alu_imm(a, BPF_AND, BPF_REG_7, 0x0f);
-	alu_imm(a, BPF_LSH, BPF_REG_7, 2);
-	jmp(a, BPF_JLT, BPF_REG_7, -1, 20, L_RET0);
-	ld_abs(a, BPF_H, 6); /* fragments: the pipeline's */
-	alu_imm(a, BPF_AND, BPF_REG_0, 0x3fff);
+	ld_stack(a, BPF_H, FP_OUT + 6); /* fragments: the pipeline's */
+	alu_imm(a, BPF_AND, BPF_REG_0, htons(0x3fff));
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
-	ld_abs(a, BPF_B, 9);
+	ld_stack(a, BPF_B, FP_OUT + 9);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 17, L_RET0);
-	ld_abs(a, BPF_W, 12);
-	store_v4_mapped(a, FP_KEY + 4);
-	ld_abs(a, BPF_W, 16);
-	store_v4_mapped(a, FP_KEY + 20);
+	v4_mapped(a, FP_KEY + 4, FP_OUT + 12);
+	v4_mapped(a, FP_KEY + 20, FP_OUT + 16);
+	mov_imm(a, BPF_REG_7, 20 + 8);
 	jmp(a, BPF_JA, 0, -1, 0, L_UDP);
 
-	label(a, L_V6); /* no extension headers: those go to tofd */
-	mov_imm(a, BPF_REG_7, 40);
-	ld_abs(a, BPF_B, 6);
+	label(a, L_V6);
+	ld_stack(a, BPF_B, FP_OUT + 6);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 17, L_RET0);
-	load16(a, BPF_REG_7, 8 - 40, FP_KEY + 4);
-	load16(a, BPF_REG_7, 24 - 40, FP_KEY + 20);
+	copy_stack(a, FP_KEY + 4, FP_OUT + 8, 16);
+	copy_stack(a, FP_KEY + 20, FP_OUT + 24, 16);
+	load_block(a, -1, 40, FP_OUT + OUT_UDP, 20);
+	mov_imm(a, BPF_REG_7, 40 + 8);
 }
 
 /* One GTP-U extension header: r9 past it, r0 = the next one's type. */
@@ -186,18 +207,17 @@ static void prog_ext(struct asm_ctx *a)
 static void prog_gtp(struct asm_ctx *a)
 {
 	label(a, L_UDP);
-	ld_ind(a, BPF_H, BPF_REG_7, 2);
-	jmp(a, BPF_JNE, BPF_REG_0, -1, GTPU_PORT, L_RET0);
-	ld_ind(a, BPF_B, BPF_REG_7, 8);
+	ld_stack(a, BPF_H, FP_OUT + OUT_UDP + 2);
+	jmp(a, BPF_JNE, BPF_REG_0, -1, htons(GTPU_PORT), L_RET0);
+	ld_stack(a, BPF_B, FP_OUT + OUT_GTP);
 	mov_reg(a, BPF_REG_8, BPF_REG_0);
 	alu_imm(a, BPF_AND, BPF_REG_0, 0xf0); /* version 1, PT 1 */
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 0x30, L_RET0);
-	ld_ind(a, BPF_B, BPF_REG_7, 9);
+	ld_stack(a, BPF_B, FP_OUT + OUT_GTP + 1);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 0xff, L_RET0);
-	ld_ind(a, BPF_W, BPF_REG_7, 12);
-	store_word_be(a, FP_KEY);
+	copy_stack(a, FP_KEY, FP_OUT + OUT_GTP + 4, 4); /* the TEID */
 	mov_reg(a, BPF_REG_9, BPF_REG_7);
-	alu_imm(a, BPF_ADD, BPF_REG_9, 16);
+	alu_imm(a, BPF_ADD, BPF_REG_9, 8);
 	mov_reg(a, BPF_REG_0, BPF_REG_8);
 	alu_imm(a, BPF_AND, BPF_REG_0, 0x07);
 	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_INNER);
@@ -205,7 +225,7 @@ static void prog_gtp(struct asm_ctx *a)
 	mov_reg(a, BPF_REG_0, BPF_REG_8);
 	alu_imm(a, BPF_AND, BPF_REG_0, 0x04);
 	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_INNER);
-	ld_ind(a, BPF_B, BPF_REG_7, 8 + 11);
+	ld_stack(a, BPF_B, FP_OUT + OUT_GTP + 11);
 	prog_ext(a);
 	prog_ext(a);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
@@ -216,7 +236,8 @@ static void prog_gtp(struct asm_ctx *a)
 static void prog_inner(struct asm_ctx *a, uint16_t ident)
 {
 	label(a, L_INNER);
-	ld_ind(a, BPF_B, BPF_REG_9, 0);
+	load_block(a, BPF_REG_9, 0, FP_IN, 20);
+	ld_stack(a, BPF_B, FP_IN);
 	mov_reg(a, BPF_REG_8, BPF_REG_0);
 	alu_imm(a, BPF_RSH, BPF_REG_8, 4);
 	jmp(a, BPF_JEQ, BPF_REG_8, -1, 4, L_IN4);
@@ -224,13 +245,11 @@ static void prog_inner(struct asm_ctx *a, uint16_t ident)
 	jmp(a, BPF_JA, 0, -1, 0, L_RET0);
 
 	label(a, L_IN4);
-	ld_ind(a, BPF_W, BPF_REG_9, 12);
-	store_v4_mapped(a, FP_ISRC);
-	ld_ind(a, BPF_W, BPF_REG_9, 16);
-	store_v4_mapped(a, FP_SVC);
-	ld_ind(a, BPF_B, BPF_REG_9, 9);
+	v4_mapped(a, FP_ISRC, FP_IN + 12);
+	v4_mapped(a, FP_SVC, FP_IN + 16);
+	ld_stack(a, BPF_B, FP_IN + 9);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 1, L_LOOKUP); /* ICMP */
-	ld_ind(a, BPF_B, BPF_REG_9, 0);
+	ld_stack(a, BPF_B, FP_IN);
 	alu_imm(a, BPF_AND, BPF_REG_0, 0x0f);
 	alu_imm(a, BPF_LSH, BPF_REG_0, 2);
 	emit(a, BPF_ALU64 | BPF_ADD | BPF_X, BPF_REG_9, BPF_REG_0, 0, 0);
@@ -241,9 +260,10 @@ static void prog_inner(struct asm_ctx *a, uint16_t ident)
 	jmp(a, BPF_JA, 0, -1, 0, L_LOOKUP);
 
 	label(a, L_IN6);
-	load16(a, BPF_REG_9, 8, FP_ISRC);
-	load16(a, BPF_REG_9, 24, FP_SVC);
-	ld_ind(a, BPF_B, BPF_REG_9, 6);
+	load_block(a, BPF_REG_9, 0, FP_IN, 40);
+	copy_stack(a, FP_ISRC, FP_IN + 8, 16);
+	copy_stack(a, FP_SVC, FP_IN + 24, 16);
+	ld_stack(a, BPF_B, FP_IN + 6);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 58, L_LOOKUP); /* ICMPv6 */
 	ld_ind(a, BPF_B, BPF_REG_9, 40);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 129, L_LOOKUP); /* echo reply */
@@ -253,7 +273,7 @@ static void prog_inner(struct asm_ctx *a, uint16_t ident)
 
 /* The tunnel entry: confirmed and not expired; uplink: the UE's source,
  * not to a service. Then count and return 1. */
-static void prog_decide(struct asm_ctx *a, int tun_fd, int svc_fd, int stats_fd)
+static void prog_decide(struct asm_ctx *a, const struct nfq_bpf *b)
 {
 	const int16_t o_dir = offsetof(struct nfq_bpf_tun, dir),
 		      o_has4 = offsetof(struct nfq_bpf_tun, has4),
@@ -262,10 +282,11 @@ static void prog_decide(struct asm_ctx *a, int tun_fd, int svc_fd, int stats_fd)
 		      o_ue6 = offsetof(struct nfq_bpf_tun, ue6);
 
 	label(a, L_LOOKUP);
-	lookup(a, tun_fd, FP_KEY);
+	lookup(a, b->tun_fd, FP_KEY);
 	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
 	mov_reg(a, BPF_REG_7, BPF_REG_0);
-	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns);
+	/* the coarse clock (a tick's precision) costs a fraction of the fine */
+	emit(a, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_coarse_ns);
 	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_7, 0, 0); /* until_ns */
 	jmp(a, BPF_JGT, BPF_REG_0, BPF_REG_1, 0, L_RET0);
 	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_dir, 0);
@@ -284,15 +305,26 @@ static void prog_decide(struct asm_ctx *a, int tun_fd, int svc_fd, int stats_fd)
 	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_7, o_ue6, 0);
 	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, FP_ISRC, 0);
 	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
-	label(a, L_SVC);
-	lookup(a, svc_fd, FP_SVC);
+	label(a, L_SVC); /* the filter first: most destinations are no service */
+	emit(a, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, FP_STAT, 0);
+	lookup(a, b->filter_fd, FP_STAT);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_SVC_MAP);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_0, 0, 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_10, FP_SVC + 12, 0);
+	emit(a, BPF_ALU | BPF_MUL | BPF_K, BPF_REG_2, 0, 0, (int32_t)NFQ_BPF_FILTER_MUL);
+	emit(a, BPF_ALU | BPF_RSH | BPF_K, BPF_REG_2, 0, 0, 26);
+	emit(a, BPF_ALU64 | BPF_RSH | BPF_X, BPF_REG_1, BPF_REG_2, 0, 0);
+	alu_imm(a, BPF_AND, BPF_REG_1, 1);
+	jmp(a, BPF_JEQ, BPF_REG_1, -1, 0, L_COUNT);
+	label(a, L_SVC_MAP);
+	lookup(a, b->svc_fd, FP_SVC);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, 0, L_RET0);
 
 	label(a, L_COUNT); /* counters [dir - 1]: packets, octets */
 	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_dir, 0);
 	alu_imm(a, BPF_ADD, BPF_REG_0, -1);
 	emit(a, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_REG_0, FP_STAT, 0);
-	lookup(a, stats_fd, FP_STAT);
+	lookup(a, b->stats_fd, FP_STAT);
 	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET1);
 	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_0, 0, 0);
 	alu_imm(a, BPF_ADD, BPF_REG_1, 1);
@@ -310,8 +342,8 @@ static void prog_decide(struct asm_ctx *a, int tun_fd, int svc_fd, int stats_fd)
 	emit(a, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 }
 
-size_t nfq_bpf_prog_build(struct bpf_insn *out, size_t room, int tun_fd, int svc_fd,
-			  int stats_fd, uint16_t pinger_ident)
+size_t nfq_bpf_prog_build(struct bpf_insn *out, size_t room, const struct nfq_bpf *b,
+			  uint16_t pinger_ident)
 {
 	struct asm_ctx a;
 
@@ -326,7 +358,7 @@ size_t nfq_bpf_prog_build(struct bpf_insn *out, size_t room, int tun_fd, int svc
 	prog_outer(&a);
 	prog_gtp(&a);
 	prog_inner(&a, pinger_ident);
-	prog_decide(&a, tun_fd, svc_fd, stats_fd);
+	prog_decide(&a, b);
 	for (size_t i = 0; i < a.n_fix && !a.overflow; i++) {
 		int to = a.at[a.fix[i].to];
 		if (to < 0)
