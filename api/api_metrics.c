@@ -145,6 +145,11 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 	m_one(fp, "tof_punt_copies_total", NULL, NULL, c->punt_copies);
 	m_head(fp, "tof_punt_drops_total", "counter", "Copies for the agent lost (ring or pool full).");
 	m_one(fp, "tof_punt_drops_total", NULL, NULL, c->punt_drops);
+	m_head(fp, "tof_punt_refused_total", "counter",
+	       "Frames the agent did not get (budget spent or queue full), by punt class.");
+	for (enum tof_punt_class i = 0; i < TOF_PC__COUNT; i++)
+		m_one(fp, "tof_punt_refused_total", "class", tof_punt_class_name(i),
+		      c->punt_refused[i]);
 	m_head(fp, "tof_inject_drops_total", "counter", "Frames of the agent that could not be sent.");
 	m_one(fp, "tof_inject_drops_total", NULL, NULL, c->inject_drops);
 	m_head(fp, "tof_agent_events_total", "counter", "What the agent learned and did.");

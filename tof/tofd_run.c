@@ -18,6 +18,7 @@
 #include "agent_state.h"
 #include "api.h"
 #include "dp.h"
+#include "config.h"
 #include "tofd_run.h"
 
 #define EXIT_IO 1
@@ -80,6 +81,7 @@ static int tofd_setup(struct tofd *d)
 			tof_tables_memory(cfg->max_sessions, cfg->max_services) >> 20);
 		return EXIT_IO;
 	}
+	tof_tables_seed(d->t, tof_config_hash_seed(cfg));
 	d->pl.cfg = cfg;
 	d->pl.tables = d->t;
 	d->pl.pinger = cfg->pinger;

@@ -752,6 +752,11 @@ class Offload(unittest.TestCase):
             self.assertEqual(p.sport, 2152)
         return down
 
+    def assert_no_leak(self, sgw_pkts, u, what):
+        """Nothing UE u sent to the service IP reached the SGW side."""
+        leak = [p for p in gpdus(sgw_pkts, inner_src=u.ip) if p.inner.dst == SERVICE_IP]
+        self.assertEqual(leak, [], "%s: UE %d's packets to the service reached the SGW" % (what, u.n))
+
     def pinger_probes(self, sgw_pkts, u):
         """Echo requests as UE u to the pinger target, in u's uplink tunnel."""
         return [p for p in gpdus(sgw_pkts, src=u.enb, dst=u.sgw, teid=u.ul, inner_src=u.ip,
@@ -803,12 +808,18 @@ class Offload(unittest.TestCase):
         """A UE that talks only to the service: the SGW never sends it
         anything, so the TOF pings as the UE to learn its downlink TEID."""
         u = ue(PINGER_UE)
-        with captures("enb", "sgw") as caps:
+        with captures("enb", "sgw", "app") as caps:
             c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
             self.assertEqual(c.returncode, 0, c.stderr)
             self.assertEqual(c.stdout, APP_PAGE)
         try:
             enb, sgw = caps["enb"].packets(), caps["sgw"].packets()
+            # The UE's very first packet (its SYN, from a tunnel the TOF had
+            # never seen) reached the app, and nothing of it the core.
+            self.assert_no_leak(sgw, u, "first contact")
+            syns = [p for p in caps["app"].packets()
+                    if p.src == u.ip and p.dst == APP_IP and p.proto == 6]
+            self.assertTrue(syns, "the UE's first packets reached the app")
             probes = self.pinger_probes(sgw, u)
             self.assertTrue(probes, "no pinger probe as UE %d in its uplink tunnel at the SGW" % u.n)
             self.assertEqual(gpdus(enb, inner_src=u.ip, inner_dst=PINGER_TARGET), [],
@@ -841,6 +852,7 @@ class Offload(unittest.TestCase):
         with captures("sgw") as caps:
             c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
             self.assertEqual(c.returncode, 0, c.stderr)
+        self.assert_no_leak(caps["sgw"].packets(), u, "after the purge")
         again = self.pinger_probes(caps["sgw"].packets(), u)
         caps["sgw"].cleanup()
         self.assertTrue(again, "after the purge the TOF must learn UE %d again (pinger probe)" % u.n)

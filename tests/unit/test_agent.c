@@ -28,11 +28,11 @@
 static const char *const cfg_always =
 	"{\"mode\": \"dual\", \"enb\": [\"" ENB "\"], \"sgw\": [\"" SGW "\"],"
 	" \"services\": [{\"name\": \"cache\", \"serviceIP\": \"" SVC "\", \"applicationIP\": \"" APP "\"}],"
-	" \"idle_timeout_s\": 30, \"purge_interval_ms\": 1000,"
+	" \"idle_timeout_s\": 30, \"purge_interval_ms\": 1000, \"apps_gateway\": \"198.51.100.1\","
 	" \"pinger\": {\"target\": \"203.0.113.1\", \"interval_ms\": 1000, \"tries\": 3}}";
 
 static const char *const cfg_on_demand =
-	"{\"mode\": \"dual\","
+	"{\"mode\": \"dual\", \"sgw\": [\"" SGW "\"],"
 	" \"services\": [{\"name\": \"cache\", \"serviceIP\": \"" SVC "\", \"applicationIP\": \"" APP "\"}],"
 	" \"pinger\": {\"target\": \"203.0.113.1\", \"policy\": \"on_demand\"}}";
 
@@ -335,10 +335,12 @@ static void test_dual_stack_and_bearers(void **state)
 
 	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
 	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
-	/* The same bearer carries the UE's IPv6 too. */
+	/* The same bearer carries the UE's IPv6 too: an address nobody owns,
+	 * of a family the session has none of. */
 	gpdu(&tf, ENB, SGW, 0x100, "2001:db8:9:1::5", "2001:db8:ffff::1");
 	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
-	assert_int_equal(r.reason, TOF_R_UL_NEW_UE_ADDR);
+	assert_int_equal(r.reason, TOF_R_UL_SPOOFED);
+	assert_int_equal(x->a.events[TOF_EV_UE_ADDR_ADDED], 1);
 	uint32_t s = ue_slot(x, UE);
 	assert_int_equal(ue_slot(x, "2001:db8:9:1::77"), s);
 	assert_int_equal(x->t->n_sessions, 1);
@@ -356,17 +358,28 @@ static void test_dual_stack_and_bearers(void **state)
 		assert_int_equal(r.verdict, TOF_V_OFFLOAD);
 		assert_false(r.punted);
 	}
-	/* The SGW gives TEID 0x222 to another UE: it leaves this session. */
+	/* Another address in the live bearer 0x222: a spoof, passed and not
+	 * believed. */
 	gpdu(&tf, ENB, SGW, 0x222, "198.19.0.77", PDN);
 	tfix_run(x, &tf, TOF_PORT_ENB, 3 * SEC, &r);
-	assert_int_equal(r.reason, TOF_R_UL_NEW_UE_ADDR);
+	assert_int_equal(r.reason, TOF_R_UL_SPOOFED);
+	assert_int_equal(r.verdict, TOF_V_PASS);
+	assert_int_equal(ue_slot(x, "198.19.0.77"), TOF_NO_SLOT);
+	assert_int_equal(x->a.events[TOF_EV_SPOOFED], 1);
+	/* The UE keeps using 0x100 only; 0x222 falls silent and ages out, and
+	 * when the SGW gives it to another UE that one is learned afresh. */
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 20 * SEC, &r);
+	gpdu(&tf, ENB, SGW, 0x222, "198.19.0.77", PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 33 * SEC, &r);
+	assert_int_equal(x->a.events[TOF_EV_BEARER_AGED], 1);
 	uint32_t s2 = ue_slot(x, "198.19.0.77");
 	assert_int_not_equal(s2, TOF_NO_SLOT);
 	assert_int_not_equal(s2, s);
 	assert_int_equal(x->t->sessions[s2].ul_teid, 0x222);
 	assert_int_equal(x->t->sessions[s].n_extra, 0);
 	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
-	tfix_run(x, &tf, TOF_PORT_ENB, 3 * SEC, &r);
+	tfix_run(x, &tf, TOF_PORT_ENB, 33 * SEC, &r);
 	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
 }
 
@@ -449,6 +462,35 @@ static void test_table_full_counted(void **state)
 	assert_int_equal(full, 4);
 }
 
+static void arp_request(struct tframe *tf, const char *sender, const char *target)
+{
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct gtp_addr s = tframe_addr(sender), t = tframe_addr(target);
+	uint8_t *p = tf->buf + 256;
+
+	memset(tf->buf, 0, sizeof(tf->buf));
+	pkt_build_eth(p, bcast, app_mac, PKT_ETHERTYPE_ARP);
+	static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+	memcpy(p + 14, hdr, 8);
+	memcpy(p + 22, app_mac, 6);
+	memcpy(p + 28, s.b, 4);
+	memcpy(p + 38, t.b, 4);
+	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.len = 60, tf->f.cap = sizeof(tf->buf);
+}
+
+/* The app's answer to the TOF's request for target's MAC. */
+static void arp_reply(struct tfix *x, struct tframe *tf, const uint8_t mac[6], const char *target)
+{
+	arp_request(tf, target, "198.51.100.1");
+	uint8_t *rep = tf->buf + tf->f.off;
+	memcpy(rep, x->cfg.apps_mac, 6);
+	memcpy(rep + 6, mac, 6);
+	memcpy(rep + 22, mac, 6);
+	rep[21] = 2;
+	memcpy(rep + 32, x->cfg.apps_mac, 6);
+}
+
 static void test_on_demand_pinger_and_app_mac(void **state)
 {
 	struct tfix *x = *state;
@@ -468,12 +510,19 @@ static void test_on_demand_pinger_and_app_mac(void **state)
 	memcpy(sp.src_mac, app_mac, 6);
 	sp.inner_src = APP, sp.inner_dst = UE;
 	tframe_build(&tf, &sp);
+	int asked = x->n_emitted_apps;
 	tfix_run(x, &tf, TOF_PORT_APPS, 6 * SEC, &r);
 	assert_int_equal(r.reason, TOF_R_APPS_NO_DOWNLINK);
 	assert_int_equal(x->t->sessions[s].probe.state, PINGER_PROBING);
-	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	/* Its frame alone teaches no MAC (anyone can send one): the agent
+	 * asks the app, and its answer does. */
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 0);
 	tfix_tick(x, 6 * SEC);
 	assert_int_equal(x->n_emitted, 1);
+	assert_int_equal(x->n_emitted_apps, asked + 1);
+	arp_reply(x, &tf, app_mac, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 6 * SEC, &r);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
 	/* The next offloaded packet goes to the app's MAC. */
 	gpdu(&tf, ENB, SGW, 0x100, UE, SVC);
 	tfix_run(x, &tf, TOF_PORT_ENB, 6 * SEC, &r);
@@ -481,24 +530,7 @@ static void test_on_demand_pinger_and_app_mac(void **state)
 	assert_memory_equal(tf.buf + tf.f.off, app_mac, 6);
 }
 
-static void arp_request(struct tframe *tf, const char *sender, const char *target)
-{
-	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
-	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	struct gtp_addr s = tframe_addr(sender), t = tframe_addr(target);
-	uint8_t *p = tf->buf + 256;
-
-	memset(tf->buf, 0, sizeof(tf->buf));
-	pkt_build_eth(p, bcast, app_mac, PKT_ETHERTYPE_ARP);
-	static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
-	memcpy(p + 14, hdr, 8);
-	memcpy(p + 22, app_mac, 6);
-	memcpy(p + 28, s.b, 4);
-	memcpy(p + 38, t.b, 4);
-	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.len = 60, tf->f.cap = sizeof(tf->buf);
-}
-
-static void test_proxy_arp_for_apps(void **state)
+static void test_arp_only_for_our_gateway(void **state)
 {
 	struct tfix *x = *state;
 	struct tframe tf;
@@ -524,20 +556,77 @@ static void test_proxy_arp_for_apps(void **state)
 	assert_memory_equal(rep + 32, app_mac, 6);
 	assert_memory_equal(rep + 38, app.b, 4);
 	assert_int_equal(x->a.events[TOF_EV_ARP_REPLIED], 1);
-	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
-	/* Never for the app's own address, nor for strangers. */
-	arp_request(&tf, APP, APP);
-	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	/* A request teaches nothing about the asker. */
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 0);
+	/* Any host may ask for our address; nobody gets an answer for one that
+	 * is not ours (the subnet's router, DNS, an app, a UE), and gratuitous
+	 * requests get none. */
 	arp_request(&tf, "198.51.100.99", "198.51.100.1");
 	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
-	assert_int_equal(x->n_emitted_apps, base + 1);
+	assert_int_equal(x->n_emitted_apps, base + 2);
+	const char *not_ours[] = {APP, "198.51.100.2", "198.51.100.53", UE};
+	for (int i = 0; i < 4; i++) {
+		arp_request(&tf, APP, not_ours[i]);
+		tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	}
+	arp_request(&tf, "198.51.100.1", "198.51.100.1");
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_int_equal(x->n_emitted_apps, base + 2);
+	assert_int_equal(x->a.events[TOF_EV_APPS_NEIGH_IGNORED], 5);
+}
+
+/* Nobody re-points an app's MAC: not a gratuitous ARP, not an unsolicited
+ * reply, not an IP frame claiming the app's address. Only the answer to
+ * the TOF's own request counts, once. */
+static void test_app_mac_not_poisoned(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	static const uint8_t evil[6] = {2, 0xe, 0xe, 0xe, 0xe, 0xe};
+	struct tframe_spec sp;
+
+	tfix_tick(x, 0); /* the TOF asks */
+	arp_reply(x, &tf, app_mac, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
+	/* A second answer (a racing attacker's) is not asked for. */
+	arp_reply(x, &tf, evil, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	/* Gratuitous ARP, as a request and as a reply. */
+	arp_request(&tf, APP, APP);
+	memcpy(tf.buf + tf.f.off + 6, evil, 6);
+	memcpy(tf.buf + tf.f.off + 22, evil, 6);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	tf.buf[tf.f.off + 21] = 2;
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	/* An IP frame from the app's address out of another MAC. */
+	tframe_default(&sp);
+	memcpy(sp.src_mac, evil, 6);
+	sp.inner_src = APP, sp.inner_dst = UE;
+	tframe_build(&tf, &sp);
+	tfix_run(x, &tf, TOF_PORT_APPS, 2 * SEC, &r);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_UNSOLICITED], 1);
+	assert_int_equal(x->a.events[TOF_EV_APPS_NEIGH_IGNORED], 2);
+	/* That frame makes the TOF ask again (a restarted app): the real app
+	 * answers with its MAC; had it moved, its answer would move it. */
+	int asked = x->n_emitted_apps;
+	tfix_tick(x, 3 * SEC);
+	assert_int_equal(x->n_emitted_apps, asked + 1);
+	arp_reply(x, &tf, app_mac, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 3 * SEC, &r);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
 }
 
 static void test_proxy_nd_for_apps(void **state)
 {
 	(void)state;
 	struct tfix *x = tfix_new("{\"services\": [{\"name\": \"v6\", \"serviceIP\": \"2001:db8:5::100\","
-				  " \"applicationIP\": \"2001:db8:6::10\"}]}", 16);
+				  " \"applicationIP\": \"2001:db8:6::10\"}],"
+				  " \"apps_gateway\": [\"198.51.100.1\", \"2001:db8:6::1\"]}", 16);
 	struct tframe tf;
 	struct tof_result r;
 	struct gtp_addr src = tframe_addr("2001:db8:6::10"), dst = tframe_addr("ff02::1:ff00:1"),
@@ -595,7 +684,8 @@ static void test_resolves_app_mac(void **state)
 		assert_int_equal(q[i], 0xff);
 	assert_memory_equal(q + 6, x->cfg.apps_mac, 6);
 	assert_int_equal(q[21], 1);                      /* request */
-	assert_int_equal(q[28] | q[29] | q[30] | q[31], 0); /* from 0.0.0.0 */
+	struct gtp_addr gw = tframe_addr("198.51.100.1");
+	assert_memory_equal(q + 28, gw.b, 4);            /* from our gateway address */
 	assert_memory_equal(q + 38, app.b, 4);
 	/* Again after 1 s, then 2 s more. */
 	tfix_tick(x, 1 * SEC - 1);
@@ -604,18 +694,17 @@ static void test_resolves_app_mac(void **state)
 	assert_int_equal(x->n_emitted_apps, 2);
 	tfix_tick(x, 3 * SEC);
 	assert_int_equal(x->n_emitted_apps, 3);
-	/* The app answers: learned, and no more asking. */
-	arp_request(&tf, APP, "198.51.100.1");
-	uint8_t *rep = tf.buf + tf.f.off;
-	rep[21] = 2;
-	memcpy(rep + 32, x->cfg.apps_mac, 6);
+	/* The app answers: learned, and then only checked once a minute. */
+	arp_reply(x, &tf, app_mac, APP);
 	tfix_run(x, &tf, TOF_PORT_APPS, 4 * SEC, &r);
 	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
 	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
 	int n = x->n_emitted_apps;
-	tfix_tick(x, 100 * SEC);
+	tfix_tick(x, 63 * SEC);
 	assert_int_equal(x->n_emitted_apps, n);
-	assert_int_equal(x->a.events[TOF_EV_APP_RESOLVE_SENT], 3);
+	tfix_tick(x, 64 * SEC);
+	assert_int_equal(x->n_emitted_apps, n + 1);
+	assert_int_equal(x->a.events[TOF_EV_APP_RESOLVE_SENT], 4);
 }
 
 int main(void)
@@ -632,7 +721,8 @@ int main(void)
 		T(test_bearers_limit_and_error_indication),
 		T(test_link_local_sources_teach_nothing),
 		cmocka_unit_test(test_table_full_counted),
-		T(test_proxy_arp_for_apps),
+		T(test_arp_only_for_our_gateway),
+		T(test_app_mac_not_poisoned),
 		T(test_resolves_app_mac),
 		cmocka_unit_test(test_proxy_nd_for_apps),
 		cmocka_unit_test_setup_teardown(test_on_demand_pinger_and_app_mac, setup_on_demand,

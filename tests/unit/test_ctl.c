@@ -362,7 +362,7 @@ static uint32_t session(struct tctl *f, const char *ue, uint32_t teid)
 	gtp_addr_parse(TCTL_SGW, &sg);
 	tof_ctl_lock(f->ctl);
 	slot = tof_session_add(f->x->t, &u);
-	tof_session_set_ul(f->x->t, slot, &en, &sg, teid);
+	tof_session_set_ul(f->x->t, slot, &en, &sg, teid, 0);
 	tof_ctl_unlock(f->ctl);
 	return slot;
 }

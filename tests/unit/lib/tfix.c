@@ -20,13 +20,16 @@ static void tfix_record(struct tfix_rec *rec, int *n, enum tof_port port, enum t
 	(*n)++;
 }
 
-static void tfix_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+static bool tfix_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 		      enum tof_reason why, uint64_t now_ns)
 {
 	struct tfix *x = ctx;
+	if (x->refuse_punts)
+		return false;
 	tfix_record(x->punts, &x->n_punts, in, why, frame, len, now_ns);
 	if (x->n_pending < 4)
 		tfix_record(x->pending, &x->n_pending, in, why, frame, len, now_ns);
+	return true;
 }
 
 static void tfix_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_t len,

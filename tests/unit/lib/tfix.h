@@ -29,9 +29,11 @@ struct tfix {
 	struct tof_worker w;
 	struct tof_agent a;
 	bool agent_learns;          /* feed punts to the agent after each frame */
+	bool refuse_punts;          /* the agent's queue is full */
 	int n_punts, n_emitted, n_emitted_apps;
 	struct tfix_rec punts[TFIX_MAX_REC];
-	struct tfix_rec emitted[TFIX_MAX_REC];      /* towards S1 (pinger probes) */
+	struct tfix_rec emitted[TFIX_MAX_REC];      /* towards S1 (pinger probes,
+						     * handed-over frames) */
 	struct tfix_rec emitted_apps[TFIX_MAX_REC]; /* out the apps port (ARP, ND) */
 	int n_pending;              /* punts of the frame being processed */
 	struct tfix_rec pending[4];
