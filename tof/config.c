@@ -513,7 +513,7 @@ void tof_config_defaults(struct tof_config *cfg)
 	cfg->pinger_rate_pps = 1000;
 	cfg->punt_rate_pps = 10000;
 	cfg->punt_burst = 1000;
-	cfg->ue_move_silence_s = 30;
+	cfg->ue_move_silence_s = 60;
 	memcpy(cfg->apps_mac, apps_mac, sizeof(apps_mac));
 	cfg->s1_mtu = 1500;
 	cfg->encap_ttl = 64;

@@ -108,36 +108,6 @@ static void test_learn_both_directions(void **state)
 	assert_int_equal(x->t->n_sessions, 1);
 }
 
-/* Turn a probe (as emitted: Ethernet + outer IPv4 + UDP + GTP + ICMP) into
- * the SGW's downlink answer with downlink TEID teid. */
-static void answer_probe(const struct tfix_rec *probe, uint32_t teid, struct tframe *tf)
-{
-	struct pkt_ip outer;
-	struct pkt_udp udp;
-	struct gtp_hdr g;
-	const uint8_t *f = probe->frame;
-
-	assert_int_equal(pkt_parse_ip(f + 14, probe->len - 14, &outer), PKT_OK);
-	assert_int_equal(pkt_parse_udp(f + 14, &outer, &udp), PKT_OK);
-	assert_int_equal(gtp_parse(f + 14 + udp.payload_off, udp.payload_len, &g), GTP_OK);
-	size_t n = udp.payload_len - g.hdr_len;
-	uint8_t ip[512];
-	memcpy(ip, f + 14 + udp.payload_off + g.hdr_len, n);
-	uint8_t tmp[4];
-	memcpy(tmp, ip + 12, 4), memcpy(ip + 12, ip + 16, 4), memcpy(ip + 16, tmp, 4);
-	ip[20] = 0, ip[22] = 0, ip[23] = 0;
-	uint16_t c = csum_fold(csum_partial(ip + 20, n - 20, 0));
-	memcpy(ip + 22, &c, 2);
-	struct gtp_encap e = {.src = outer.dst, .dst = outer.src, .sport = 2152, .dport = 2152,
-			      .ttl = 64, .gtp = {.msg_type = GTP_MSG_GPDU, .teid = teid}};
-	size_t hl = gtp_encap_len(&e);
-	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.cap = sizeof(tf->buf);
-	memcpy(tf->buf + 256 + 14 + hl, ip, n);
-	gtp_encap_write(tf->buf + 256 + 14, &e, n);
-	pkt_build_eth(tf->buf + 256, f + 6, f, PKT_ETHERTYPE_IPV4);
-	tf->f.len = (uint32_t)(14 + hl + n);
-}
-
 static void test_pinger_reveals_hidden_downlink(void **state)
 {
 	struct tfix *x = *state;
@@ -181,7 +151,7 @@ static void test_pinger_reveals_hidden_downlink(void **state)
 	assert_int_equal(x->n_emitted, 3);
 
 	/* The SGW answers the third probe: consumed, downlink learned. */
-	answer_probe(&x->emitted[2], 0x7777, &tf);
+	tfix_answer_probe(&x->emitted[2], 0x7777, &tf);
 	tfix_run(x, &tf, TOF_PORT_SGW, 4 * SEC + 1000, &r);
 	assert_int_equal(r.verdict, TOF_V_CONSUME);
 	assert_true(x->t->sessions[s].flags & TOF_SESS_DL);
@@ -247,26 +217,6 @@ static void test_handover(void **state)
 	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
 }
 
-static void send_ei(struct tfix *x, const char *src, const char *dst, uint32_t teid,
-		    const char *gsn, enum tof_port in)
-{
-	struct tframe tf;
-	struct tof_result r;
-	uint8_t msg[64];
-	struct gtp_addr a = tframe_addr(src), b = tframe_addr(dst), g = tframe_addr(gsn);
-	size_t n = gtp_build_error_ind(msg, sizeof(msg), teid, &g, 3);
-	uint8_t *p = tf.buf + 256;
-	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
-
-	memcpy(p + 42, msg, n);
-	pkt_build_udp(p + 34, &a, &b, 2152, 2152, (uint16_t)n, true);
-	pkt_build_ipv4(p + 14, &a, &b, PKT_PROTO_UDP, 64, 1, (uint16_t)(n + 8));
-	pkt_build_eth(p, m2, m1, PKT_ETHERTYPE_IPV4);
-	tf.f.buf = tf.buf, tf.f.off = 256, tf.f.len = (uint32_t)(42 + n), tf.f.cap = sizeof(tf.buf);
-	tfix_run(x, &tf, in, 3 * SEC, &r);
-	assert_int_equal(r.verdict, TOF_V_PASS);
-}
-
 static void test_error_indication_removes(void **state)
 {
 	struct tfix *x = *state;
@@ -281,15 +231,15 @@ static void test_error_indication_removes(void **state)
 	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
 	assert_int_equal(x->t->n_sessions, 2);
 	/* Unknown TEID: nothing happens. */
-	send_ei(x, ENB, SGW, 0x555, ENB, TOF_PORT_ENB);
+	tfix_error_ind(x, ENB, SGW, 0x555, ENB, TOF_PORT_ENB, 3 * SEC);
 	assert_int_equal(x->t->n_sessions, 2);
 	/* The eNB does not know its downlink TEID 0x200 any more. */
-	send_ei(x, ENB, SGW, 0x200, ENB, TOF_PORT_ENB);
+	tfix_error_ind(x, ENB, SGW, 0x200, ENB, TOF_PORT_ENB, 3 * SEC);
 	assert_int_equal(x->t->n_sessions, 1);
 	assert_int_equal(ue_slot(x, UE), TOF_NO_SLOT);
 	assert_int_equal(x->a.events[TOF_EV_ERROR_IND_REMOVED], 1);
 	/* The SGW does not know uplink TEID 0x101. */
-	send_ei(x, SGW, ENB, 0x101, SGW, TOF_PORT_SGW);
+	tfix_error_ind(x, SGW, ENB, 0x101, SGW, TOF_PORT_SGW, 3 * SEC);
 	assert_int_equal(x->t->n_sessions, 0);
 	/* Traffic re-creates the session. */
 	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
@@ -426,7 +376,7 @@ static void test_bearers_limit_and_error_indication(void **state)
 	for (uint32_t k = 2; k < 5; k++)
 		assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x500 + k), s);
 	/* The SGW does not know 0x500 any more: only that bearer goes. */
-	send_ei(x, SGW, ENB, 0x500, SGW, TOF_PORT_SGW);
+	tfix_error_ind(x, SGW, ENB, 0x500, SGW, TOF_PORT_SGW, 3 * SEC);
 	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x500), TOF_NO_SLOT);
 	assert_int_equal(ue_slot(x, UE), s);
 	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x502), s);

@@ -320,10 +320,105 @@ static void test_concurrent_readers(void **state)
 	tof_tables_destroy(c.t);
 }
 
+/* An index takes what it was sized for and refuses the rest: never a loop. */
+static void test_index_refuses_when_full(void **state)
+{
+	(void)state;
+	struct tof_index ix;
+
+	assert_int_equal(tof_index_init(&ix, 8), 0);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_true(tof_index_insert(&ix, 7, i)); /* all in one home slot */
+	assert_false(tof_index_insert(&ix, 7, 8));
+	assert_int_equal(ix.used, 8);
+	assert_int_equal(ix.max_dist, 7);
+	struct tof_index_iter it;
+	uint32_t n = 0;
+	tof_index_start(&ix, 7, &it);
+	while (tof_index_next(&ix, 7, &it) != TOF_NO_SLOT)
+		n++;
+	assert_int_equal(n, 8);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_true(tof_index_remove(&ix, 7, i));
+	assert_int_equal(ix.max_dist, 0);
+	tof_index_free(&ix);
+}
+
+/* TEIDs chosen offline to collide under one key: with that key they pile
+ * into one run (every lookup still right, and bounded by max_dist); with
+ * the next process's key they spread like any others. */
+static void test_colliding_keys_need_the_key(void **state)
+{
+	(void)state;
+	enum { N = 300, SESSIONS = 4096 };
+	struct gtp_addr sgw = tframe_addr("198.18.0.2"), enb = tframe_addr("198.18.0.1");
+	uint32_t teids[N], n = 0;
+	char ip[32];
+
+	struct tof_tables *t = tof_tables_create(SESSIONS, 4);
+	tof_tables_seed(t, 1);
+	for (uint32_t teid = 1; n < N; teid++)
+		if ((tof_tunnel_sig(t, &sgw, teid) & t->ix_ul.mask) < 4)
+			teids[n++] = teid;
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) {
+			tof_tables_destroy(t);
+			t = tof_tables_create(SESSIONS, 4);
+			tof_tables_seed(t, 2);
+		}
+		for (uint32_t i = 0; i < N; i++) {
+			snprintf(ip, sizeof(ip), "198.19.%u.%u", i / 200, 1 + i % 200);
+			struct gtp_addr ue = tframe_addr(ip);
+			uint32_t s = tof_session_add(t, &ue);
+			tof_session_set_ul(t, s, &enb, &sgw, teids[i], 0);
+		}
+		for (uint32_t i = 0; i < N; i++)
+			assert_int_not_equal(tof_session_find_ul(t, &sgw, teids[i]), TOF_NO_SLOT);
+		assert_int_equal(tof_session_find_ul(t, &sgw, 0xdeadbeef), TOF_NO_SLOT);
+		if (round == 0)
+			assert_true(t->ix_ul.max_dist >= N - 4);
+		else
+			assert_true(t->ix_ul.max_dist < 16);
+		assert_int_equal(t->refused, 0);
+	}
+	tof_tables_destroy(t);
+}
+
+/* 4 bearers for every session of a full table fit the uplink index. */
+static void test_bearers_fit_a_full_table(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(128, 4);
+	struct gtp_addr sgw = tframe_addr("198.18.0.2"), enb = tframe_addr("198.18.0.1");
+	char ip[32];
+
+	for (uint32_t i = 0; i < 128; i++) {
+		snprintf(ip, sizeof(ip), "198.19.1.%u", i + 1);
+		struct gtp_addr ue = tframe_addr(ip);
+		uint32_t s = tof_session_add(t, &ue);
+		tof_session_set_ul(t, s, &enb, &sgw, i * 8, 0);
+		for (uint32_t b = 1; b < 6; b++) /* two more than fit: the oldest go */
+			tof_session_add_bearer(t, s, i * 8 + b, b * 1000000000ULL);
+		assert_int_equal(t->sessions[s].n_extra, TOF_MAX_EXTRA_BEARERS);
+	}
+	struct gtp_addr ue = tframe_addr("198.19.9.9");
+	assert_int_equal(tof_session_add(t, &ue), TOF_NO_SLOT);
+	assert_int_equal(t->refused, 0);
+	assert_int_equal(t->ix_ul.used, 128 * TOF_MAX_BEARERS);
+	for (uint32_t i = 0; i < 128; i++) {
+		assert_int_equal(tof_session_find_ul(t, &sgw, i * 8), TOF_NO_SLOT); /* silent longest */
+		assert_int_not_equal(tof_session_find_ul(t, &sgw, i * 8 + 5), TOF_NO_SLOT);
+	}
+	tof_tables_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_churn),
+		cmocka_unit_test(test_index_refuses_when_full),
+		cmocka_unit_test(test_colliding_keys_need_the_key),
+		cmocka_unit_test(test_bearers_fit_a_full_table),
 		cmocka_unit_test(test_hash_spreads),
 		cmocka_unit_test(test_session_lifecycle),
 		cmocka_unit_test(test_session_dual_stack_and_prefix),

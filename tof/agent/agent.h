@@ -105,7 +105,7 @@ struct tof_claim {
 struct tof_sgw {
 	struct gtp_addr addr;
 	uint64_t seen_ns;
-	uint64_t tokens_milli, tokens_ns;
+	struct tof_bucket probes;
 };
 
 struct tof_agent {

@@ -7,9 +7,8 @@
 
 #include "agent_internal.h"
 
-#define TOF_NS 1000000000ULL
 /* An SGW not confirmed yet: look again this much later. */
-#define TOF_SGW_HOLD_NS (1 * TOF_NS)
+#define TOF_SGW_HOLD_NS 1000000000ULL
 
 static bool tof_sgw_configured(const struct tof_config *cfg, const struct gtp_addr *addr)
 {
@@ -45,8 +44,7 @@ static struct tof_sgw *tof_sgw_add(struct tof_agent *a, const struct gtp_addr *a
 	memset(e, 0, sizeof(*e));
 	e->addr = *addr;
 	e->seen_ns = now_ns;
-	e->tokens_milli = (uint64_t)a->cfg->pinger_rate_pps * 1000;
-	e->tokens_ns = now_ns;
+	e->probes.last_ns = UINT64_MAX; /* a second's worth to start with */
 	a->events[TOF_EV_SGW_CONFIRMED]++;
 	return e;
 }
@@ -63,8 +61,8 @@ void tof_agent_sgw_seen(struct tof_agent *a, const struct gtp_addr *addr, uint64
 uint64_t tof_agent_sgw_wait(struct tof_agent *a, const struct gtp_addr *sgw, uint64_t now_ns)
 {
 	uint64_t rate = a->cfg->pinger_rate_pps ? a->cfg->pinger_rate_pps : 1;
-	uint64_t cap = rate * 1000; /* a second's worth */
 	struct tof_sgw *e = tof_sgw_find(a, sgw);
+	uint64_t wait = 0;
 
 	if (e == NULL) {
 		if (!tof_sgw_configured(a->cfg, sgw)) {
@@ -73,17 +71,8 @@ uint64_t tof_agent_sgw_wait(struct tof_agent *a, const struct gtp_addr *sgw, uin
 		}
 		e = tof_sgw_add(a, sgw, now_ns);
 	}
-	if (now_ns > e->tokens_ns) {
-		uint64_t dt = now_ns - e->tokens_ns;
-		uint64_t earned = dt >= TOF_NS ? cap : dt * rate / 1000000ULL;
-		e->tokens_milli = e->tokens_milli + earned > cap ? cap : e->tokens_milli + earned;
-		e->tokens_ns = now_ns;
-	}
-	if (e->tokens_milli >= 1000) {
-		e->tokens_milli -= 1000;
+	if (tof_bucket_take(&e->probes, now_ns, rate, rate, &wait))
 		return 0;
-	}
 	a->events[TOF_EV_PROBE_PACED]++;
-	/* Until one token has been earned. */
-	return (1000 - e->tokens_milli) * 1000000ULL / rate + 1;
+	return wait ? wait : 1;
 }

@@ -67,7 +67,7 @@ struct tof_config {
 
 	/* A UE address moves to another tunnel on an uplink frame alone only
 	 * once the session owning it has been silent this long (the core's
-	 * word, downlink traffic, moves it at once); default 30; 0: never. */
+	 * word, downlink traffic, moves it at once); default 60; 0: never. */
 	uint32_t ue_move_silence_s;
 
 	bool hash_seed_set;       /* hash_seed pins the tables' hash key */

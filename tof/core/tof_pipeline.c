@@ -72,14 +72,15 @@ static void tof_offload(const struct tof_pipeline *pl, struct tof_frame *f, stru
 		      p->inner.family == GTP_AF_INET6 ? PKT_ETHERTYPE_IPV6 : PKT_ETHERTYPE_IPV4);
 }
 
-/* Hand the frame itself to the agent, which decides where it goes (a first
- * packet to a service must not leak to the core); if the budget refuses,
- * it is forwarded unchanged under `refused`. */
+/* Hand the frame itself to the agent (as TOF_R_UL_FIRST), which decides
+ * where it goes: a first packet to a service must not leak to the core. It
+ * counts under `why` here; if the budget refuses, it is forwarded
+ * unchanged under `refused`. */
 static void tof_hand_over(const struct tof_pipeline *pl, struct tof_worker *w,
 			  const struct tof_frame *f, enum tof_port in, enum tof_reason why,
 			  enum tof_reason refused, uint64_t now_ns, struct tof_result *res)
 {
-	if (tof_worker_punt(pl, w, f->buf + f->off, f->len, in, why, now_ns)) {
+	if (tof_worker_punt(pl, w, f->buf + f->off, f->len, in, TOF_R_UL_FIRST, now_ns)) {
 		tof_result_set(res, TOF_V_CONSUME, why);
 		res->punted = true;
 		res->handed_over = true;

@@ -27,11 +27,17 @@ struct tof_frame {
  * Container, minus the apps Ethernet header). */
 #define TOF_ENCAP_HEADROOM 96
 
-/* Token bucket for punts, one per punt class per worker. */
+/* Token bucket (punts per class per worker; probes per SGW). Tokens are
+ * kept in units of 1e-9 so no fraction is lost however close the calls. */
 struct tof_bucket {
-	uint64_t tokens_milli; /* tokens x 1000 */
-	uint64_t last_ns;
+	uint64_t tokens_nano; /* tokens x 1e9 */
+	uint64_t last_ns;     /* UINT64_MAX: not used yet (starts full) */
 };
+
+/* Take one token at now_ns if there is one (rate per second, at most burst
+ * saved up); else how many ns until there is (*wait_ns, may be NULL). */
+bool tof_bucket_take(struct tof_bucket *b, uint64_t now_ns, uint64_t rate, uint64_t burst,
+		     uint64_t *wait_ns);
 
 /* Called for each frame handed to the agent, as it arrived (before any
  * rewrite). Returns false if it could not be queued (the frame is then

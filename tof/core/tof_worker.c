@@ -18,6 +18,31 @@ int tof_worker_init(struct tof_worker *w, uint32_t max_services, tof_punt_fn pun
 	return 0;
 }
 
+bool tof_bucket_take(struct tof_bucket *b, uint64_t now_ns, uint64_t rate, uint64_t burst,
+		     uint64_t *wait_ns)
+{
+	const uint64_t unit = 1000000000ULL;
+	uint64_t cap = burst * unit;
+
+	if (b->last_ns == UINT64_MAX) {
+		b->tokens_nano = cap;
+	} else if (now_ns > b->last_ns) {
+		/* dt x rate would overflow past a second; by then it is full. */
+		uint64_t dt = now_ns - b->last_ns;
+		uint64_t earned = dt >= unit ? cap : dt * rate;
+		b->tokens_nano = earned >= cap - b->tokens_nano ? cap : b->tokens_nano + earned;
+	}
+	if (now_ns > b->last_ns || b->last_ns == UINT64_MAX)
+		b->last_ns = now_ns;
+	if (b->tokens_nano >= unit) {
+		b->tokens_nano -= unit;
+		return true;
+	}
+	if (wait_ns != NULL)
+		*wait_ns = (unit - b->tokens_nano + rate - 1) / rate;
+	return false;
+}
+
 enum tof_punt_class tof_punt_class_of(enum tof_reason why)
 {
 	switch (why) {
@@ -59,27 +84,14 @@ bool tof_worker_punt(const struct tof_pipeline *pl, struct tof_worker *w, const 
 {
 	const struct tof_config *cfg = pl->cfg;
 	enum tof_punt_class pc = tof_punt_class_of(why);
-	struct tof_bucket *b = &w->punt_tb[pc];
 
 	if (w->punt == NULL)
 		return false;
-	if (cfg->punt_rate_pps != 0) {
-		uint64_t cap = (uint64_t)(cfg->punt_burst ? cfg->punt_burst : 1) * 1000;
-		if (b->last_ns == UINT64_MAX) {
-			b->tokens_milli = cap;
-		} else if (now_ns > b->last_ns) {
-			/* tokens x 1000 earned: rate/s x elapsed ns x 1000 / 1e9 */
-			uint64_t dt = now_ns - b->last_ns;
-			uint64_t earned = dt >= 1000000000ULL ? cap :
-				dt * cfg->punt_rate_pps / 1000000ULL;
-			b->tokens_milli = b->tokens_milli + earned > cap ? cap : b->tokens_milli + earned;
-		}
-		b->last_ns = now_ns;
-		if (b->tokens_milli < 1000) {
-			w->ctr.punt_refused[pc]++;
-			return false;
-		}
-		b->tokens_milli -= 1000;
+	if (cfg->punt_rate_pps != 0 &&
+	    !tof_bucket_take(&w->punt_tb[pc], now_ns, cfg->punt_rate_pps,
+			     cfg->punt_burst ? cfg->punt_burst : 1, NULL)) {
+		w->ctr.punt_refused[pc]++;
+		return false;
 	}
 	if (!w->punt(w->punt_ctx, frame, len, in, why, now_ns)) {
 		w->ctr.punt_refused[pc]++;

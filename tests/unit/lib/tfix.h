@@ -47,6 +47,14 @@ void tfix_free(struct tfix *x);
  * afterwards and run its timers up to now_ns first. */
 void tfix_run(struct tfix *x, struct tframe *tf, enum tof_port in, uint64_t now_ns,
 	      struct tof_result *r);
+/* The SGW's answer to a probe the agent emitted (Ethernet + outer IPv4 +
+ * UDP + GTP-U + ICMP echo request): the downlink G-PDU with the echo reply,
+ * in downlink TEID teid, outer addresses swapped. */
+void tfix_answer_probe(const struct tfix_rec *probe, uint32_t teid, struct tframe *tf);
+/* An Error Indication from src to dst (its peer address IE gsn) naming
+ * teid, through the pipeline (and the agent); it must pass. */
+void tfix_error_ind(struct tfix *x, const char *src, const char *dst, uint32_t teid,
+		    const char *gsn, enum tof_port in, uint64_t now_ns);
 /* Run the agent's timers up to now_ns. */
 void tfix_tick(struct tfix *x, uint64_t now_ns);
 
