@@ -5,6 +5,7 @@
 #   make test       deps + build + every test (also under ASan/UBSan)
 #   make demo       deps + build + run the appliance in the lab with traffic
 #   make bench      benchmarks (figures, not pass/fail)
+#   make fuzz       the long fuzz run (10^7 executions)
 #   make clean
 
 CC      ?= cc
@@ -63,7 +64,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin
+.PHONY: all deps test unit replay-test live-test demo bench fuzz clean tofd check-flags unit-bin
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
@@ -134,6 +135,11 @@ DEMO_RUN ?= deploy/demo.sh
 demo: deps
 	$(MAKE) all
 	$(DEMO_RUN) $(BUILD)/tofd
+
+# The long fuzz run: 10^7 executions of the stateful target (ASan/UBSan);
+# make test runs the same target for 30 s.
+fuzz: deps
+	TOF_FUZZ_RUNS=$${TOF_FUZZ_RUNS:-10000000} tests/fuzz/run.sh
 
 bench: deps
 	$(MAKE) BUILD=build-bench OPT="-O3 -march=native" $(BENCH_BIN:$(BUILD)/%=build-bench/%) build-bench/tofd
