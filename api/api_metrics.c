@@ -165,6 +165,8 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 	m_one(fp, "tof_pinger_probes_total", "kind", "build_failed", s->pinger.build_failed);
 	m_head(fp, "tof_sessions", "gauge", "Learned sessions (UEs with a known tunnel).");
 	m_one(fp, "tof_sessions", NULL, NULL, s->n_sessions);
+	m_head(fp, "tof_table_refused_total", "counter", "Table inserts refused (index full).");
+	m_one(fp, "tof_table_refused_total", NULL, NULL, s->table_refused);
 	m_head(fp, "tof_sessions_max", "gauge", "Size of the session table.");
 	m_one(fp, "tof_sessions_max", NULL, NULL, s->max_sessions);
 	m_head(fp, "tof_services", "gauge", "Registered services.");

@@ -205,6 +205,7 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 	jw_end_obj(w);
 	api_key_u64(w, "sessions", s->n_sessions);
 	api_key_u64(w, "max_sessions", s->max_sessions);
+	api_key_u64(w, "table_refused", s->table_refused);
 	api_key_u64(w, "max_services", s->max_services);
 	jw_key(w, "services");
 	jw_arr(w);

@@ -170,8 +170,12 @@ uint32_t tof_agent_session_new(struct tof_agent *a, const struct gtp_addr *ue,
 			       uint64_t now_ns)
 {
 	struct tof_tables *t = a->t;
-	uint32_t slot = tof_session_add(t, ue);
+	uint32_t slot;
 
+	/* An address has one owner: the callers take it away first. */
+	if (tof_session_find_ue(t, ue) != TOF_NO_SLOT)
+		return TOF_NO_SLOT;
+	slot = tof_session_add(t, ue);
 	if (slot == TOF_NO_SLOT) {
 		/* Known sessions and pass-through carry on; this UE waits for
 		 * room (the idle purge). */

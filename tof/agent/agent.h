@@ -72,6 +72,7 @@ struct tof_app_resolve {
 	uint32_t wait_ms;
 	uint64_t next_ns;
 	uint64_t asked_ns;   /* last request sent; 0: none outstanding */
+	uint64_t last_ask_ns; /* last request sent, answered or not */
 };
 
 /* A min-heap of (due time, session slot) for sessions being probed; claim

@@ -153,6 +153,7 @@ struct tof_ctl_stats {
 	uint64_t events[TOF_EV__COUNT];
 	struct pinger_counters pinger;
 	uint32_t n_sessions, max_sessions, max_services;
+	uint64_t table_refused;        /* index inserts refused (tables full) */
 	struct tof_ctl_svc_stats *svc; /* by name, malloc'd */
 	uint32_t n_svc;
 };

@@ -269,6 +269,7 @@ static void tof_agent_ask_app(struct tof_agent *a, uint32_t svc, uint64_t now_ns
 						       tof_agent_arp_request(a, &sv->app_ip, out);
 
 	a->resolve[svc].asked_ns = now_ns;
+	a->resolve[svc].last_ask_ns = now_ns;
 	a->events[TOF_EV_APP_RESOLVE_SENT]++;
 	if (a->emit != NULL)
 		a->emit(a->emit_ctx, TOF_PORT_APPS, out, n, now_ns);
@@ -314,8 +315,8 @@ void tof_agent_resolve_soon(struct tof_agent *a, uint32_t svc, uint64_t now_ns)
 	struct tof_app_resolve *r = &a->resolve[svc];
 	uint64_t when = now_ns;
 
-	if (r->asked_ns != 0 && r->asked_ns + TOF_RESOLVE_MIN_GAP_NS > when)
-		when = r->asked_ns + TOF_RESOLVE_MIN_GAP_NS;
+	if (r->last_ask_ns != 0 && r->last_ask_ns + TOF_RESOLVE_MIN_GAP_NS > when)
+		when = r->last_ask_ns + TOF_RESOLVE_MIN_GAP_NS;
 	if (r->generation == a->t->services[svc].generation && r->next_ns > when)
 		r->next_ns = when;
 	if (a->next_resolve_ns > when)

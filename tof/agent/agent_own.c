@@ -194,7 +194,13 @@ static uint32_t tof_claim_apply(struct tof_agent *a, int i, uint32_t dl_teid, ui
 	uint32_t slot = tof_session_find_ul(t, &c.sgw, c.teid);
 
 	tof_claim_free(a, i, TOF_EV_CLAIM_CONFIRMED);
-	if (owner != TOF_NO_SLOT && owner != slot)
+	if (owner != TOF_NO_SLOT && owner == slot) {
+		/* Settled meanwhile: the tunnel became one of the owner's own
+		 * bearers. The answer still names its downlink. */
+		tof_agent_set_dl(a, slot, dl_teid);
+		return slot;
+	}
+	if (owner != TOF_NO_SLOT)
 		tof_agent_take_ue(a, owner, &c.ue);
 	slot = tof_session_find_ul(t, &c.sgw, c.teid); /* the owner may have gone */
 	if (slot != TOF_NO_SLOT) {
@@ -344,8 +350,9 @@ void tof_agent_dl_new_addr(struct tof_agent *a, uint32_t slot, const struct gtp_
 		}
 		tof_agent_take_ue(a, owner, ue);
 	}
+	else
+		a->events[TOF_EV_UE_ADDR_ADDED]++;
 	if (i >= 0)
 		tof_claim_free(a, i, TOF_EV_CLAIM_CONFIRMED);
 	tof_session_add_ue(t, slot, ue);
-	a->events[TOF_EV_ADDR_MOVED]++;
 }

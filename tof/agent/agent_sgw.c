@@ -51,7 +51,13 @@ static struct tof_sgw *tof_sgw_add(struct tof_agent *a, const struct gtp_addr *a
 
 void tof_agent_sgw_seen(struct tof_agent *a, const struct gtp_addr *addr, uint64_t now_ns)
 {
-	struct tof_sgw *e = tof_sgw_find(a, addr);
+	struct tof_sgw *e;
+
+	/* In single mode direction comes from addresses anyone on the link
+	 * can forge: only the configured SGWs are SGWs there. */
+	if (a->cfg->mode == TOF_MODE_SINGLE && !tof_sgw_configured(a->cfg, addr))
+		return;
+	e = tof_sgw_find(a, addr);
 
 	if (e == NULL)
 		e = tof_sgw_add(a, addr, now_ns);

@@ -291,6 +291,7 @@ int tof_replay_write_stats(const struct tof_replay *r, const char *path, char *e
 	jset(&d, root, "pinger", pinger_json(&d, &r->a.pinger));
 	jset(&d, root, "services", services_json(&d, r));
 	jset(&d, root, "sessions", jint(&d, r->t->n_sessions));
+	jset(&d, root, "table_refused", jint(&d, r->t->refused));
 	jset(&d, root, "punt_copies", jint(&d, r->w.ctr.punt_copies));
 	jset(&d, root, "punt_refused", punt_refused_json(&d, &r->w.ctr));
 	jset(&d, root, "replay", replay_json(&d, r));
