@@ -1,0 +1,69 @@
+#!/bin/sh
+# make image: build localhost/tof:VERSION and localhost/tof:latest from
+# deploy/Containerfile with podman, on the Debian 12 base image
+# (base-image.sh), and print the image size. Cheap when nothing changed: the
+# image carries a hash of its inputs (the sources, the Containerfile, the
+# base image) and is only rebuilt when that hash changes; a rebuild reuses
+# podman's layer cache (the apt step only reruns when the base changes).
+#
+#   build.sh [--force]            TOF_IMAGE (default localhost/tof) names it
+set -eu
+force=0
+[ "${1:-}" = "--force" ] && force=1
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$top"
+version=$(sed -n 's/^#define TOF_VERSION "\(.*\)"$/\1/p' tof/version.h)
+[ -n "$version" ] || { echo "image: no TOF_VERSION in tof/version.h"; exit 1; }
+image=${TOF_IMAGE:-localhost/tof}
+base=${TOF_BASE_IMAGE:-localhost/tof-base:bookworm}
+
+"$here/base-image.sh" "$base" >/dev/null
+# One image build at a time on this machine (tags are shared).
+exec 7>/run/tof-image.lock
+flock 7
+
+# The build context: only what the Containerfile copies, as git would
+# check it out (tracked and new files; nothing ignored, no build output).
+ctx=$(mktemp -d /var/tmp/tof-image-ctx.XXXXXX)
+trap 'rm -rf "$ctx"' EXIT
+inputs="Makefile gtp pinger api tof deploy/Containerfile deploy/image"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	# shellcheck disable=SC2086
+	git ls-files -z --cached --others --exclude-standard -- $inputs |
+		xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh |
+		tar -c --null -T - | tar -C "$ctx" -x
+else
+	# shellcheck disable=SC2086
+	tar -c --exclude='*.o' --exclude='*.d' $inputs | tar -C "$ctx" -x
+fi
+base_id=$(podman image inspect --format '{{.Id}}' "$base")
+hash=$( (cd "$ctx" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "$base_id") |
+	sha256sum | cut -c1-16)
+
+size_of() {
+	podman image inspect --format '{{.Size}}' "$1" | awk '{ printf "%.1f MB", $1 / 1000000 }'
+}
+have=$(podman image inspect --format '{{index .Labels "org.tof.inputs"}}' "$image:$version" 2>/dev/null || true)
+latest_id=$(podman image inspect --format '{{.Id}}' "$image:latest" 2>/dev/null || true)
+ver_id=$(podman image inspect --format '{{.Id}}' "$image:$version" 2>/dev/null || true)
+if [ "$force" = 0 ] && [ "$have" = "$hash" ] && [ "$latest_id" = "$ver_id" ]; then
+	echo "image: $image:$version is up to date (inputs $hash), $(size_of "$image:$version")"
+	exit 0
+fi
+
+echo "image: building $image:$version from deploy/Containerfile on $base (inputs $hash)"
+podman build --format docker --layers \
+	--build-arg BASE="$base" \
+	--label org.tof.inputs="$hash" --label org.tof.version="$version" \
+	--label org.opencontainers.image.title=tof \
+	--label org.opencontainers.image.version="$version" \
+	-f "$ctx/deploy/Containerfile" -t "$image:$version" -t "$image:latest" "$ctx" \
+	>"$ctx.log" 2>&1 || { tail -40 "$ctx.log"; rm -f "$ctx.log"; echo "image: build failed"; exit 1; }
+rm -f "$ctx.log"
+# The image this one replaces, if nothing else names it any more.
+if [ -n "$ver_id" ] && [ "$ver_id" != "$(podman image inspect --format '{{.Id}}' "$image:$version")" ] &&
+	[ -z "$(podman image inspect --format '{{join .RepoTags " "}}' "$ver_id" 2>/dev/null)" ]; then
+	podman rmi "$ver_id" >/dev/null 2>&1 || true
+fi
+echo "image: $image:$version and $image:latest, $(size_of "$image:$version")"
