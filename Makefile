@@ -5,6 +5,7 @@
 #   make test       deps + build + every test (also under ASan/UBSan)
 #   make demo       deps + build + run the appliance in the lab with traffic
 #   make bench      benchmarks (figures, not pass/fail)
+#   make image      the container image localhost/tof:VERSION and :latest (podman)
 #   make clean
 
 CC      ?= cc
@@ -65,7 +66,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin
+.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin image
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
@@ -130,6 +131,10 @@ test: deps node_modules
 live-test: deps
 	$(MAKE) all
 	tests/live/run.sh
+
+# The OCI image (deploy/Containerfile): built only when its inputs changed.
+image: deps
+	deploy/image/build.sh
 
 # DEMO_RUN: what runs once tofd is built (tests/firstrun sets it to `true`).
 DEMO_RUN ?= deploy/demo.sh

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <jansson.h>
 
 #include "api.h"
 #include "config.h"
@@ -147,6 +148,38 @@ static int health_get(const struct tof_api_client *api, const char *path, unsign
 	return status;
 }
 
+/* The API settings of the config file (or the defaults without one).
+ * Only its "api" object is read: the probe must not fail while someone
+ * edits another part of the file that a running tofd has not reloaded. */
+static int health_config(const char *path, struct tof_config *cfg, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *doc, *part;
+	char *text;
+	int rc;
+
+	if (!path)
+		return tof_config_load_string("{}", cfg, err, errlen);
+	doc = json_load_file(path, 0, &jerr);
+	if (!doc) {
+		snprintf(err, errlen, "%s", jerr.text);
+		return -1;
+	}
+	part = json_object();
+	if (json_is_object(doc) && json_object_get(doc, "api"))
+		json_object_set(part, "api", json_object_get(doc, "api"));
+	text = json_dumps(part, JSON_COMPACT);
+	json_decref(part);
+	json_decref(doc);
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = tof_config_load_string(text, cfg, err, errlen);
+	free(text);
+	return rc;
+}
+
 int tofd_cmd_health(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -195,9 +228,7 @@ int tofd_cmd_health(int argc, char **argv)
 		fprintf(stderr, "tofd health: unexpected argument '%s'\n", argv[optind]);
 		return TOFD_EXIT_USAGE;
 	}
-	/* no config: the API's defaults */
-	if (config ? tof_config_load_file(config, &cfg, err, sizeof(err)) < 0 :
-		     (tof_config_load_string("{}", &cfg, err, sizeof(err)) < 0)) {
+	if (health_config(config, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tofd health: %s: %s\n", config ? config : "defaults", err);
 		return TOFD_EXIT_USAGE;
 	}
