@@ -140,9 +140,10 @@ static enum tof_ctl_code ctl_check_unique(const struct tof_service_config *res, 
 
 		if (ctl_cmp_addr_ref(x, y) != 0)
 			continue;
-		/* name the entry the reload brings (a kept one was fine before) */
+		/* name the entry the reload brings (a kept one was fine before),
+		 * the later one of two, as the config loader does */
 		if (from_set[x->entry] == UINT32_MAX ||
-		    (from_set[y->entry] != UINT32_MAX && from_set[y->entry] < from_set[x->entry])) {
+		    (from_set[y->entry] != UINT32_MAX && from_set[y->entry] > from_set[x->entry])) {
 			const struct ctl_addr_ref *tmp = x;
 
 			x = y;
@@ -177,8 +178,10 @@ static enum tof_ctl_code ctl_result(struct tof_ctl *ctl, const struct tof_servic
 		free(from);
 		return ctl_fail(e, TOF_CTL_IO, NULL, "out of memory");
 	}
-	memcpy(sorted_set, set, n * sizeof(*set));
-	qsort(sorted_set, n, sizeof(*sorted_set), ctl_cmp_name);
+	if (n) {
+		memcpy(sorted_set, set, n * sizeof(*set));
+		qsort(sorted_set, n, sizeof(*sorted_set), ctl_cmp_name);
+	}
 	for (uint32_t s = 0; s < t->max_services; s++) {
 		const struct tof_service *sv = &t->services[s];
 		bool dropped = false;
@@ -242,8 +245,10 @@ enum tof_ctl_code tof_ctl_services_apply(struct tof_ctl *ctl, const struct tof_s
 		rc = ctl_result(ctl, NULL, 0, NULL, 0, &before, &from_before, &n_before, e);
 	if (rc != TOF_CTL_OK)
 		goto out;
-	qsort(res, n_res, sizeof(*res), ctl_cmp_name);
-	qsort(before, n_before, sizeof(*before), ctl_cmp_name);
+	if (n_res > 1)
+		qsort(res, n_res, sizeof(*res), ctl_cmp_name);
+	if (n_before > 1)
+		qsort(before, n_before, sizeof(*before), ctl_cmp_name);
 	if (!ctl_sync_locked(ctl, res, n_res, st)) {
 		rc = ctl_fail(e, TOF_CTL_FULL, "services", "the service table is full "
 			      "(max_services %u)", ctl->t->max_services);
