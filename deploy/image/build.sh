@@ -6,7 +6,9 @@
 # base image) and is only rebuilt when that hash changes; a rebuild reuses
 # podman's layer cache (the apt step only reruns when the base changes).
 #
-#   build.sh [--force]            TOF_IMAGE (default localhost/tof) names it
+#   build.sh [--force]      TOF_IMAGE (default localhost/tof) names the image,
+#                           TOF_BASE_IMAGE (default localhost/tof-base:bookworm)
+#                           its Debian 12 base
 set -eu
 force=0
 [ "${1:-}" = "--force" ] && force=1
@@ -18,7 +20,12 @@ version=$(sed -n 's/^#define TOF_VERSION "\(.*\)"$/\1/p' tof/version.h)
 image=${TOF_IMAGE:-localhost/tof}
 base=${TOF_BASE_IMAGE:-localhost/tof-base:bookworm}
 
-"$here/base-image.sh" "$base" >/dev/null
+# localhost/...: made here (debootstrap + podman import); anything else is
+# a registry's image (e.g. docker.io/library/debian:bookworm-slim), pulled.
+case $base in
+localhost/*) "$here/base-image.sh" "$base" >/dev/null ;;
+*) podman image exists "$base" || podman pull -q "$base" >/dev/null ;;
+esac
 # One image build at a time on this machine (tags are shared).
 exec 7>/run/tof-image.lock
 flock 7
