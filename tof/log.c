@@ -162,8 +162,9 @@ size_t tof_log_format_line(char *buf, size_t len, enum tof_log_format format, co
 	if (len < 8)
 		return 0;
 	if (format == TOF_LOG_TEXT) {
-		const char *tag = level == TOF_LOG_WARNING ? "warning: " :
-				  level == TOF_LOG_ERROR ? "error: " : "";
+		/* warnings say so; errors read as they always have ("tofd run:
+		 * data plane: ..."), which scripts may match */
+		const char *tag = level == TOF_LOG_WARNING ? "warning: " : "";
 
 		n = (size_t)snprintf(piece, sizeof(piece), "%s: %s", prefix, tag);
 		buf_put(&b, piece, n < sizeof(piece) ? n : sizeof(piece) - 1);

@@ -3,6 +3,7 @@
  * text (the default) is for people and keeps tofd's familiar lines:
  *   tofd run: API listening on http://127.0.0.1:8080
  *   tofd run: warning: no state_file in the config: ...
+ *   tofd run: data plane: no hugepages: ...          (an error)
  * json ("log": {"format": "json"}) is one object per line for collectors:
  *   {"time":"2026-12-03T09:55:27.123Z","level":"info","event":"api_listening",
  *    "msg":"API listening on http://127.0.0.1:8080","url":"http://127.0.0.1:8080"}

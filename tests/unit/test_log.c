@@ -47,7 +47,7 @@ static void test_text_line(void **state)
 	assert_string_equal(buf, "tofd run: warning: two lines and a return\n");
 	tof_log_format_line(buf, sizeof(buf), TOF_LOG_TEXT, "tofd", T_2023, TOF_LOG_ERROR, "x", NULL,
 			    0, "bad");
-	assert_string_equal(buf, "tofd: error: bad\n");
+	assert_string_equal(buf, "tofd: bad\n");
 }
 
 static void test_json_line(void **state)
