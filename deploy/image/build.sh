@@ -6,12 +6,21 @@
 # base image) and is only rebuilt when that hash changes; a rebuild reuses
 # podman's layer cache (the apt step only reruns when the base changes).
 #
-#   build.sh [--force]      TOF_IMAGE (default localhost/tof) names the image,
-#                           TOF_BASE_IMAGE (default localhost/tof-base:bookworm)
-#                           its Debian 12 base
+#   build.sh [--force] [--tag]
+#       --tag: print the image's content tag (IMAGE:src-HASH) last, for
+#       tests: it names these inputs' image even if another tree's build
+#       moves :latest meanwhile.
+#   TOF_IMAGE (default localhost/tof) names the image, TOF_BASE_IMAGE
+#   (default localhost/tof-base:bookworm) its Debian 12 base.
 set -eu
-force=0
-[ "${1:-}" = "--force" ] && force=1
+force=0 print_tag=0
+for a; do
+	case $a in
+	--force) force=1 ;;
+	--tag) print_tag=1 ;;
+	*) echo "usage: build.sh [--force] [--tag]"; exit 2 ;;
+	esac
+done
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cd "$top"
@@ -51,11 +60,19 @@ hash=$( (cd "$ctx" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "$b
 size_of() {
 	podman image inspect --format '{{.Size}}' "$1" | awk '{ printf "%.1f MB", $1 / 1000000 }'
 }
-have=$(podman image inspect --format '{{index .Labels "org.tof.inputs"}}' "$image:$version" 2>/dev/null || true)
-latest_id=$(podman image inspect --format '{{.Id}}' "$image:latest" 2>/dev/null || true)
-ver_id=$(podman image inspect --format '{{.Id}}' "$image:$version" 2>/dev/null || true)
-if [ "$force" = 0 ] && [ "$have" = "$hash" ] && [ "$latest_id" = "$ver_id" ]; then
-	echo "image: $image:$version is up to date (inputs $hash), $(size_of "$image:$version")"
+id_of() {
+	podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true
+}
+# IMAGE:src-HASH always means the image of these inputs; VERSION and latest
+# point at the last tree built here.
+src_tag=$image:src-$hash
+if [ "$force" = 0 ] && podman image exists "$src_tag"; then
+	if [ "$(id_of "$image:$version")" != "$(id_of "$src_tag")" ] ||
+		[ "$(id_of "$image:latest")" != "$(id_of "$src_tag")" ]; then
+		podman tag "$src_tag" "$image:$version" "$image:latest"
+	fi
+	echo "image: $image:$version is up to date (inputs $hash), $(size_of "$src_tag")"
+	[ "$print_tag" = 1 ] && echo "$src_tag"
 	exit 0
 fi
 
@@ -65,12 +82,19 @@ podman build --format docker --layers \
 	--label org.tof.inputs="$hash" --label org.tof.version="$version" \
 	--label org.opencontainers.image.title=tof \
 	--label org.opencontainers.image.version="$version" \
-	-f "$ctx/deploy/Containerfile" -t "$image:$version" -t "$image:latest" "$ctx" \
+	-f "$ctx/deploy/Containerfile" -t "$src_tag" -t "$image:$version" -t "$image:latest" "$ctx" \
 	>"$ctx.log" 2>&1 || { tail -40 "$ctx.log"; rm -f "$ctx.log"; echo "image: build failed"; exit 1; }
 rm -f "$ctx.log"
-# The image this one replaces, if nothing else names it any more.
-if [ -n "$ver_id" ] && [ "$ver_id" != "$(podman image inspect --format '{{.Id}}' "$image:$version")" ] &&
-	[ -z "$(podman image inspect --format '{{join .RepoTags " "}}' "$ver_id" 2>/dev/null)" ]; then
-	podman rmi "$ver_id" >/dev/null 2>&1 || true
-fi
-echo "image: $image:$version and $image:latest, $(size_of "$image:$version")"
+# Keep the last few trees' images (other work trees on this machine may be
+# testing theirs); older ones go, with their layers once nothing names them.
+# (podman lists the newest first)
+podman images --format '{{.Tag}}' --filter "reference=$image:src-*" --sort created |
+	tail -n +5 | while read -r old; do
+	id=$(id_of "$image:$old")
+	podman untag "$id" "$image:$old" >/dev/null 2>&1 || true
+	[ -z "$(podman image inspect --format '{{join .RepoTags ""}}' "$id" 2>/dev/null)" ] &&
+		podman rmi "$id" >/dev/null 2>&1 || true
+done
+echo "image: $image:$version and $image:latest, $(size_of "$src_tag")"
+[ "$print_tag" = 1 ] && echo "$src_tag"
+exit 0

@@ -4,13 +4,14 @@
 # --privileged), on the lab's af_packet ports, between real GTP peers
 # (tests/live). The UE reaches the PDN through it and the edge service
 # through its offload, the pinger finds a downlink, and a SIGHUP reload
-# moves the service without dropping sessions. Needs the image (make image;
-# tests/deploy/test_image.py builds it). Prints "N passed, N failed, N skipped".
+# moves the service without dropping sessions. Prints "N passed, N failed,
+# N skipped".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-image=${TOF_IMAGE:-localhost/tof}:latest
+# this tree's image by its content tag (built if missing; cheap otherwise)
+image=$(deploy/image/build.sh --tag 2>&1 | tail -1)
 if ! podman image exists "$image"; then
-	echo "tests/deploy/live_image: no $image (make image)"
+	echo "tests/deploy/live_image: no image for this tree ($image)"
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi

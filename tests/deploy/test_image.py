@@ -33,6 +33,9 @@ import gen  # noqa: E402  (the replay tests' capture builders)
 
 TOFD = os.environ.get("TOFD", str(ROOT / "build/tofd"))
 IMAGE = os.environ.get("TOF_IMAGE", "localhost/tof")
+# This tree's image by its content tag (set by Build.test_01): :latest may
+# be moved by another tree's make image on the same machine meanwhile.
+TAG = {"image": None}
 SHARED = Path(os.environ.get("TOF_SHARED", ROOT.parent / "shared")) / "pcaps"
 VERSION = re.search(r'#define TOF_VERSION "([^"]+)"', (ROOT / "tof/version.h").read_text()).group(1)
 CAPS = ["NET_ADMIN", "NET_RAW", "IPC_LOCK", "SYS_NICE"]
@@ -52,6 +55,14 @@ def podman(*args, **kw):
     return run(["podman"] + list(args), **kw)
 
 
+def image():
+    """This tree's image (built once by the first test, or found cheaply)."""
+    if TAG["image"] is None:
+        p = run([str(ROOT / "deploy/image/build.sh"), "--tag"], timeout=1800, check=True)
+        TAG["image"] = p.stdout.strip().splitlines()[-1]
+    return TAG["image"]
+
+
 def wait_until(pred, timeout, what):
     end = time.monotonic() + timeout
     while not pred():
@@ -62,21 +73,24 @@ def wait_until(pred, timeout, what):
 
 class Build(unittest.TestCase):
     def test_01_make_image_builds_and_tags(self):
-        p = run([str(ROOT / "deploy/image/build.sh")], timeout=1800, check=True)
+        p = run([str(ROOT / "deploy/image/build.sh"), "--tag"], timeout=1800, check=True)
         print(p.stdout.strip(), file=sys.stderr)
-        ids = {podman("image", "inspect", "--format", "{{.Id}}", "%s:%s" % (IMAGE, t),
-                      check=True).stdout.strip() for t in (VERSION, "latest")}
-        self.assertEqual(len(ids), 1, "VERSION and latest are the same image")
+        TAG["image"] = p.stdout.strip().splitlines()[-1]
+        self.assertTrue(TAG["image"].startswith(IMAGE + ":src-"))
+        ids = {podman("image", "inspect", "--format", "{{.Id}}", t, check=True).stdout.strip()
+               for t in ("%s:%s" % (IMAGE, VERSION), "%s:latest" % IMAGE, TAG["image"])}
+        self.assertEqual(len(ids), 1, "VERSION, latest and the content tag are the same image")
 
     def test_02_again_is_a_no_op(self):
-        before = podman("image", "inspect", "--format", "{{.Id}}", IMAGE + ":latest", check=True).stdout
-        p = run([str(ROOT / "deploy/image/build.sh")], timeout=600, check=True)
+        before = podman("image", "inspect", "--format", "{{.Id}}", image(), check=True).stdout
+        p = run([str(ROOT / "deploy/image/build.sh"), "--tag"], timeout=600, check=True)
         self.assertIn("up to date", p.stdout)
-        after = podman("image", "inspect", "--format", "{{.Id}}", IMAGE + ":latest", check=True).stdout
+        self.assertEqual(p.stdout.strip().splitlines()[-1], image())
+        after = podman("image", "inspect", "--format", "{{.Id}}", image(), check=True).stdout
         self.assertEqual(before, after)
 
     def test_03_small_and_described(self):
-        info = json.loads(podman("image", "inspect", IMAGE + ":latest", check=True).stdout)[0]
+        info = json.loads(podman("image", "inspect", image(), check=True).stdout)[0]
         size_mb = info["Size"] / 1e6
         print("image size: %.1f MB" % size_mb, file=sys.stderr)
         self.assertLess(size_mb, 150)
@@ -86,7 +100,7 @@ class Build(unittest.TestCase):
         self.assertEqual(cfg["Labels"]["org.tof.version"], VERSION)
         hc = info.get("Healthcheck") or {}
         self.assertEqual(hc.get("Test", [])[:3], ["CMD", "/usr/bin/tofd", "health"])
-        p = podman("run", "--rm", "--network", "none", IMAGE + ":latest", "--version", check=True)
+        p = podman("run", "--rm", "--network", "none", image(), "--version", check=True)
         self.assertEqual(p.stdout.strip(), "tofd " + VERSION)
 
 
@@ -132,7 +146,7 @@ class Replay(unittest.TestCase):
         mounts = ["-v", "%s:%s" % (self.dir, self.dir)]
         if SHARED.is_dir():
             mounts += ["-v", "%s:%s:ro" % (SHARED, SHARED)]
-        img = podman("run", "--rm", "--network", "none", *mounts, IMAGE + ":latest", *args, check=True)
+        img = podman("run", "--rm", "--network", "none", *mounts, image(), *args, check=True)
         self.assertEqual(img.stdout, host.stdout, "the summary differs")
         files = sorted(f.name for f in (d / "host").iterdir())
         self.assertEqual(files, sorted(f.name for f in out.iterdir()))
@@ -176,11 +190,11 @@ class CheckConfig(unittest.TestCase):
             for f in ("good.json", "bad.json"):
                 os.chmod(d / f, 0o644)
             p = podman("run", "--rm", "--network", "none", "-v", "%s:/etc/tof:ro" % d,
-                       IMAGE + ":latest", "--check-config", "/etc/tof/good.json")
+                       image(), "--check-config", "/etc/tof/good.json")
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn(": ok:", p.stdout)
             p = podman("run", "--rm", "--network", "none", "-v", "%s:/etc/tof:ro" % d,
-                       IMAGE + ":latest", "--check-config", "/etc/tof/bad.json")
+                       image(), "--check-config", "/etc/tof/bad.json")
             self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
             self.assertIn('"idle_timeout_s"', p.stderr)
         finally:
@@ -228,7 +242,7 @@ class RunInContainer(unittest.TestCase):
     def test_health_reload_logs_stop(self):
         podman("run", "--detach", "--name", NAME, "--network", "none",
                "-v", "%s:/etc/tof:ro" % (self.dir / "etc"), "-v", "%s:/var/lib/tof" % (self.dir / "state"),
-               IMAGE + ":latest", "run", "--config", "/etc/tof/tof.json", "--no-dataplane", check=True)
+               image(), "run", "--config", "/etc/tof/tof.json", "--no-dataplane", check=True)
         # the image's own HEALTHCHECK (tofd health on /health/live)
         wait_until(lambda: podman("healthcheck", "run", NAME).returncode == 0, 30, "HEALTHCHECK healthy")
         rc, h = self.health(ready=True)
@@ -299,7 +313,7 @@ class DataPlaneInContainer(unittest.TestCase):
             podman("run", "--detach", "--name", NAME, "--network", "none", "--user", "0:0",
                    "--cap-drop", "ALL", "--cap-add", ",".join(CAPS),
                    "-v", "%s:/etc/tof:ro" % d, "-v", "/dev/hugepages:/dev/hugepages",
-                   IMAGE + ":latest", "run", "--config", "/etc/tof/tof.json", check=True)
+                   image(), "run", "--config", "/etc/tof/tof.json", check=True)
 
             def ready():
                 p = podman("exec", NAME, "/usr/bin/tofd", "health", "--ready", "--config", "/etc/tof/tof.json")
