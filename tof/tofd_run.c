@@ -246,7 +246,7 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 			   TOF_LOG_STR("config", o->config_path),
 			   TOF_LOG_STR("mode", cfg->mode == TOF_MODE_SINGLE ? "single" : "dual"),
 			   TOF_LOG_BOOL("dataplane", !o->no_dataplane)),
-		"tofd %s starting (%s mode%s)", TOF_VERSION,
+		"starting version %s (%s mode%s)", TOF_VERSION,
 		cfg->mode == TOF_MODE_SINGLE ? "single" : "dual",
 		o->no_dataplane ? ", no data plane" : "");
 
