@@ -302,6 +302,37 @@ static int cfg_punt(struct cfg_ctx *c, const char *path, json_t *v, struct tof_c
 	return 0;
 }
 
+static int cfg_log(struct cfg_ctx *c, const char *path, json_t *v, struct tof_config *cfg)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
+	char p[CFG_PATH_MAX];
+	const char *key;
+	json_t *val;
+	int rc, i = 0;
+
+	if (cfg_read_object(c, path, v))
+		return -1;
+	json_object_foreach(v, key, val) {
+		cfg_path_key(p, sizeof(p), path, key);
+		if (strcmp(key, "format") == 0) {
+			rc = cfg_read_enum(c, p, val, formats, "\"text\" or \"json\"", &i);
+			if (rc == 0)
+				cfg->log_format = i == 1 ? TOF_LOG_JSON : TOF_LOG_TEXT;
+		} else if (strcmp(key, "level") == 0) {
+			rc = cfg_read_enum(c, p, val, levels, "\"debug\", \"info\", \"warning\" or "
+					   "\"error\"", &i);
+			if (rc == 0)
+				cfg->log_level = (enum tof_log_level)i;
+		} else {
+			rc = cfg_fail(c, p, "unknown field");
+		}
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 /* An object whose fields are all strings kept as they are. */
 struct cfg_str_field {
 	const char *name;
@@ -424,6 +455,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_strings(c, p, val, api);
 		} else if (strcmp(key, "state_file") == 0) {
 			rc = cfg_read_strdup(c, p, val, &cfg->state_file);
+		} else if (strcmp(key, "log") == 0) {
+			rc = cfg_log(c, p, val, cfg);
 		} else {
 			rc = cfg_fail(c, p, "unknown field");
 		}
@@ -517,6 +550,8 @@ void tof_config_defaults(struct tof_config *cfg)
 	memcpy(cfg->apps_mac, apps_mac, sizeof(apps_mac));
 	cfg->s1_mtu = 1500;
 	cfg->encap_ttl = 64;
+	cfg->log_format = TOF_LOG_TEXT;
+	cfg->log_level = TOF_LOG_INFO;
 }
 
 void tof_config_free(struct tof_config *cfg)

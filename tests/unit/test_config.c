@@ -46,7 +46,8 @@ static const char full[] =
 	" \"ports\": {\"s1\": \"net_af_packet0,iface=s1\", \"apps\": \"net_tap0\"},\n"
 	" \"api\": {\"listen\": \"127.0.0.1:8080\", \"token_file\": \"/etc/tof/token\",\n"
 	"   \"tls_cert\": \"/etc/tof/cert.pem\", \"tls_key\": \"/etc/tof/key.pem\"},\n"
-	" \"state_file\": \"/var/lib/tof/state.json\"}\n";
+	" \"state_file\": \"/var/lib/tof/state.json\",\n"
+	" \"log\": {\"format\": \"json\", \"level\": \"warning\"}}\n";
 
 static void addr4(struct gtp_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
 {
@@ -142,6 +143,8 @@ static void test_defaults(void **state)
 	assert_memory_equal(cfg.apps_mac, mac, 6);
 	assert_int_equal(cfg.s1_mtu, 1500);
 	assert_int_equal(cfg.encap_ttl, 64);
+	assert_int_equal(cfg.log_format, TOF_LOG_TEXT);
+	assert_int_equal(cfg.log_level, TOF_LOG_INFO);
 	assert_int_equal(cfg.n_eal, 0);
 	assert_null(cfg.eal[0]);
 	assert_null(cfg.port_enb);
@@ -233,6 +236,8 @@ static void test_full(void **state)
 	assert_memory_equal(cfg.apps_mac, amac, 6);
 	assert_int_equal(cfg.s1_mtu, 9000);
 	assert_int_equal(cfg.encap_ttl, 17);
+	assert_int_equal(cfg.log_format, TOF_LOG_JSON);
+	assert_int_equal(cfg.log_level, TOF_LOG_WARNING);
 
 	assert_int_equal(cfg.n_eal, 3);
 	assert_string_equal(cfg.eal[0], "-l");
@@ -362,6 +367,10 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"s1_mtu\": 9001}", "\"s1_mtu\": must be an integer between 576 and 9000" },
 	{ "{\"encap_ttl\": 0}", "\"encap_ttl\": must be an integer between 1 and 255" },
 	{ "{\"encap_ttl\": 256}", "\"encap_ttl\": must be an integer between 1 and 255" },
+	{ "{\"log\": \"json\"}", "\"log\": must be an object" },
+	{ "{\"log\": {\"format\": \"xml\"}}", "\"log.format\": must be \"text\" or \"json\"" },
+	{ "{\"log\": {\"level\": \"verbose\"}}", "\"log.level\": must be \"debug\", \"info\"" },
+	{ "{\"log\": {\"colour\": true}}", "\"log.colour\": unknown field" },
 
 	/* mode */
 	{ "{\"mode\": 1}", "\"mode\": must be \"dual\" or \"single\"" },

@@ -24,6 +24,11 @@ enum tof_pinger_policy {
 	TOF_PINGER_OFF,
 };
 
+/* tofd's log (tof/log.h): lines for people or JSON lines, and the least
+ * level written. */
+enum tof_log_format { TOF_LOG_TEXT = 0, TOF_LOG_JSON };
+enum tof_log_level { TOF_LOG_DEBUG = 0, TOF_LOG_INFO, TOF_LOG_WARNING, TOF_LOG_ERROR };
+
 /* An address prefix (a plain address is a /32 or /128). */
 struct tof_prefix {
 	struct gtp_addr addr;
@@ -80,6 +85,9 @@ struct tof_config {
 	unsigned int n_apps_gw;
 	uint16_t s1_mtu;          /* largest outer IP packet we build; default 1500 */
 	uint8_t encap_ttl;        /* default 64 */
+
+	enum tof_log_format log_format; /* default text */
+	enum tof_log_level log_level;   /* default info */
 
 	/* tofd run only: the DPDK data plane */
 	char *eal[TOF_MAX_EAL_ARGS];

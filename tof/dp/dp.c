@@ -68,6 +68,7 @@ static int tof_dp_eal_init(struct tof_dp *dp, char *err, size_t errlen)
 			argv[argc++] = cfg->eal[i];
 	}
 	argv[argc] = NULL;
+	tof_dp_log_init();
 	if (tof_dp_check_hugepages(argc, argv, err, errlen) != 0)
 		return -1;
 	if (rte_eal_init(argc, argv) < 0) {

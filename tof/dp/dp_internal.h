@@ -77,6 +77,9 @@ int tof_dp_worker_main(void *arg);
 bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			enum tof_reason why, uint64_t now_ns);
 
+/* DPDK's log lines into tofd's log (before EAL starts). */
+void tof_dp_log_init(void);
+
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen);
 void tof_dp_agent_stop(struct tof_dp *dp);
 
