@@ -263,7 +263,7 @@ static void test_downlink_pinger(void **state)
 	uint8_t *p = (uint8_t *)pkt(&t, &len, SGW, ENB, TEID_DL, PDN, UE, PKT_PROTO_ICMP);
 	uint8_t *icmp = p + len - 8 - 32;
 
-	confirm(f, SGW, ENB, TEID_DL, NFQ_BPF_DOWNLINK, NULL, now_ns() + 5000000000ULL);
+	confirm(f, SGW, ENB, TEID_DL, NFQ_BPF_DOWNLINK, UE, now_ns() + 5000000000ULL);
 	assert_int_equal(nfq_bpf_run(&f->b, p, len), 1); /* echo request */
 	icmp[0] = 0;                                     /* echo reply, ident 0x1234 */
 	assert_int_equal(nfq_bpf_run(&f->b, p, len), 1);
@@ -272,7 +272,7 @@ static void test_downlink_pinger(void **state)
 	assert_int_equal(nfq_bpf_run(&f->b, p, len), 0);
 	forget(f, SGW, ENB, TEID_DL);
 
-	confirm(f, SGW, ENB, TEID_DL, NFQ_BPF_DOWNLINK, NULL, now_ns() + 5000000000ULL);
+	confirm(f, SGW, ENB, TEID_DL, NFQ_BPF_DOWNLINK, "2001:db8:1::9", now_ns() + 5000000000ULL);
 	p = (uint8_t *)pkt(&t, &len, SGW, ENB, TEID_DL, "2001:db8:71::1", "2001:db8:1::5",
 			   PKT_PROTO_ICMPV6);
 	icmp = p + len - 8 - 32;
@@ -281,6 +281,18 @@ static void test_downlink_pinger(void **state)
 	icmp[4] = IDENT >> 8;
 	icmp[5] = IDENT & 0xff;
 	assert_int_equal(nfq_bpf_run(&f->b, p, len), 0);
+	forget(f, SGW, ENB, TEID_DL);
+
+	/* downlink to an address that is not the UE's: the core's word that
+	 * it is now (tofd learns it), or another /64 */
+	confirm(f, SGW, ENB, TEID_DL, NFQ_BPF_DOWNLINK, UE, now_ns() + 5000000000ULL);
+	p = (uint8_t *)pkt(&t, &len, SGW, ENB, TEID_DL, PDN, UE, PKT_PROTO_UDP);
+	assert_int_equal(nfq_bpf_run(&f->b, p, len), 1);
+	p = (uint8_t *)pkt(&t, &len, SGW, ENB, TEID_DL, PDN, "198.19.0.77", PKT_PROTO_UDP);
+	assert_int_equal(nfq_bpf_run(&f->b, p, len), 0);
+	p = (uint8_t *)pkt(&t, &len, SGW, ENB, TEID_DL, "2001:db8:2::7", "2001:db8:1::5",
+			   PKT_PROTO_UDP);
+	assert_int_equal(nfq_bpf_run(&f->b, p, len), 0); /* no IPv6 address known */
 	forget(f, SGW, ENB, TEID_DL);
 }
 

@@ -62,16 +62,53 @@ unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, u
 	return n;
 }
 
+int tof_punt_rings_init(struct tof_punt_rings *r, uint32_t size)
+{
+	if (tof_punt_ring_init(&r->urgent, size) != 0 || tof_punt_ring_init(&r->normal, size) != 0) {
+		tof_punt_rings_fini(r);
+		return -1;
+	}
+	return 0;
+}
+
+void tof_punt_rings_fini(struct tof_punt_rings *r)
+{
+	tof_punt_ring_fini(&r->urgent);
+	tof_punt_ring_fini(&r->normal);
+}
+
+int tof_punt_rings_push(struct tof_punt_rings *r, const uint8_t *frame, size_t len,
+			enum tof_port in, enum tof_reason why, uint64_t now_ns)
+{
+	enum tof_punt_class pc = tof_punt_class_of(why);
+
+	/* A frame handed over whole must fit; a copy to learn from needs
+	 * only its headers. */
+	if (pc == TOF_PC_FIRST && len > TOF_PUNT_ROOM)
+		return 0;
+	return tof_punt_ring_push(tof_punt_class_urgent(pc) ? &r->urgent : &r->normal, frame, len,
+				  in, why, now_ns) ? 1 : -1;
+}
+
 static void *tof_agent_loop_main(void *arg)
 {
 	struct tof_agent_loop *l = arg;
 
 	while (!l->quit) {
-		unsigned int total = 0;
+		unsigned int total = 0, urgent;
 
 		pthread_mutex_lock(l->lock);
+		/* Urgent punts (known sessions, the pinger's replies, unknown
+		 * downlink) all go first; a flood of new tunnels waits. */
+		do {
+			urgent = 0;
+			for (unsigned int i = 0; i < l->n_rings; i++)
+				urgent += tof_punt_ring_drain(&l->rings[i]->urgent, l->agent,
+							      TOF_AGENT_BURST);
+			total += urgent;
+		} while (urgent > 0 && total < 16 * TOF_AGENT_BURST);
 		for (unsigned int i = 0; i < l->n_rings; i++)
-			total += tof_punt_ring_drain(l->rings[i], l->agent, TOF_AGENT_BURST);
+			total += tof_punt_ring_drain(&l->rings[i]->normal, l->agent, TOF_AGENT_BURST);
 		uint64_t now = l->now(l->now_ctx);
 		if (tof_agent_next_deadline(l->agent) <= now)
 			tof_agent_tick(l->agent, now);

@@ -42,8 +42,7 @@ struct tof_punt_ring {
 int tof_punt_ring_init(struct tof_punt_ring *r, uint32_t size);
 void tof_punt_ring_fini(struct tof_punt_ring *r);
 
-/* Copy a frame in (cut at TOF_PUNT_ROOM); false when the ring is full
- * (the caller counts the drop). */
+/* Copy a frame in (cut at TOF_PUNT_ROOM); false when the ring is full. */
 bool tof_punt_ring_push(struct tof_punt_ring *r, const uint8_t *frame, size_t len,
 			enum tof_port in, enum tof_reason why, uint64_t now_ns);
 
@@ -51,12 +50,28 @@ bool tof_punt_ring_push(struct tof_punt_ring *r, const uint8_t *frame, size_t le
  * lock); returns how many. */
 unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, unsigned int max);
 
+/* One data-plane thread's way to the agent: the urgent punt classes
+ * (known sessions, unknown downlink) in a ring of their own, drained
+ * first, so a flood of new tunnels cannot delay them. */
+struct tof_punt_rings {
+	struct tof_punt_ring urgent, normal;
+};
+
+int tof_punt_rings_init(struct tof_punt_rings *r, uint32_t size);
+void tof_punt_rings_fini(struct tof_punt_rings *r);
+
+/* Queue a punted frame by its class: 1 queued; 0 refused, a frame handed
+ * over whole (TOF_PC_FIRST) that does not fit; -1 its ring is full (the
+ * caller counts a punt drop). */
+int tof_punt_rings_push(struct tof_punt_rings *r, const uint8_t *frame, size_t len,
+			enum tof_port in, enum tof_reason why, uint64_t now_ns);
+
 struct tof_agent_loop {
 	struct tof_agent *agent;
 	pthread_mutex_t *lock;          /* the writers' lock */
 	tof_emit_fn emit;               /* where the agent's frames go while */
 	void *emit_ctx;                 /* the loop runs */
-	struct tof_punt_ring **rings;
+	struct tof_punt_rings **rings;  /* one pair per producing thread */
 	unsigned int n_rings;
 	uint64_t (*now)(void *ctx);     /* the data plane's clock, in ns */
 	void *now_ctx;

@@ -68,6 +68,7 @@ static int tof_dp_eal_init(struct tof_dp *dp, char *err, size_t errlen)
 			argv[argc++] = cfg->eal[i];
 	}
 	argv[argc] = NULL;
+	tof_dp_log_init();
 	if (tof_dp_check_hugepages(argc, argv, err, errlen) != 0)
 		return -1;
 	if (rte_eal_init(argc, argv) < 0) {
@@ -103,8 +104,8 @@ static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 		return -1;
 	}
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
-		if (tof_punt_ring_init(&dp->workers[i].punts, TOF_DP_RING_SIZE) != 0) {
-			snprintf(err, errlen, "punt ring: out of memory");
+		if (tof_punt_rings_init(&dp->workers[i].punts, TOF_DP_RING_SIZE) != 0) {
+			snprintf(err, errlen, "punt rings: out of memory");
 			return -1;
 		}
 		dp->rings[i] = &dp->workers[i].punts;
@@ -178,7 +179,9 @@ void tof_dp_counters(struct tof_dp *dp, struct tof_counters *c, struct tof_servi
 		memset(svc, 0, n_svc * sizeof(*svc));
 	if (dp == NULL)
 		return;
-	c->inject_drops = dp->inject_drops;
+	c->inject_drops = __atomic_load_n(&dp->inject_drops, __ATOMIC_RELAXED);
+	/* The agent's own (handed-over frames it sent on). */
+	tof_worker_sum(&dp->ctx.agent->w, c, svc, n_svc);
 	for (unsigned int i = 0; i < dp->n_workers; i++)
 		tof_worker_sum(&dp->workers[i].w, c, svc, n_svc);
 }
@@ -193,7 +196,7 @@ void tof_dp_stop(struct tof_dp *dp)
 	tof_dp_agent_stop(dp);
 	tof_dp_ports_close(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
-		tof_punt_ring_fini(&dp->workers[i].punts);
+		tof_punt_rings_fini(&dp->workers[i].punts);
 		tof_worker_fini(&dp->workers[i].w);
 	}
 	rte_ring_free(dp->inject);

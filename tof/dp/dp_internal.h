@@ -17,7 +17,6 @@
 #define TOF_DP_MAX_WORKERS 16
 #define TOF_DP_RING_SIZE 4096   /* punts waiting for the agent, per worker */
 #define TOF_DP_NB_DESC 1024
-
 /* A frame from the agent to send. */
 struct tof_dp_msg {
 	uint16_t port;    /* enum tof_port */
@@ -40,7 +39,7 @@ struct tof_dp_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
-	struct tof_punt_ring punts;    /* worker -> agent */
+	struct tof_punt_rings punts;   /* worker -> agent */
 } __rte_cache_aligned;
 
 struct tof_dp {
@@ -50,7 +49,7 @@ struct tof_dp {
 	struct rte_mempool *msgs;      /* struct tof_dp_msg */
 	struct rte_ring *inject;       /* agent -> worker 0 */
 	struct tof_agent_loop loop;    /* the agent's thread */
-	struct tof_punt_ring *rings[TOF_DP_MAX_WORKERS];
+	struct tof_punt_rings *rings[TOF_DP_MAX_WORKERS];
 	struct tof_dp_worker workers[TOF_DP_MAX_WORKERS];
 	unsigned int n_workers;
 	uint64_t tsc_hz;
@@ -70,8 +69,11 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port p,
 		    struct rte_mbuf **pkts, uint16_t n);
 
 int tof_dp_worker_main(void *arg);
-void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			enum tof_reason why, uint64_t now_ns);
+
+/* DPDK's log lines into tofd's log (before EAL starts). */
+void tof_dp_log_init(void);
 
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen);
 void tof_dp_agent_stop(struct tof_dp *dp);

@@ -17,13 +17,15 @@ uint64_t tof_dp_now_ns(const struct tof_dp *dp)
 	return (c / dp->tsc_hz) * 1000000000ULL + (c % dp->tsc_hz) * 1000000000ULL / dp->tsc_hz;
 }
 
-void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			enum tof_reason why, uint64_t now_ns)
 {
 	struct tof_dp_worker *w = ctx;
+	int rc = tof_punt_rings_push(&w->punts, frame, len, in, why, now_ns);
 
-	if (!tof_punt_ring_push(&w->punts, frame, len, in, why, now_ns))
+	if (rc < 0)
 		w->w.ctr.punt_drops++;
+	return rc > 0;
 }
 
 /* Frames the agent built go out through worker 0's queues. */
@@ -39,7 +41,7 @@ static void tof_dp_worker_inject(struct tof_dp *dp, struct tof_dp_worker *w)
 			tof_dp_port_tx(dp, w, (enum tof_port)msgs[i]->port, &m, 1);
 		} else {
 			rte_pktmbuf_free(m);
-			dp->inject_drops++;
+			__atomic_fetch_add(&dp->inject_drops, 1, __ATOMIC_RELAXED);
 		}
 		rte_mempool_put(dp->msgs, msgs[i]);
 	}

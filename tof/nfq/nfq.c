@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "nfq_internal.h"
 
 #define NFQ_RUN_DIR "/run/tofd"
@@ -31,22 +32,26 @@ uint64_t nfq_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void nfq_queue_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+static bool nfq_queue_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			   enum tof_reason why, uint64_t now_ns)
 {
 	struct nfq_queue *q = ctx;
+	int rc = tof_punt_rings_push(&q->punts, frame, len, in, why, now_ns);
 
-	if (!tof_punt_ring_push(&q->punts, frame, len, in, why, now_ns))
+	if (rc < 0)
 		q->w.ctr.punt_drops++;
+	return rc > 0;
 }
 
-static void nfq_apps_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+static bool nfq_apps_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			  enum tof_reason why, uint64_t now_ns)
 {
 	struct nfq_apps *a = ctx;
+	int rc = tof_punt_rings_push(&a->punts, frame, len, in, why, now_ns);
 
-	if (!tof_punt_ring_push(&a->punts, frame, len, in, why, now_ns))
+	if (rc < 0)
 		a->w.ctr.punt_drops++;
+	return rc > 0;
 }
 
 static uint64_t nfq_loop_now(void *ctx)
@@ -138,8 +143,8 @@ static void nfq_bpf_setup(struct tof_nfq *n)
 			 cfg->max_services, cfg->pinger.ident, err, sizeof(err)) != 0 ||
 	    nfq_bpf_pin(&n->bpf, n->bpf_dir, err, sizeof(err)) != 0 ||
 	    nfq_bpf_services_sync(&n->bpf, n->ctx.pl->tables) != 0) {
-		fprintf(stderr, "tofd run: kernel: warning: %s; every GTP-U packet goes through "
-			"tofd\n", err);
+		tof_log(TOF_LOG_WARNING, "kernel_bpf_unavailable", TOF_FIELDS(TOF_LOG_STR("error", err)),
+			"kernel: %s; every GTP-U packet goes through tofd", err);
 		nfq_bpf_close(&n->bpf);
 		return;
 	}
@@ -164,7 +169,7 @@ static int nfq_open_queues(struct tof_nfq *n, char *err, size_t errlen)
 		struct nfq_queue *q = &n->q[i];
 		q->tx_apps.fd = -1;
 		if (tof_worker_init(&q->w, max_svc, nfq_queue_punt, q) != 0 ||
-		    tof_punt_ring_init(&q->punts, NFQ_PUNT_RING) != 0) {
+		    tof_punt_rings_init(&q->punts, NFQ_PUNT_RING) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -186,7 +191,7 @@ static int nfq_open_sockets(struct tof_nfq *n, char *err, size_t errlen)
 			return -1;
 	n->ap.tx_s1.fd = -1;
 	if (tof_worker_init(&n->ap.w, max_svc, nfq_apps_punt, &n->ap) != 0 ||
-	    tof_punt_ring_init(&n->ap.punts, NFQ_PUNT_RING) != 0) {
+	    tof_punt_rings_init(&n->ap.punts, NFQ_PUNT_RING) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -273,10 +278,13 @@ int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err
 	if (nfq_open_sockets(n, err, errlen) != 0 || nfq_threads_start(n, err, errlen) != 0 ||
 	    nfq_rules_install(n, err, errlen) != 0)
 		goto fail;
-	fprintf(stderr, "tofd run: kernel: %s: queues %u (%s) and %u (%s), apps on %s, %s\n",
-		n->bridge.name, n->q[0].num, n->s1[0].name, n->q[1].num, n->s1[n->n_s1 - 1].name,
-		n->apps.name, n->bpf_on ? "known tunnels stay in the kernel" :
-		"every GTP-U packet through tofd");
+	tof_log(TOF_LOG_INFO, "kernel_dataplane",
+		TOF_FIELDS(TOF_LOG_STR("bridge", n->bridge.name), TOF_LOG_U64("queue_enb", n->q[0].num),
+			   TOF_LOG_U64("queue_sgw", n->q[1].num), TOF_LOG_STR("apps", n->apps.name),
+			   TOF_LOG_BOOL("kernel_pass", n->bpf_on)),
+		"kernel: %s: queues %u (%s) and %u (%s), apps on %s, %s", n->bridge.name,
+		n->q[0].num, n->s1[0].name, n->q[1].num, n->s1[n->n_s1 - 1].name, n->apps.name,
+		n->bpf_on ? "known tunnels stay in the kernel" : "every GTP-U packet through tofd");
 	*out = n;
 	return 0;
 fail:
@@ -294,6 +302,7 @@ void tof_nfq_counters(struct tof_nfq *n, struct tof_counters *c, struct tof_serv
 		memset(svc, 0, n_svc * sizeof(*svc));
 	if (n == NULL)
 		return;
+	tof_worker_sum(&n->ctx.agent->w, c, svc, n_svc); /* frames handed over whole */
 	tof_worker_sum(&n->q[0].w, c, svc, n_svc);
 	tof_worker_sum(&n->q[1].w, c, svc, n_svc);
 	tof_worker_sum(&n->ap.w, c, svc, n_svc);
@@ -320,8 +329,8 @@ void tof_nfq_services_changed(struct tof_nfq *n)
 		return;
 	pthread_mutex_lock(&n->svc_lock);
 	if (nfq_bpf_services_sync(&n->bpf, n->ctx.pl->tables) != 0)
-		fprintf(stderr, "tofd run: kernel: warning: the kernel's service list could not "
-			"be updated\n");
+		tof_log(TOF_LOG_WARNING, "kernel_services_sync_failed", TOF_NO_FIELDS,
+			"kernel: the kernel's service list could not be updated");
 	pthread_mutex_unlock(&n->svc_lock);
 }
 
@@ -335,8 +344,9 @@ void tof_nfq_stop(struct tof_nfq *n)
 	if (n->rules_on)
 		nfq_rules_remove(n);
 	n->quit = true;
-	if (n->stop_fd >= 0 && write(n->stop_fd, &one, sizeof(one)) < 0)
-		fprintf(stderr, "tofd run: kernel: stop: %s\n", strerror(errno));
+	/* wake the threads (they would see quit within a poll timeout anyway) */
+	if (n->stop_fd >= 0)
+		(void)!write(n->stop_fd, &one, sizeof(one));
 	for (int i = 0; i < 2; i++)
 		if (n->q[i].running)
 			pthread_join(n->q[i].thread, NULL);
@@ -346,12 +356,12 @@ void tof_nfq_stop(struct tof_nfq *n)
 	for (int i = 0; i < 2; i++) {
 		nfq_queue_close(&n->q[i]);
 		nfq_tx_close(&n->q[i].tx_apps);
-		tof_punt_ring_fini(&n->q[i].punts);
+		tof_punt_rings_fini(&n->q[i].punts);
 		tof_worker_fini(&n->q[i].w);
 	}
 	nfq_apps_close(&n->ap);
 	nfq_tx_close(&n->ap.tx_s1);
-	tof_punt_ring_fini(&n->ap.punts);
+	tof_punt_rings_fini(&n->ap.punts);
 	tof_worker_fini(&n->ap.w);
 	for (int p = 0; p < TOF_PORT__COUNT; p++)
 		nfq_tx_close(&n->agent_tx[p]);

@@ -35,8 +35,8 @@
 
 #define GTPU_PORT 2152
 
-enum label { L_V4, L_V6, L_UDP, L_INNER, L_IN4, L_IN6, L_LOOKUP, L_UL6, L_SVC, L_SVC_MAP, L_COUNT,
-	     L_RET1,
+enum label { L_V4, L_V6, L_UDP, L_INNER, L_IN4, L_IN6, L_LOOKUP, L_UL6, L_DL, L_DL6, L_SVC,
+	     L_SVC_MAP, L_COUNT, L_RET1,
 	     L_RET0, L__COUNT };
 
 struct asm_ctx {
@@ -271,15 +271,32 @@ static void prog_inner(struct asm_ctx *a, uint16_t ident)
 	jmp(a, BPF_JEQ, BPF_REG_0, -1, ident, L_RET0);
 }
 
-/* The tunnel entry: confirmed and not expired; uplink: the UE's source,
- * not to a service. Then count and return 1. */
+/* The address at stack[off] is the UE's (IPv4 exact, IPv6 by its /64):
+ * on to `ok`, else tofd. r7 = the tunnel entry, r8 = the inner version. */
+static void prog_ue_check(struct asm_ctx *a, int16_t off, enum label v6, enum label ok)
+{
+	jmp(a, BPF_JEQ, BPF_REG_8, -1, 6, v6);
+	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, offsetof(struct nfq_bpf_tun, has4), 0);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_7, offsetof(struct nfq_bpf_tun, ue4), 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_10, (int16_t)(off + 12), 0);
+	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
+	jmp(a, BPF_JA, 0, -1, 0, ok);
+	label(a, v6);
+	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, offsetof(struct nfq_bpf_tun, has6), 0);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_7, offsetof(struct nfq_bpf_tun, ue6), 0);
+	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, off, 0);
+	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
+	jmp(a, BPF_JA, 0, -1, 0, ok);
+}
+
+/* The tunnel entry: confirmed and not expired; the UE's address as the
+ * inner source (uplink) or destination (downlink); uplink: not to a
+ * service. Then count and return 1. */
 static void prog_decide(struct asm_ctx *a, const struct nfq_bpf *b)
 {
-	const int16_t o_dir = offsetof(struct nfq_bpf_tun, dir),
-		      o_has4 = offsetof(struct nfq_bpf_tun, has4),
-		      o_has6 = offsetof(struct nfq_bpf_tun, has6),
-		      o_ue4 = offsetof(struct nfq_bpf_tun, ue4),
-		      o_ue6 = offsetof(struct nfq_bpf_tun, ue6);
+	const int16_t o_dir = offsetof(struct nfq_bpf_tun, dir);
 
 	label(a, L_LOOKUP);
 	lookup(a, b->tun_fd, FP_KEY);
@@ -290,21 +307,12 @@ static void prog_decide(struct asm_ctx *a, const struct nfq_bpf *b)
 	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_7, 0, 0); /* until_ns */
 	jmp(a, BPF_JGT, BPF_REG_0, BPF_REG_1, 0, L_RET0);
 	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_dir, 0);
-	jmp(a, BPF_JEQ, BPF_REG_0, -1, NFQ_BPF_DOWNLINK, L_COUNT);
+	jmp(a, BPF_JEQ, BPF_REG_0, -1, NFQ_BPF_DOWNLINK, L_DL);
 	jmp(a, BPF_JNE, BPF_REG_0, -1, NFQ_BPF_UPLINK, L_RET0);
-	jmp(a, BPF_JEQ, BPF_REG_8, -1, 6, L_UL6);
-	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_has4, 0);
-	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
-	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_0, BPF_REG_7, o_ue4, 0);
-	emit(a, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_10, FP_ISRC + 12, 0);
-	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
-	jmp(a, BPF_JA, 0, -1, 0, L_SVC);
-	label(a, L_UL6);
-	emit(a, BPF_LDX | BPF_MEM | BPF_B, BPF_REG_0, BPF_REG_7, o_has6, 0);
-	jmp(a, BPF_JEQ, BPF_REG_0, -1, 0, L_RET0);
-	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_7, o_ue6, 0);
-	emit(a, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, FP_ISRC, 0);
-	jmp(a, BPF_JNE, BPF_REG_0, BPF_REG_1, 0, L_RET0);
+	prog_ue_check(a, FP_ISRC, L_UL6, L_SVC);
+	label(a, L_DL);
+	prog_ue_check(a, FP_SVC, L_DL6, L_COUNT);
+
 	label(a, L_SVC); /* the filter first: most destinations are no service */
 	emit(a, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, FP_STAT, 0);
 	lookup(a, b->filter_fd, FP_STAT);

@@ -60,7 +60,7 @@ struct nfq_queue {
 	uint32_t copy_range;
 	struct mnl_socket *nl;
 	struct tof_worker w;
-	struct tof_punt_ring punts;
+	struct tof_punt_rings punts;
 	struct nfq_tx tx_apps;       /* offloaded packets */
 	uint8_t *bufs;               /* NFQ_BURST slots of NFQ_SLOT */
 	uint8_t last_ip[16], last_mac[6]; /* the neighbour last learned */
@@ -73,7 +73,7 @@ struct nfq_apps {
 	struct tof_nfq *n;
 	int fd;
 	struct tof_worker w;
-	struct tof_punt_ring punts;
+	struct tof_punt_rings punts;
 	struct nfq_tx tx_s1;         /* encapsulated replies, towards the eNB */
 	uint8_t *bufs;
 	pthread_t thread;
@@ -93,7 +93,7 @@ struct tof_nfq {
 	pthread_mutex_t svc_lock;    /* one service-list sync at a time */
 	struct nfq_tx agent_tx[TOF_PORT__COUNT]; /* the agent thread's */
 	struct tof_agent_loop loop;
-	struct tof_punt_ring *rings[3];
+	struct tof_punt_rings *rings[3];
 	int stop_fd;                 /* eventfd: wakes the threads to stop */
 	volatile bool quit;
 	uint64_t refresh_ns;         /* how long a confirmed tunnel stays in the kernel */
@@ -103,6 +103,8 @@ struct tof_nfq {
 	char chain[32];              /* our iptables chain */
 	char bpf_dir[96];            /* our bpffs */
 	int lock_fd;                 /* one tofd per bridge */
+	uint8_t emit_buf[TOF_AGENT_FRAME_MAX + NFQ_HEADROOM]; /* the agent's frames
+					* (it emits under the writers' lock) */
 };
 
 uint64_t nfq_now_ns(void);

@@ -13,6 +13,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "log.h"
 #include "nfq_internal.h"
 
 /* One request with an acknowledgement; 0 or -errno. */
@@ -192,7 +193,8 @@ int nfq_link_setup(struct tof_nfq *n, char *err, size_t errlen)
 		}
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", k->bridge);
 		nfq_sysctl_write(path, "1"); /* no IPv6 here: fine */
-		fprintf(stderr, "tofd run: kernel: created the bridge %s\n", k->bridge);
+		tof_log(TOF_LOG_INFO, "kernel_bridge_created", TOF_FIELDS(TOF_LOG_STR("bridge", k->bridge)),
+			"kernel: created the bridge %s", k->bridge);
 	}
 	for (int i = 0; i < n->n_s1; i++)
 		if (nfq_port_attach(nl, &n->s1[i], k->bridge, n->bridge.ifindex, n->n_s1 == 1, err,

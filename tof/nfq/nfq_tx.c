@@ -204,11 +204,11 @@ void nfq_agent_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_t 
 		    uint64_t when_ns)
 {
 	struct tof_nfq *n = ctx;
-	uint8_t buf[TOF_PUNT_ROOM + NFQ_HEADROOM];
+	uint8_t *buf = n->emit_buf;
 	struct nfq_tx *t = &n->agent_tx[port];
 
 	(void)when_ns;
-	if (port >= TOF_PORT__COUNT || t->fd < 0 || len > sizeof(buf)) {
+	if (port >= TOF_PORT__COUNT || t->fd < 0 || len > sizeof(n->emit_buf)) {
 		__atomic_add_fetch(&n->inject_drops, 1, __ATOMIC_RELAXED);
 		return;
 	}
