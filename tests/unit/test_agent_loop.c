@@ -62,6 +62,28 @@ static void test_ring(void **state)
 	tfix_free(x);
 }
 
+/* Each reason's class picks the ring; a frame handed over whole must fit. */
+static void test_rings_classes(void **state)
+{
+	struct tof_punt_rings r;
+	uint8_t f[TOF_PUNT_ROOM + 1];
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	assert_int_equal(tof_punt_rings_init(&r, 2), 0);
+	assert_int_equal(tof_punt_rings_push(&r, f, 100, TOF_PORT_SGW, TOF_R_DL_UNKNOWN, 1), 1);
+	assert_int_equal(tof_punt_rings_push(&r, f, 100, TOF_PORT_ENB, TOF_R_UL_HANDOVER, 1), 1);
+	assert_int_equal(r.urgent.head, 2);
+	assert_int_equal(tof_punt_rings_push(&r, f, 100, TOF_PORT_SGW, TOF_R_DL_UNKNOWN, 1), -1);
+	assert_int_equal(tof_punt_rings_push(&r, f, 100, TOF_PORT_ENB, TOF_R_UL_UNKNOWN, 1), 1);
+	assert_int_equal(r.normal.head, 1);
+	/* a copy to learn from is cut; a first packet to hand over whole is refused */
+	assert_int_equal(tof_punt_rings_push(&r, f, sizeof(f), TOF_PORT_ENB, TOF_R_UL_UNKNOWN, 1), 1);
+	assert_int_equal(tof_punt_rings_push(&r, f, sizeof(f), TOF_PORT_ENB, TOF_R_UL_FIRST, 1), 0);
+	assert_int_equal(tof_punt_rings_push(&r, f, 100, TOF_PORT_ENB, TOF_R_UL_FIRST, 1), -1);
+	tof_punt_rings_fini(&r);
+}
+
 /* A producer thread pushes numbered frames as fast as it can while this
  * thread drains: every frame arrives once, in order. */
 struct prod {
@@ -141,18 +163,58 @@ static bool probed(struct tfix *x)
 	return __atomic_load_n(&x->n_emitted, __ATOMIC_ACQUIRE) > 0;
 }
 
+/* A round hands every urgent frame over first, then one burst of the
+ * others, however many wait. */
+static void test_urgent_first(void **state)
+{
+	struct tfix *x = tfix_new(cfg_json, 512);
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct tof_punt_rings r, *rings[1] = { &r };
+	volatile uint64_t now = 1000000;
+	struct tframe t;
+
+	(void)state;
+	assert_int_equal(tof_punt_rings_init(&r, 512), 0);
+	for (uint32_t i = 0; i < 300; i++) {
+		char ue[32];
+		snprintf(ue, sizeof(ue), "198.19.%u.%u", 1 + i / 250, i % 250 + 1);
+		uplink(&t, 1000 + i, ue);
+		assert_int_equal(tof_punt_rings_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
+						     TOF_R_UL_UNKNOWN, now), 1);
+	}
+	for (uint32_t i = 0; i < 3; i++) {
+		uplink(&t, 7 + i, "198.19.0.9");
+		assert_int_equal(tof_punt_rings_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
+						     TOF_R_UL_HANDOVER, now), 1);
+	}
+	struct tof_agent_loop l = {
+		.agent = &x->a, .lock = &lock, .rings = rings, .n_rings = 1,
+		.now = fake_now, .now_ctx = (void *)&now,
+	};
+	assert_int_equal(tof_agent_loop_once(&l), 3 + 64);
+	assert_int_equal(r.urgent.tail, 3);
+	assert_int_equal(r.normal.tail, 64);
+	unsigned int rounds = 1;
+	while (tof_agent_loop_once(&l) > 0)
+		rounds++;
+	assert_int_equal(r.normal.tail, 300);
+	assert_int_equal(rounds, 5);
+	tof_punt_rings_fini(&r);
+	tfix_free(x);
+}
+
 static void test_loop(void **state)
 {
 	struct tfix *x = tfix_new(cfg_json, 64);
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct tof_punt_ring r, *rings[1] = { &r };
+	struct tof_punt_rings r, *rings[1] = { &r };
 	volatile uint64_t now = 1000000;
 	int chores = 0;
 	struct tframe t;
 	char err[128];
 
 	(void)state;
-	assert_int_equal(tof_punt_ring_init(&r, 16), 0);
+	assert_int_equal(tof_punt_rings_init(&r, 16), 0);
 	struct tof_agent_loop l = {
 		.agent = &x->a, .lock = &lock, .rings = rings, .n_rings = 1,
 		.emit = x->a.emit, .emit_ctx = x->a.emit_ctx,
@@ -161,8 +223,8 @@ static void test_loop(void **state)
 	};
 	assert_int_equal(tof_agent_loop_start(&l, err, sizeof(err)), 0);
 	uplink(&t, 7, "198.19.0.9");
-	assert_true(tof_punt_ring_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
-				       TOF_R_UL_UNKNOWN, now));
+	assert_int_equal(tof_punt_rings_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
+					     TOF_R_UL_UNKNOWN, now), 1);
 	assert_true(wait_for(learned, x));
 	/* no downlink: the pinger's first probe is due at once */
 	pthread_mutex_lock(&lock);
@@ -174,7 +236,7 @@ static void test_loop(void **state)
 	assert_true(__atomic_load_n(&chores, __ATOMIC_RELAXED) > 0);
 	assert_null(x->a.emit); /* taken back off the agent */
 	tof_agent_loop_stop(&l); /* twice is fine */
-	tof_punt_ring_fini(&r);
+	tof_punt_rings_fini(&r);
 	tfix_free(x);
 }
 
@@ -183,6 +245,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_ring_two_threads),
+		cmocka_unit_test(test_rings_classes),
+		cmocka_unit_test(test_urgent_first),
 		cmocka_unit_test(test_loop),
 	};
 

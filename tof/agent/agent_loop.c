@@ -90,32 +90,36 @@ int tof_punt_rings_push(struct tof_punt_rings *r, const uint8_t *frame, size_t l
 				  in, why, now_ns) ? 1 : -1;
 }
 
+unsigned int tof_agent_loop_once(struct tof_agent_loop *l)
+{
+	unsigned int total = 0, urgent;
+
+	pthread_mutex_lock(l->lock);
+	/* Urgent punts (known sessions, the pinger's replies, unknown
+	 * downlink) all go first; a flood of new tunnels waits. */
+	do {
+		urgent = 0;
+		for (unsigned int i = 0; i < l->n_rings; i++)
+			urgent += tof_punt_ring_drain(&l->rings[i]->urgent, l->agent, TOF_AGENT_BURST);
+		total += urgent;
+	} while (urgent > 0 && total < 16 * TOF_AGENT_BURST);
+	for (unsigned int i = 0; i < l->n_rings; i++)
+		total += tof_punt_ring_drain(&l->rings[i]->normal, l->agent, TOF_AGENT_BURST);
+	uint64_t now = l->now(l->now_ctx);
+	if (tof_agent_next_deadline(l->agent) <= now)
+		tof_agent_tick(l->agent, now);
+	pthread_mutex_unlock(l->lock);
+	if (l->housekeep)
+		l->housekeep(l->housekeep_ctx, now);
+	return total;
+}
+
 static void *tof_agent_loop_main(void *arg)
 {
 	struct tof_agent_loop *l = arg;
 
 	while (!l->quit) {
-		unsigned int total = 0, urgent;
-
-		pthread_mutex_lock(l->lock);
-		/* Urgent punts (known sessions, the pinger's replies, unknown
-		 * downlink) all go first; a flood of new tunnels waits. */
-		do {
-			urgent = 0;
-			for (unsigned int i = 0; i < l->n_rings; i++)
-				urgent += tof_punt_ring_drain(&l->rings[i]->urgent, l->agent,
-							      TOF_AGENT_BURST);
-			total += urgent;
-		} while (urgent > 0 && total < 16 * TOF_AGENT_BURST);
-		for (unsigned int i = 0; i < l->n_rings; i++)
-			total += tof_punt_ring_drain(&l->rings[i]->normal, l->agent, TOF_AGENT_BURST);
-		uint64_t now = l->now(l->now_ctx);
-		if (tof_agent_next_deadline(l->agent) <= now)
-			tof_agent_tick(l->agent, now);
-		pthread_mutex_unlock(l->lock);
-		if (l->housekeep)
-			l->housekeep(l->housekeep_ctx, now);
-		if (total == 0)
+		if (tof_agent_loop_once(l) == 0)
 			usleep(TOF_AGENT_IDLE_US);
 	}
 	return NULL;

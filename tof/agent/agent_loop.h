@@ -85,6 +85,11 @@ struct tof_agent_loop {
 	bool running;
 };
 
+/* One round of the thread's work (tests call it themselves): the urgent
+ * rings first, then a burst of each other ring, then the timers due, all
+ * under the lock; then housekeeping. Returns the frames handed over. */
+unsigned int tof_agent_loop_once(struct tof_agent_loop *l);
+
 /* Point the agent's frames at l->emit and start the thread ("tof-agent");
  * -1 with a message in err. */
 int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen);
