@@ -526,7 +526,7 @@ def restart_middle():
 def reload_middle():
     """SIGHUP to the middle tofd (through podman when it runs in a container:
     podman passes signals on)."""
-    if MIDDLE != "tofd" or _tofd["proc"] is None:
+    if not TOFD_MIDDLE or _tofd["proc"] is None:
         raise unittest.SkipTest("reload needs tofd")
     _tofd["proc"].send_signal(signal.SIGHUP)
 
