@@ -90,6 +90,16 @@ int tof_punt_rings_push(struct tof_punt_rings *r, const uint8_t *frame, size_t l
 				  in, why, now_ns) ? 1 : -1;
 }
 
+bool tof_punt_rings_hand(struct tof_punt_rings *r, struct tof_worker *w, const uint8_t *frame,
+			 size_t len, enum tof_port in, enum tof_reason why, uint64_t now_ns)
+{
+	int rc = tof_punt_rings_push(r, frame, len, in, why, now_ns);
+
+	if (rc < 0)
+		w->ctr.punt_drops++;
+	return rc > 0;
+}
+
 unsigned int tof_agent_loop_once(struct tof_agent_loop *l)
 {
 	unsigned int total = 0, urgent;

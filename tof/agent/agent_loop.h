@@ -66,6 +66,11 @@ void tof_punt_rings_fini(struct tof_punt_rings *r);
 int tof_punt_rings_push(struct tof_punt_rings *r, const uint8_t *frame, size_t len,
 			enum tof_port in, enum tof_reason why, uint64_t now_ns);
 
+/* The same as a data plane's punt function wants it: true if queued; a
+ * full ring counts in w's punt_drops. */
+bool tof_punt_rings_hand(struct tof_punt_rings *r, struct tof_worker *w, const uint8_t *frame,
+			 size_t len, enum tof_port in, enum tof_reason why, uint64_t now_ns);
+
 struct tof_agent_loop {
 	struct tof_agent *agent;
 	pthread_mutex_t *lock;          /* the writers' lock */

@@ -21,11 +21,8 @@ bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_po
 			enum tof_reason why, uint64_t now_ns)
 {
 	struct tof_dp_worker *w = ctx;
-	int rc = tof_punt_rings_push(&w->punts, frame, len, in, why, now_ns);
 
-	if (rc < 0)
-		w->w.ctr.punt_drops++;
-	return rc > 0;
+	return tof_punt_rings_hand(&w->punts, &w->w, frame, len, in, why, now_ns);
 }
 
 /* Frames the agent built go out through worker 0's queues. */

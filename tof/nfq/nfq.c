@@ -36,22 +36,16 @@ static bool nfq_queue_punt(void *ctx, const uint8_t *frame, size_t len, enum tof
 			   enum tof_reason why, uint64_t now_ns)
 {
 	struct nfq_queue *q = ctx;
-	int rc = tof_punt_rings_push(&q->punts, frame, len, in, why, now_ns);
 
-	if (rc < 0)
-		q->w.ctr.punt_drops++;
-	return rc > 0;
+	return tof_punt_rings_hand(&q->punts, &q->w, frame, len, in, why, now_ns);
 }
 
 static bool nfq_apps_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			  enum tof_reason why, uint64_t now_ns)
 {
 	struct nfq_apps *a = ctx;
-	int rc = tof_punt_rings_push(&a->punts, frame, len, in, why, now_ns);
 
-	if (rc < 0)
-		a->w.ctr.punt_drops++;
-	return rc > 0;
+	return tof_punt_rings_hand(&a->punts, &a->w, frame, len, in, why, now_ns);
 }
 
 static uint64_t nfq_loop_now(void *ctx)
