@@ -1,7 +1,8 @@
 #!/bin/sh
 # The runtime root of the TOF image: tofd, the shared libraries it and the
-# DPDK drivers it may load need (from ldd), and the few files it reads, on
-# an otherwise empty tree. Runs in the image's build stage.
+# DPDK drivers it may load need (from ldd), iptables-nft for kernel mode,
+# and the few files it reads, on an otherwise empty tree. Runs in the
+# image's build stage.
 #
 #   slim-root.sh TOFD ROOT [PMD_LIST]
 #
@@ -87,6 +88,21 @@ for d in /usr/lib/*/bpf; do
 	[ -d "$d" ] || continue
 	mkdir -p "$root$d"
 	cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$root$d/" 2>/dev/null || true
+done
+
+# Kernel mode puts its rules in with iptables-nft: the nf_tables build of
+# iptables and all its extensions (plugins it loads by name; listing a
+# table needs the extensions of every rule in it, not only tofd's).
+xt=/usr/sbin/xtables-nft-multi
+[ -x "$xt" ] || { echo "slim-root: no $xt (kernel mode needs iptables)"; exit 1; }
+copy_file "$xt"
+copy_deps "$xt"
+for cmd in iptables-nft iptables-nft-restore ip6tables-nft ip6tables-nft-restore; do
+	ln -sfn xtables-nft-multi "$root/usr/sbin/$cmd"
+done
+for ext in /usr/lib/*/xtables/*.so; do
+	copy_file "$ext"
+	copy_deps "$ext"
 done
 
 # The files tofd reads besides its config: none it cannot do without, but
