@@ -79,6 +79,8 @@ tally "deploy files (k8s, compose: schemas; systemd unit)" $?
 tally "image (make image; replay, health, reload in the container)" $?
 tests/deploy/live_image.sh >"$log" 2>&1
 tally "live (middle: tofd from the image)" $?
+tests/deploy/live_image.sh kernel >"$log" 2>&1
+tally "live (middle: tofd from the image, kernel mode)" $?
 
 tests/fuzz/run.sh >"$log" 2>&1
 tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?

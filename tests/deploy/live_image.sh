@@ -6,7 +6,18 @@
 # through its offload, the pinger finds a downlink, and a SIGHUP reload
 # moves the service without dropping sessions. Prints "N passed, N failed,
 # N skipped".
+#
+#   live_image.sh [dpdk|kernel]   the data plane (default dpdk); kernel mode
+#                                 bridges the lab's S1 link itself, and known
+#                                 tunnels stay in the kernel
 set -u
+mode=${1:-dpdk}
+case $mode in
+dpdk) middle=tofd caps=NET_ADMIN,NET_RAW,IPC_LOCK,SYS_NICE more= ;;
+kernel) middle=kernel caps=NET_ADMIN,NET_RAW,BPF,SYS_ADMIN
+	more=WhenTofdDies.test_40_known_tunnels_stay_in_the_kernel ;;
+*) echo "usage: live_image.sh [dpdk|kernel]"; exit 2 ;;
+esac
 cd "$(dirname "$0")/../.." || exit 1
 # this tree's image by its content tag (built if missing; cheap otherwise)
 image=$(deploy/image/build.sh --tag 2>&1 | tail -1)
@@ -18,14 +29,14 @@ fi
 name=tof-live-$$
 # the lab's run dir holds the config tofd.json (lab.sh tofd-config)
 run=${TOF_LAB_RUN:-/run/tof-lab}
-TOF_LIVE_MIDDLE=tofd TOF_LIVE_TOFD_IN_NS=0 \
+TOF_LIVE_MIDDLE=$middle TOF_LIVE_TOFD_IN_NS=0 \
 TOF_LIVE_TOFD_CMD="podman run --rm --replace --name $name --network ns:/run/netns/tof-tof \
---user 0:0 --cap-drop ALL --cap-add NET_ADMIN,NET_RAW,IPC_LOCK,SYS_NICE \
+--user 0:0 --cap-drop ALL --cap-add $caps \
 --volume $run:$run:ro $image run --config {config}" \
 	tests/live/run.sh \
 	S1Link.test_01_ue_pings_pdn S1Link.test_02_ue_curls_pdn \
 	Offload.test_20_service_curl_and_ping Offload.test_22_pinger_finds_the_downlink \
-	Offload.test_25_tunnels_learned Offload.test_26_reload_keeps_sessions
+	Offload.test_25_tunnels_learned Offload.test_26_reload_keeps_sessions $more
 rc=$?
 podman rm --force --ignore "$name" >/dev/null 2>&1
 exit $rc

@@ -80,9 +80,19 @@ static int nfq_link_set(struct mnl_socket *nl, int ifindex, int master, bool up)
 
 int nfq_sysctl_write(const char *path, const char *value)
 {
-	FILE *f = fopen(path, "w");
+	char now[32] = "";
+	FILE *f = fopen(path, "r");
 	int rc = 0;
 
+	/* Already so (a container sees /proc/sys read-only: the host set it) */
+	if (f != NULL) {
+		bool same = fgets(now, sizeof(now), f) != NULL &&
+			    strncmp(now, value, strlen(value)) == 0 && now[strlen(value)] == '\n';
+		fclose(f);
+		if (same)
+			return 0;
+	}
+	f = fopen(path, "w");
 	if (f == NULL)
 		return -errno;
 	if (fputs(value, f) < 0)
