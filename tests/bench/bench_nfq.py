@@ -122,7 +122,7 @@ def tofd_start(work):
     cfg = {"mode": "dual", "dataplane": "kernel",
            "kernel": {"enb": "s1-enb", "sgw": "s1-sgw", "apps": "apps0", "bridge": "br-s1",
                       "queues": [0, 1]},
-           "max_sessions": 65536,
+           "max_sessions": int(os.environ.get("TOF_BENCH_NFQ_SESSIONS", "65536")),
            "services": [{"name": "cache", "serviceIP": "203.0.113.100",
                          "applicationIP": "198.51.100.10", "applicationMAC": PEER_MAC["app"]}],
            "pinger": {"target": "203.0.113.1", "policy": "off"},

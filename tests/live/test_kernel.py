@@ -154,12 +154,12 @@ class KernelTests:
         """A tofd that cannot keep up (here: stopped with SIGSTOP, so its
         queues stay bound) does not hold the link: once a queue holds its
         maximum, the kernel lets further packets through (fail-open queue).
-        GTP-U echo requests always go to tofd's queue; of 6000 sent while
-        tofd is stopped, those beyond the queue's 4096 reach the SGW at once,
-        the rest when tofd resumes."""
+        GTP-U echo requests always go to tofd's queue; of 20000 sent while
+        tofd is stopped, those beyond the queue's 16384 (tofd's
+        NFQ_QUEUE_MAXLEN) reach the SGW at once, the rest when tofd resumes."""
         self.dual_only()
         L = self.live
-        n, maxlen = 6000, 4096
+        n, maxlen = 20000, 16384
         sender = ("import socket, struct\n"
                   "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                   "s.bind(('%s', 0))\n"

@@ -21,7 +21,10 @@
 #define NFQ_RUN_DIR "/run/tofd"
 #define NFQ_SWEEP_EVERY_NS 1000000000ULL
 #define NFQ_SWEEP_BUDGET 4096
-#define NFQ_MAX_BPF_TUNNELS (1u << 21)
+/* Tunnels the kernel passes by itself at most: the most recently confirmed
+ * ones (LRU); more go through tofd. A bigger map costs every packet
+ * (its buckets leave the caches and the TLB). */
+#define NFQ_MAX_BPF_TUNNELS (1u << 16)
 
 uint64_t nfq_now_ns(void)
 {

@@ -111,9 +111,10 @@ int nfq_bpf_open(struct nfq_bpf *b, uint32_t max_tunnels, uint32_t max_services,
 	b->prog_fd = b->tun_fd = b->svc_fd = b->filter_fd = b->stats_fd = -1;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	b->n_cpus = ncpu > 0 ? (uint32_t)ncpu : 1;
-	b->tun_fd = map_create(BPF_MAP_TYPE_HASH, sizeof(struct nfq_bpf_key),
-			       sizeof(struct nfq_bpf_tun), max_tunnels, BPF_F_NO_PREALLOC,
-			       "tof_tunnels");
+	/* LRU: when full, a new confirmation pushes out the tunnel confirmed
+	 * longest ago (its packets go to tofd until it is confirmed again) */
+	b->tun_fd = map_create(BPF_MAP_TYPE_LRU_HASH, sizeof(struct nfq_bpf_key),
+			       sizeof(struct nfq_bpf_tun), max_tunnels, 0, "tof_tunnels");
 	if (b->tun_fd >= 0)
 		b->svc_fd = map_create(BPF_MAP_TYPE_HASH, NFQ_SVC_KEY_LEN, sizeof(uint32_t),
 				       max_services, BPF_F_NO_PREALLOC, "tof_services");

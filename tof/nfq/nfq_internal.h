@@ -14,12 +14,12 @@
 #include "nfq.h"
 #include "nfq_bpf.h"
 
-#define NFQ_BURST 32            /* packets per receive */
+#define NFQ_BURST 64            /* packets per receive */
 #define NFQ_SLOT 16384          /* a received packet with its netlink headers */
 #define NFQ_HEADROOM 128        /* room before a packet (link header, encap) */
 #define NFQ_FULL_COPY 9216      /* eNB side: whole packets (they may be offloaded) */
 #define NFQ_HDR_COPY 256        /* SGW side: the headers the pipeline reads */
-#define NFQ_QUEUE_MAXLEN 4096   /* packets the kernel holds for us per queue */
+#define NFQ_QUEUE_MAXLEN 16384  /* packets the kernel holds for us per queue */
 #define NFQ_PUNT_RING 1024
 #define NFQ_NEIGH_SIZE 1024     /* S1 peers' MACs, by IP */
 

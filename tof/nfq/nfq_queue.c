@@ -46,7 +46,7 @@ int nfq_queue_open(struct nfq_queue *q, char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
-	int one = 1, rcvbuf = 8 << 20, rc;
+	int one = 1, rcvbuf = 32 << 20, rc;
 
 	q->bufs = malloc((size_t)NFQ_BURST * NFQ_SLOT);
 	q->nl = mnl_socket_open(NETLINK_NETFILTER);
