@@ -179,7 +179,7 @@ void tof_dp_counters(struct tof_dp *dp, struct tof_counters *c, struct tof_servi
 		memset(svc, 0, n_svc * sizeof(*svc));
 	if (dp == NULL)
 		return;
-	c->inject_drops = dp->inject_drops;
+	c->inject_drops = __atomic_load_n(&dp->inject_drops, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
 		const struct tof_dp_worker *w = &dp->workers[i];
 		tof_counters_add(c, &w->w.ctr);

@@ -20,7 +20,7 @@ static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *fram
 
 	(void)when_ns;
 	if (len > sizeof(m->data) || rte_mempool_get(dp->msgs, (void **)&m) != 0) {
-		dp->inject_drops++;
+		tof_dp_inject_drop(dp);
 		return;
 	}
 	m->port = (uint16_t)port;
@@ -28,7 +28,7 @@ static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *fram
 	memcpy(m->data, frame, len);
 	if (rte_ring_mp_enqueue(dp->inject, m) != 0) {
 		rte_mempool_put(dp->msgs, m);
-		dp->inject_drops++;
+		tof_dp_inject_drop(dp);
 	}
 }
 

@@ -59,8 +59,14 @@ struct tof_dp {
 	pthread_t agent_thread;
 	bool agent_running;
 	bool eal_up;
-	uint64_t inject_drops;
+	uint64_t inject_drops;         /* atomic: the agent and worker 0 count */
 };
+
+/* A frame of the agent's lost on its way out (from either thread). */
+static inline void tof_dp_inject_drop(struct tof_dp *dp)
+{
+	__atomic_add_fetch(&dp->inject_drops, 1, __ATOMIC_RELAXED);
+}
 
 /* Nanoseconds on the data plane's clock (TSC since start). */
 uint64_t tof_dp_now_ns(const struct tof_dp *dp);

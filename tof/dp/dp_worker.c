@@ -51,7 +51,7 @@ static void tof_dp_worker_inject(struct tof_dp *dp, struct tof_dp_worker *w)
 			tof_dp_port_tx(dp, w, (enum tof_port)msgs[i]->port, &m, 1);
 		} else {
 			rte_pktmbuf_free(m);
-			dp->inject_drops++;
+			tof_dp_inject_drop(dp);
 		}
 		rte_mempool_put(dp->msgs, msgs[i]);
 	}
