@@ -27,6 +27,12 @@ ifeq ($(SAN),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
+# ThreadSanitizer (make tsan). gcc warns that it does not model fences: the
+# seqlock's read sections are annotated instead (tof_tables.h).
+ifeq ($(SAN),thread)
+CFLAGS_BASE += -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+LDFLAGS_SAN := -fsanitize=thread
+endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
@@ -60,10 +66,16 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TESTLIB_SRC := $(wildcard tests/unit/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The tests where threads meet: tables under a churning writer, the ctl's
+# writers and readers, the REST server's threads, the data plane's workers
+# against the agent and the API.
+TSAN_TESTS := test_tables test_ctl_race test_ctl test_api test_pipeline_race
+TSAN_BIN  := $(TSAN_TESTS:%=build-tsan/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin
+.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin \
+	tsan tsan-bin soak
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
@@ -104,6 +116,8 @@ deps:
 
 unit-bin: $(UNIT_BIN) $(BUILD)/tofd
 
+tsan-bin: $(TSAN_BIN)
+
 # Build flags come from pkg-config, which only knows the libraries once
 # `deps` has installed them: every entry point that installs first builds in
 # a second make, which reads this file (and pkg-config) afresh.
@@ -121,7 +135,13 @@ node_modules: package.json package-lock.json
 test: deps node_modules
 	$(MAKE) unit-bin
 	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 unit-bin
+	$(MAKE) BUILD=build-tsan SAN=thread OPT=-O1 tsan-bin
 	tests/run_all.sh
+
+# The concurrency tests under ThreadSanitizer (also part of make test).
+tsan: deps
+	$(MAKE) BUILD=build-tsan SAN=thread OPT=-O1 tsan-bin
+	tests/tsan.sh
 
 # Live tests: real GTP peers in network namespaces (root). TOF_LIVE_MIDDLE=bridge
 # (default, no TOF) or tofd.
@@ -140,6 +160,6 @@ bench: deps
 	tests/bench/run.sh build-bench
 
 clean:
-	rm -rf build build-asan build-bench
+	rm -rf build build-asan build-tsan build-bench
 
 -include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

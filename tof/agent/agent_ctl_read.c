@@ -16,11 +16,12 @@
 				tof_ctl_lock(ctl);                               \
 			uint32_t ctl_seq_ = tof_read_begin((ctl)->t);            \
 			body;                                                    \
+			bool ctl_again_ = tof_read_retry((ctl)->t, ctl_seq_);    \
 			if (ctl_locked_) {                                       \
 				tof_ctl_unlock(ctl);                             \
 				break;                                           \
 			}                                                        \
-			if (!tof_read_retry((ctl)->t, ctl_seq_))                 \
+			if (!ctl_again_)                                         \
 				break;                                           \
 		}                                                                \
 	} while (0)
