@@ -43,7 +43,8 @@ static const char full[] =
 	" \"eal\": [\"-l\", \"0-1\", \"--in-memory\"],\n"
 	" \"ports\": {\"s1\": \"net_af_packet0,iface=s1\", \"apps\": \"net_tap0\"},\n"
 	" \"api\": {\"listen\": \"127.0.0.1:8080\", \"token_file\": \"/etc/tof/token\",\n"
-	"   \"tls_cert\": \"/etc/tof/cert.pem\", \"tls_key\": \"/etc/tof/key.pem\"},\n"
+	"   \"tls_cert\": \"/etc/tof/cert.pem\", \"tls_key\": \"/etc/tof/key.pem\",\n"
+	"   \"max_connections\": 200, \"max_client_connections\": 8, \"request_timeout_s\": 3},\n"
 	" \"state_file\": \"/var/lib/tof/state.json\"}\n";
 
 static void addr4(struct gtp_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
@@ -146,6 +147,9 @@ static void test_defaults(void **state)
 	assert_null(cfg.api_token_file);
 	assert_null(cfg.api_tls_cert);
 	assert_null(cfg.api_tls_key);
+	assert_int_equal(cfg.api_max_conns, 1000);
+	assert_int_equal(cfg.api_max_client_conns, 64);
+	assert_int_equal(cfg.api_request_timeout_s, 10);
 	assert_null(cfg.state_file);
 
 	/* an empty document is all defaults */
@@ -234,6 +238,9 @@ static void test_full(void **state)
 	assert_string_equal(cfg.api_token_file, "/etc/tof/token");
 	assert_string_equal(cfg.api_tls_cert, "/etc/tof/cert.pem");
 	assert_string_equal(cfg.api_tls_key, "/etc/tof/key.pem");
+	assert_int_equal(cfg.api_max_conns, 200);
+	assert_int_equal(cfg.api_max_client_conns, 8);
+	assert_int_equal(cfg.api_request_timeout_s, 3);
 	assert_string_equal(cfg.state_file, "/var/lib/tof/state.json");
 
 	tof_config_free(&cfg);
@@ -500,6 +507,10 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"api\": {\"tls_cert\": \"c.pem\"}}", "config: \"api.tls_key\": missing" },
 	{ "{\"api\": {\"tls_key\": \"k.pem\"}}", "config: \"api.tls_cert\": missing" },
 	{ "{\"api\": {\"port\": 80}}", "config: \"api.port\": unknown field" },
+	{ "{\"api\": {\"request_timeout_s\": 0}}", "\"api.request_timeout_s\": must be" },
+	{ "{\"api\": {\"max_connections\": \"9\"}}", "\"api.max_connections\": must be" },
+	{ "{\"api\": {\"max_connections\": 10, \"max_client_connections\": 11}}",
+	  "\"api.max_client_connections\": must be at most api.max_connections (10)" },
 	{ "{\"state_file\": 1}", "\"state_file\": must be a non-empty string" },
 
 	/* unknown fields are named safely */

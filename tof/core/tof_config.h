@@ -75,6 +75,10 @@ struct tof_config {
 
 	/* tofd run only: the REST API and where services persist */
 	char *api_listen, *api_token_file, *api_tls_cert, *api_tls_key;
+	uint32_t api_max_conns;         /* default 1000 */
+	uint32_t api_max_client_conns;  /* per client address; default 64 */
+	uint32_t api_request_timeout_s; /* a request must arrive whole in this
+					 * time; default 10 */
 	char *state_file;
 };
 
