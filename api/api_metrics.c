@@ -158,6 +158,9 @@ static void m_write(FILE *fp, struct tof_api *api, const struct tof_ctl_stats *s
 	m_one(fp, "tof_punt_drops_total", NULL, NULL, c->punt_drops);
 	m_head(fp, "tof_inject_drops_total", "counter", "Frames of the agent that could not be sent.");
 	m_one(fp, "tof_inject_drops_total", NULL, NULL, c->inject_drops);
+	m_head(fp, "tof_icmp_errors_total", "counter", "ICMP fragmentation needed / packet too "
+	       "big sent to apps whose replies did not fit s1_mtu.");
+	m_one(fp, "tof_icmp_errors_total", NULL, NULL, c->icmp_errors);
 	m_head(fp, "tof_agent_events_total", "counter", "What the agent learned and did.");
 	for (enum tof_agent_event i = 0; i < TOF_EV__COUNT; i++)
 		m_one(fp, "tof_agent_events_total", "event", tof_agent_event_name(i),

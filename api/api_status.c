@@ -183,6 +183,7 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 	api_key_u64(w, "punt_copies", c->punt_copies);
 	api_key_u64(w, "punt_drops", c->punt_drops);
 	api_key_u64(w, "inject_drops", c->inject_drops);
+	api_key_u64(w, "icmp_errors", c->icmp_errors);
 	api_key_u64(w, "unprocessed", c->unprocessed);
 	jw_key(w, "agent");
 	jw_obj(w);

@@ -208,7 +208,8 @@ static int cfg_pinger(struct cfg_ctx *c, const char *path, json_t *v, struct tof
 		} else if (strcmp(key, "max_interval_ms") == 0) {
 			rc = cfg_read_u32(c, p, val, 1, 3600000, &pc->max_interval_ms);
 		} else if (strcmp(key, "payload_len") == 0) {
-			rc = cfg_read_u16(c, p, val, PINGER_MIN_PAYLOAD, 9000, &pc->payload_len);
+			rc = cfg_read_u16(c, p, val, PINGER_MIN_PAYLOAD, PINGER_MAX_PAYLOAD,
+					  &pc->payload_len);
 		} else if (strcmp(key, "ident") == 0) {
 			rc = cfg_read_u16(c, p, val, 0, UINT16_MAX, &pc->ident);
 		} else if (strcmp(key, "key") == 0) {
@@ -331,6 +332,11 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 		{ .name = "apps", .str = &cfg->port_apps },
 		{ .name = NULL },
 	};
+	const struct cfg_field icmp[] = {
+		{ .name = "rate_pps", .num = &cfg->icmp_rate_pps, .lo = 0, .hi = 1000000 },
+		{ .name = "burst", .num = &cfg->icmp_burst, .lo = 1, .hi = 1000000 },
+		{ .name = NULL },
+	};
 	const struct cfg_field api[] = {
 		{ .name = "listen", .str = &cfg->api_listen },
 		{ .name = "token_file", .str = &cfg->api_token_file },
@@ -374,6 +380,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_pinger(c, p, val, cfg);
 		} else if (strcmp(key, "punt") == 0) {
 			rc = cfg_punt(c, p, val, cfg);
+		} else if (strcmp(key, "icmp_errors") == 0) {
+			rc = cfg_fields(c, p, val, icmp);
 		} else if (strcmp(key, "apps_mac") == 0) {
 			rc = cfg_read_mac(c, p, val, cfg->apps_mac);
 		} else if (strcmp(key, "s1_mtu") == 0) {
@@ -467,6 +475,8 @@ void tof_config_defaults(struct tof_config *cfg)
 	pinger_config_default(&cfg->pinger);
 	cfg->punt_rate_pps = 10000;
 	cfg->punt_burst = 1000;
+	cfg->icmp_rate_pps = 100;
+	cfg->icmp_burst = 10;
 	memcpy(cfg->apps_mac, apps_mac, sizeof(apps_mac));
 	cfg->s1_mtu = 1500;
 	cfg->encap_ttl = 64;

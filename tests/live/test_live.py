@@ -882,6 +882,56 @@ class Offload(unittest.TestCase):
             self.assertEqual((s[0]["enb"], s[0]["sgw"], s[0]["uplink_teid"], s[0]["downlink_teid"]),
                              (u.enb, u.sgw, u.ul, u.dl))
 
+    def test_26_app_learns_path_mtu(self):
+        """An app's reply that would not fit s1_mtu once in the tunnel: the
+        app's own stack hears "fragmentation needed" with the size that fits
+        (from the service IP) and remembers that path MTU."""
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, PDN_IP, count=1)  # a downlink to encapsulate into
+        self.assertEqual(got, sent)
+        conf = json.loads(_tofd_config_path().read_text())
+        fits = conf["s1_mtu"] - (20 + 8 + 8)  # outer IPv4, UDP, GTP-U
+        # the app's link takes more than that (as a jumbo-frame LAN would)
+        for ns, ifc in ((NS_APP, "app0"), (NS_TOF, "apps0")):
+            run(["ip", "link", "set", ifc, "mtu", "2000"], ns=ns, check=True)
+        try:
+            run(["ip", "route", "flush", "cache"], ns=NS_APP)
+            p = run(["ping", "-n", "-c", "1", "-W", "3", "-M", "do", "-s", str(fits + 100 - 28),
+                     u.ip], ns=NS_APP, timeout=15)
+            self.assertIn("From %s" % SERVICE_IP, p.stdout, p.stdout + p.stderr)
+            self.assertIn("mtu = %d" % fits, p.stdout, p.stdout + p.stderr)
+            r = run(["ip", "-4", "route", "get", u.ip], ns=NS_APP, check=True).stdout
+            self.assertIn("mtu %d" % fits, r, "the app's kernel did not take the path MTU")
+            st = tofd_api("/stats")
+            self.assertGreaterEqual(st["icmp_errors"], 1)
+        finally:
+            for ns, ifc in ((NS_APP, "app0"), (NS_TOF, "apps0")):
+                run(["ip", "link", "set", ifc, "mtu", "1500"], ns=ns)
+            run(["ip", "route", "flush", "cache"], ns=NS_APP)
+
+    def test_27_app_port_unreachable_reaches_ue_socket(self):
+        """A UE's datagram to a service port the app does not serve: the
+        app's "port unreachable" reaches the UE translated inside too, so
+        the UE's socket (connected to the service IP) gets ECONNREFUSED."""
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, PDN_IP, count=1)
+        self.assertEqual(got, sent)
+        probe = ("import os, socket\n"
+                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                 "s.bind((os.environ['UE_IP'], 0))\n"
+                 "s.connect(('%s', 9))\n"
+                 "s.settimeout(3)\n"
+                 "for _ in range(3):\n"
+                 "    try:\n"
+                 "        s.send(b'tof-lab')\n"
+                 "        s.recv(100)\n"
+                 "    except ConnectionRefusedError:\n"
+                 "        print('refused'); break\n"
+                 "    except socket.timeout:\n"
+                 "        print('timeout')\n" % SERVICE_IP)
+        p = ue_run(u.n, [PY, "-c", probe], timeout=30)
+        self.assertIn("refused", p.stdout, p.stdout + p.stderr)
+
     def test_25_tunnels_learned(self):
         """Every UE that sent traffic is a session with the TEIDs the control
         plane allocated (which the TOF never saw)."""

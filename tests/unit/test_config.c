@@ -39,6 +39,7 @@ static const char full[] =
 	"   \"backoff_pct\": 150, \"max_interval_ms\": 8000, \"payload_len\": 56, \"ident\": 4660,\n"
 	"   \"key\": 1234567890123, \"ttl\": 32, \"policy\": \"on_demand\"},\n"
 	" \"punt\": {\"rate_pps\": 0, \"burst\": 50},\n"
+	" \"icmp_errors\": {\"rate_pps\": 5, \"burst\": 3},\n"
 	" \"apps_mac\": \"02:aa:bb:cc:dd:ee\", \"s1_mtu\": 9000, \"encap_ttl\": 17,\n"
 	" \"eal\": [\"-l\", \"0-1\", \"--in-memory\"],\n"
 	" \"ports\": {\"s1\": \"net_af_packet0,iface=s1\", \"apps\": \"net_tap0\"},\n"
@@ -136,6 +137,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.punt_burst, 1000);
 	assert_memory_equal(cfg.apps_mac, mac, 6);
 	assert_int_equal(cfg.s1_mtu, 1500);
+	assert_int_equal(cfg.icmp_rate_pps, 100);
+	assert_int_equal(cfg.icmp_burst, 10);
 	assert_int_equal(cfg.encap_ttl, 64);
 	assert_int_equal(cfg.n_eal, 0);
 	assert_null(cfg.eal[0]);
@@ -221,6 +224,8 @@ static void test_full(void **state)
 
 	assert_int_equal(cfg.punt_rate_pps, 0);
 	assert_int_equal(cfg.punt_burst, 50);
+	assert_int_equal(cfg.icmp_rate_pps, 5);
+	assert_int_equal(cfg.icmp_burst, 3);
 	assert_memory_equal(cfg.apps_mac, amac, 6);
 	assert_int_equal(cfg.s1_mtu, 9000);
 	assert_int_equal(cfg.encap_ttl, 17);
@@ -469,6 +474,12 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"pinger\": {\"payload_len\": 15}}", "\"pinger.payload_len\": must be an integer between 16" },
 	{ "{\"pinger\": {\"payload_len\": 1389}}",
 	  "\"pinger.payload_len\": must be an integer between 16 and 1388 (s1_mtu 1500" },
+	/* what the probe buffer takes, whatever s1_mtu allows */
+	{ "{\"s1_mtu\": 9000, \"pinger\": {\"payload_len\": 1453}}",
+	  "\"pinger.payload_len\": must be an integer between 16 and 1452" },
+	{ "{\"icmp_errors\": {\"rate_pps\": -1}}", "\"icmp_errors.rate_pps\": must be" },
+	{ "{\"icmp_errors\": {\"burst\": 0}}", "\"icmp_errors.burst\": must be" },
+	{ "{\"icmp_errors\": {\"rate\": 1}}", "\"icmp_errors.rate\": unknown field" },
 	{ "{\"s1_mtu\": 576, \"pinger\": {\"payload_len\": 465}}",
 	  "\"pinger.payload_len\": must be an integer between 16 and 464 (s1_mtu 576" },
 	{ "{\"pinger\": {\"ident\": 65536}}", "\"pinger.ident\": must be an integer between 0 and 65535" },

@@ -171,7 +171,7 @@ static void tof_agent_send_probe(struct tof_agent *a, uint32_t slot, uint64_t no
 {
 	const struct tof_session *s = &a->t->sessions[slot];
 	const struct gtp_addr *ue = s->ue4.family ? &s->ue4 : &s->ue6;
-	uint8_t buf[TOF_ENCAP_HEADROOM + 64 + 1500];
+	uint8_t buf[TOF_ENCAP_HEADROOM + 64 + PINGER_MAX_PACKET];
 	struct tof_frame f = {.buf = buf, .off = TOF_ENCAP_HEADROOM + 64, .cap = sizeof(buf)};
 	enum tof_port out = tof_pipeline_port_towards(a->pl, TOF_DIR_UPLINK);
 

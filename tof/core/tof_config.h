@@ -61,6 +61,10 @@ struct tof_config {
 	uint32_t punt_rate_pps;   /* per port; default 10000; 0 = unlimited */
 	uint32_t punt_burst;      /* default 1000 */
 
+	uint32_t icmp_rate_pps;   /* ICMP "too big" to apps, per worker;
+				   * default 100; 0 = none sent */
+	uint32_t icmp_burst;      /* default 10 */
+
 	uint8_t apps_mac[6];      /* our MAC on the apps port */
 	uint16_t s1_mtu;          /* largest outer IP packet we build; default 1500 */
 	uint8_t encap_ttl;        /* default 64 */

@@ -8,6 +8,10 @@
 #include "tof_classify.h"
 #include "tof_pipeline.h"
 
+/* Take a token from a bucket refilled at rate_pps up to burst; false when
+ * there is none. */
+bool tof_bucket_take(struct tof_bucket *b, uint32_t rate_pps, uint32_t burst, uint64_t now_ns);
+
 /* Hand a copy of the frame to the agent unless the port's punt budget is
  * spent. Returns whether it was punted. */
 bool tof_worker_punt(const struct tof_pipeline *pl, struct tof_worker *w, const uint8_t *frame,
@@ -53,6 +57,15 @@ struct tof_apps_pkt {
  * else the reason it goes no further (malformed, not IP, ARP, ND). */
 enum tof_reason tof_apps_parse(const struct tof_pipeline *pl, const struct tof_frame *f,
 			       struct tof_apps_pkt *a);
+
+/* An app's packet too big for the S1 link once encapsulated (the
+ * encapsulation allows at most mtu octets of it): turn the frame into an
+ * ICMP "fragmentation needed" / "packet too big" back to the app, from
+ * `from`, within the worker's ICMP budget (verdict REPLY); else it is
+ * dropped. The packet is as the app sent it (not NATed yet). */
+void tof_apps_too_big(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		      const struct pkt_l2 *l2, const struct pkt_ip *ip, const struct gtp_addr *from,
+		      uint16_t mtu, uint64_t now_ns, struct tof_result *res);
 
 /* The apps-port half of the pipeline, on a frame tof_apps_parse parsed. */
 void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,

@@ -278,6 +278,7 @@ int tof_replay_write_stats(const struct tof_replay *r, const char *path, char *e
 	jset(&d, root, "services", services_json(&d, r));
 	jset(&d, root, "sessions", jint(&d, r->t->n_sessions));
 	jset(&d, root, "punt_copies", jint(&d, r->w.ctr.punt_copies));
+	jset(&d, root, "icmp_errors", jint(&d, r->w.ctr.icmp_errors));
 	jset(&d, root, "replay", replay_json(&d, r));
 	return dump(&d, root, path, err, errlen);
 }
