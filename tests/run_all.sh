@@ -70,6 +70,10 @@ for middle in bridge tofd; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
 done
+# The DPDK data plane under the sanitizers: the same suite once more with the
+# ASan/UBSan tofd (a report in its log or an unclean exit fails it).
+TOFD=build-asan/tofd TOF_LIVE_MIDDLE=tofd tests/live/run.sh >"$log" 2>&1
+tally "live (middle: tofd, ASan/UBSan build)" $?
 
 tests/fuzz/run.sh >"$log" 2>&1
 tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?

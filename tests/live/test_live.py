@@ -14,7 +14,9 @@ sees; captures at both ends of the S1 link are checked against it.
 
 Run with tests/live/run.sh (root). Environment:
   TOF_LIVE_MIDDLE      bridge | tofd
-  TOFD                 the tofd binary (default build/tofd)
+  TOFD                 the tofd binary (default build/tofd; make test also runs
+                       the suite once with build-asan/tofd: any sanitizer report
+                       in its log, or an unclean exit, fails the run)
   TOF_LIVE_TOFD_CMD    override the whole tofd command line (runs in tof-tof;
                        {config} is replaced by the generated config's path)
   TOF_LIVE_IDLE_S      tofd idle_timeout_s for the lab (default 3)
@@ -547,12 +549,28 @@ def setUpModule():
     log("lab up with middle=%s in %.1fs: %d UEs" % (MIDDLE, time.monotonic() - t0, len(ues())))
 
 
+def tofd_exit_problem(rc):
+    """Why tofd's run was not clean: its last exit status (SIGTERM must
+    give 0), or a sanitizer report in its log (the ASan/UBSan build)."""
+    text = tofd_log_tail(n=100000)
+    for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        if mark in text:
+            at = text.index(mark)
+            return "tofd: sanitizer report in its log:\n" + text[max(0, at - 200):at + 3000]
+    if rc != 0:
+        return "tofd exited with %s on SIGTERM at the end:\n%s" % (rc, tofd_log_tail())
+    return None
+
+
 def tearDownModule():
-    if _state["failed"]:
+    problem = tofd_exit_problem(_tofd_stop()) if MIDDLE == "tofd" else None
+    if _state["failed"] or problem:
         log("failures: lab logs follow")
         print(lab("logs", check=False).stdout, file=sys.stderr)  # tofd.log too
     stop_middle()
     _remove_captures()
+    if problem:
+        raise AssertionError(problem)
 
 
 # ---------------------------------------------------------------------------
