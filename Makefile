@@ -5,6 +5,8 @@
 #   make test       deps + build + every test (also under ASan/UBSan)
 #   make demo       deps + build + run the appliance in the lab with traffic
 #   make bench      benchmarks (figures, not pass/fail)
+#   make tsan       the concurrency tests under ThreadSanitizer (also in make test)
+#   make soak       a few minutes in the live lab under churn (not in make test)
 #   make clean
 
 CC      ?= cc
@@ -148,6 +150,13 @@ tsan: deps
 live-test: deps
 	$(MAKE) all
 	tests/live/run.sh
+
+# The soak, not part of make test: a few minutes of real traffic in the live
+# lab with UE and service churn, idle purges and a restart (SOAK_SECONDS,
+# default 180; TOFD=build-asan/tofd for the sanitizer build).
+soak: deps
+	$(MAKE) all
+	tests/soak/run.sh
 
 # DEMO_RUN: what runs once tofd is built (tests/firstrun sets it to `true`).
 DEMO_RUN ?= deploy/demo.sh

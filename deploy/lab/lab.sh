@@ -14,6 +14,8 @@
 #   lab.sh enb-up          start the eNBs (sgsnemu) once the S1 link carries
 #                          traffic; waits for every PDP context
 #   lab.sh enb-down        stop the eNBs (their UEs and tunnels go away)
+#   lab.sh enb-cycle 1|2   detach that eNB's UEs and attach them again (its
+#                          sgsnemu restarted: new UE addresses, TEIDs reused)
 #   lab.sh bridge on|off   add/remove the Linux bridge in tof-tof
 #   lab.sh down            stop everything, delete the namespaces and the run dir
 #   lab.sh status          what is up; exit 1 when something is missing
@@ -369,6 +371,24 @@ do_enb_up() {
 	write_ues
 }
 
+do_enb_cycle() { # IDX
+	local idx=$1 table
+	[ -f "$RUN/lab.env" ] || die "the lab is not up (lab.sh up)"
+	# shellcheck source=/dev/null
+	. "$RUN/lab.env"
+	case $idx in
+	1) ;;
+	2) [ "$UES2" -gt 0 ] || die "enb-cycle: the lab has no eNB2 (--ues2 0)" ;;
+	*) die "enb-cycle 1|2" ;;
+	esac
+	[ -f "$RUN/enb$idx.pid" ] || die "enb-cycle: eNB$idx is not running (lab.sh enb-up)"
+	stop_daemon "enb$idx" 3
+	table=$((100 + idx))
+	while ip -n $NS_ENB rule del pref $table 2>/dev/null; do :; done
+	if [ "$idx" = 1 ]; then start_enb 1 $ENB1_IP "$UES" $IMSI1; else start_enb 2 $ENB2_IP "$UES2" $IMSI2; fi
+	write_ues
+}
+
 do_enb_down() {
 	local idx table
 	for idx in 1 2; do
@@ -523,6 +543,11 @@ enb-up)
 	trap - EXIT
 	;;
 enb-down) do_enb_down ;;
+enb-cycle)
+	trap 'rc=$?; if [ $rc -ne 0 ]; then log "enb-cycle failed; logs in $RUN:"; dump_logs; fi' EXIT
+	do_enb_cycle "${1:-}"
+	trap - EXIT
+	;;
 bridge)
 	case ${1:-} in
 	on) bridge_on ;;
