@@ -18,7 +18,11 @@
 #include "agent_state.h"
 #include "api.h"
 #include "dp.h"
+#include "config.h"
+#include "log.h"
+#include "tofd_reload.h"
 #include "tofd_run.h"
+#include "version.h"
 
 #define EXIT_IO 1
 #define EXIT_CONFIG 2
@@ -34,7 +38,14 @@ struct tofd {
 	struct tof_ctl *ctl;
 	struct tof_api *api;
 	struct tof_dp *dp;
+	struct tofd_reload reload;
 };
+
+/* A start-up step failed: what, in the words of the step. */
+static void tofd_log_failed(const char *err)
+{
+	tof_log(TOF_LOG_ERROR, "start_failed", TOF_FIELDS(TOF_LOG_STR("error", err)), "%s", err);
+}
 
 static uint64_t tofd_now_ns(void)
 {
@@ -69,21 +80,26 @@ static void tofd_dp_counters(void *ctx, struct tof_counters *c, struct tof_servi
 static void tofd_state_bad(struct tofd *d, const char *why)
 {
 	const char *path = tof_state_path(d->state);
-	char moved[600], err[512] = "";
+	char moved[600] = "", err[512] = "";
 
-	fprintf(stderr, "tofd run: ERROR: %s\n", why);
+	tof_log(TOF_LOG_ERROR, "state_file_bad",
+		TOF_FIELDS(TOF_LOG_STR("state_file", path), TOF_LOG_STR("error", why)),
+		"ERROR: %s", why);
 	if (tof_state_disabled(d->state)) {
 		/* no lock: nothing on disk is touched */
-		moved[0] = '\0';
 	} else if (tof_state_set_aside(d->state, moved, sizeof(moved), err, sizeof(err)) < 0) {
-		fprintf(stderr, "tofd run: ERROR: %s; service changes through the API are "
-			"refused until this is fixed\n", err);
+		tof_log(TOF_LOG_ERROR, "state_file_kept", TOF_FIELDS(TOF_LOG_STR("error", err)),
+			"ERROR: %s; service changes through the API are refused until this is "
+			"fixed", err);
 	} else {
-		fprintf(stderr, "tofd run: ERROR: moved it aside to %s\n", moved);
+		tof_log(TOF_LOG_ERROR, "state_file_moved", TOF_FIELDS(TOF_LOG_STR("moved_to", moved)),
+			"ERROR: moved it aside to %s", moved);
 	}
-	fprintf(stderr, "tofd run: ERROR: running with the config's %u service(s); services "
-		"registered through the API before are not loaded (re-register them, or "
-		"restore %s from the moved file and restart)\n", d->cfg->n_services, path);
+	tof_log(TOF_LOG_ERROR, "state_file_degraded",
+		TOF_FIELDS(TOF_LOG_U64("services", d->cfg->n_services)),
+		"ERROR: running with the config's %u service(s); services registered through "
+		"the API before are not loaded (re-register them, or restore %s from the moved "
+		"file and restart)", d->cfg->n_services, path);
 	tof_ctl_add_problem(d->ctl, "state_file", "%s; %s%s; running with the config's %u "
 			    "service(s)", why, moved[0] ? "moved aside to " : "not moved aside: ",
 			    moved[0] ? moved : err[0] ? err : "the state is not written",
@@ -91,8 +107,8 @@ static void tofd_state_bad(struct tofd *d, const char *why)
 }
 
 /* Put svcs into the tables (saving them when save). 0, or an exit code
- * when they are the config's and the tables refuse them. A failed save
- * only degrades the run. */
+ * when they are the config's and the tables refuse them; -1 with why when
+ * they are the state file's. A failed save only degrades the run. */
 static int tofd_services_in(struct tofd *d, const struct tof_service_config *svcs, uint32_t n,
 			    bool save, bool from_config, char *why, size_t whylen)
 {
@@ -103,13 +119,17 @@ static int tofd_services_in(struct tofd *d, const struct tof_service_config *svc
 	if (rc == TOF_CTL_OK)
 		return 0;
 	if (rc == TOF_CTL_IO || rc == TOF_CTL_NOSPACE) {
-		fprintf(stderr, "tofd run: ERROR: %s: running with them unsaved\n", e.msg);
+		tof_log(TOF_LOG_ERROR, "services_unsaved", TOF_FIELDS(TOF_LOG_STR("error", e.msg)),
+			"ERROR: %s: running with them unsaved", e.msg);
 		tof_ctl_add_problem(d->ctl, "state_file", "the services could not be saved: %s",
 				    e.msg);
 		return 0;
 	}
 	if (from_config) {
-		fprintf(stderr, "tofd run: config: \"%s\": %s\n", e.field, e.msg);
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("file", "config"), TOF_LOG_STR("field", e.field),
+				   TOF_LOG_STR("error", e.msg)),
+			"config: \"%s\": %s", e.field, e.msg);
 		return EXIT_CONFIG;
 	}
 	snprintf(why, whylen, "state_file %s: \"%s\": %s", tof_state_path(d->state), e.field,
@@ -129,8 +149,10 @@ static int tofd_load_services(struct tofd *d)
 	int rc;
 
 	if (tof_state_disabled(d->state)) {
-		fprintf(stderr, "tofd run: ERROR: state_file: %s: service changes through the "
-			"API are refused\n", tof_state_disabled(d->state));
+		tof_log(TOF_LOG_ERROR, "state_file_disabled",
+			TOF_FIELDS(TOF_LOG_STR("error", tof_state_disabled(d->state))),
+			"ERROR: state_file: %s: service changes through the API are refused",
+			tof_state_disabled(d->state));
 		tof_ctl_add_problem(d->ctl, "state_file", "%s: service changes are refused",
 				    tof_state_disabled(d->state));
 	}
@@ -140,8 +162,11 @@ static int tofd_load_services(struct tofd *d)
 		free(svcs);
 		if (rc >= 0) {
 			if (rc == 0 && writable)
-				fprintf(stderr, "tofd run: services: %u from %s%s\n", n,
-					seeded ? "the config, saved to " : "",
+				tof_log(TOF_LOG_INFO, "services_loaded",
+					TOF_FIELDS(TOF_LOG_U64("services", n),
+						   TOF_LOG_STR("from", seeded ? "config" : "state_file"),
+						   TOF_LOG_STR("state_file", tof_state_path(d->state))),
+					"services: %u from %s%s", n, seeded ? "the config, saved to " : "",
 					tof_state_path(d->state));
 			return rc;
 		}
@@ -160,31 +185,36 @@ static int tofd_setup(struct tofd *d)
 
 	d->t = tof_tables_create(cfg->max_sessions, cfg->max_services);
 	if (!d->t) {
-		fprintf(stderr, "tofd run: cannot allocate tables for %u sessions and %u services "
-			"(%zu MiB; lower max_sessions)\n", cfg->max_sessions, cfg->max_services,
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("error", "tables"),
+				   TOF_LOG_U64("max_sessions", cfg->max_sessions)),
+			"cannot allocate tables for %u sessions and %u services (%zu MiB; lower "
+			"max_sessions)", cfg->max_sessions, cfg->max_services,
 			tof_tables_memory(cfg->max_sessions, cfg->max_services) >> 20);
 		return EXIT_IO;
 	}
+	tof_tables_seed(d->t, tof_config_hash_seed(cfg));
 	d->pl.cfg = cfg;
 	d->pl.tables = d->t;
 	d->pl.pinger = cfg->pinger;
 	for (int p = 0; p < TOF_PORT__COUNT; p++)
 		d->pl.l2[p] = PKT_L2_ETH;
 	if (tof_agent_init(&d->agent, cfg, &d->pl, NULL, NULL) < 0) {
-		fprintf(stderr, "tofd run: cannot set up the agent\n");
+		tofd_log_failed("cannot set up the agent");
 		return EXIT_IO;
 	}
 	d->agent_ok = true;
 	if (tof_state_open(cfg->state_file, &d->state, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tofd run: %s\n", err);
+		tofd_log_failed(err);
 		return EXIT_CONFIG;
 	}
 	if (!cfg->state_file)
-		fprintf(stderr, "tofd run: warning: no state_file in the config: services "
-			"registered through the API will not survive a restart\n");
+		tof_log(TOF_LOG_WARNING, "no_state_file", TOF_NO_FIELDS,
+			"no state_file in the config: services registered through the API will "
+			"not survive a restart");
 	d->ctl = tof_ctl_create(d->t, &d->agent, d->state);
 	if (!d->ctl) {
-		fprintf(stderr, "tofd run: out of memory\n");
+		tofd_log_failed("out of memory");
 		return EXIT_IO;
 	}
 	return tofd_load_services(d);
@@ -197,10 +227,11 @@ static int tofd_start_api(struct tofd *d)
 	int rc = tof_api_start(&ao, d->ctl, &d->api, err, sizeof(err));
 
 	if (rc < 0) {
-		fprintf(stderr, "tofd run: %s\n", err);
+		tofd_log_failed(err);
 		return rc == -2 ? EXIT_IO : EXIT_CONFIG;
 	}
-	fprintf(stderr, "tofd run: API listening on %s\n", tof_api_url(d->api));
+	tof_log(TOF_LOG_INFO, "api_listening", TOF_FIELDS(TOF_LOG_STR("url", tof_api_url(d->api))),
+		"API listening on %s", tof_api_url(d->api));
 	return 0;
 }
 
@@ -218,10 +249,12 @@ static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 
 	tof_ctl_set_dataplane(d->ctl, true, false);
 	if (tof_dp_start(&ctx, &d->dp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tofd run: data plane: %s\n", err[0] ? err : "cannot start");
-		if (!tof_dp_available())
-			fprintf(stderr, "tofd run: (--no-dataplane runs the API and the agent "
-				"without one)\n");
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("error", err[0] ? err : "cannot start"),
+				   TOF_LOG_STR("part", "dataplane")),
+			"data plane: %s%s", err[0] ? err : "cannot start",
+			tof_dp_available() ? "" : " (--no-dataplane runs the API and the agent "
+			"without one)");
 		return EXIT_IO;
 	}
 	tof_ctl_set_counters(d->ctl, tofd_dp_counters, d->dp);
@@ -229,7 +262,8 @@ static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 	return 0;
 }
 
-/* Wait for a signal; without a data plane, run the agent's timers. */
+/* Wait for a signal to stop; SIGHUP reloads. Without a data plane, run the
+ * agent's timers. */
 static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 {
 	struct timespec tmo = { .tv_sec = 0, .tv_nsec = TICK_MS * 1000000L };
@@ -239,6 +273,8 @@ static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 
 		if (sig == SIGTERM || sig == SIGINT)
 			return sig;
+		if (sig == SIGHUP)
+			tofd_reload(&d->reload);
 		if (sig < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		if (tick) {
@@ -255,6 +291,7 @@ static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 static void tofd_teardown(struct tofd *d)
 {
 	tof_api_stop(d->api);
+	tofd_reload_fini(&d->reload);
 	if (d->ctl)
 		tof_ctl_set_counters(d->ctl, NULL, NULL);
 	if (d->dp)
@@ -278,11 +315,23 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tofd_pinger_key(cfg);
+	tof_log_setup("tofd run", cfg->log_format, cfg->log_level);
+	tof_log(TOF_LOG_INFO, "start",
+		TOF_FIELDS(TOF_LOG_STR("version", TOF_VERSION),
+			   TOF_LOG_STR("config", o->config_path),
+			   TOF_LOG_STR("mode", cfg->mode == TOF_MODE_SINGLE ? "single" : "dual"),
+			   TOF_LOG_BOOL("dataplane", !o->no_dataplane)),
+		"starting version %s (%s mode%s)", TOF_VERSION,
+		cfg->mode == TOF_MODE_SINGLE ? "single" : "dual",
+		o->no_dataplane ? ", no data plane" : "");
 
 	rc = tofd_setup(&d);
+	if (rc == 0)
+		rc = tofd_reload_init(&d.reload, o->config_path, cfg, d.ctl) < 0 ? EXIT_IO : 0;
 	if (rc == 0)
 		rc = tofd_start_api(&d);
 	if (rc == 0 && o->no_dataplane)
@@ -291,12 +340,20 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 		rc = tofd_start_dp(&d, o);
 	if (rc != 0) {
 		tofd_teardown(&d);
+		tof_log(TOF_LOG_ERROR, "stopped", TOF_FIELDS(TOF_LOG_I64("exit_code", rc)),
+			"could not start (exit code %d)", rc);
 		return rc;
 	}
-	fprintf(stderr, "tofd run: ready%s\n", o->no_dataplane ? " (no data plane)" : "");
+	tof_log(TOF_LOG_INFO, "ready", TOF_FIELDS(TOF_LOG_BOOL("dataplane", !o->no_dataplane)),
+		"ready%s", o->no_dataplane ? " (no data plane)" : "");
 	sig = tofd_wait(&d, &sigs, o->no_dataplane);
-	fprintf(stderr, "tofd run: %s, stopping\n", sig == SIGINT ? "SIGINT" :
-		sig == SIGTERM ? "SIGTERM" : "error waiting for signals");
+	tof_log(sig < 0 ? TOF_LOG_ERROR : TOF_LOG_INFO, "stopping",
+		TOF_FIELDS(TOF_LOG_STR("signal", sig == SIGINT ? "SIGINT" :
+						 sig == SIGTERM ? "SIGTERM" : NULL)),
+		"%s, stopping", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+		"error waiting for signals");
 	tofd_teardown(&d);
+	tof_log(TOF_LOG_INFO, "stopped", TOF_FIELDS(TOF_LOG_I64("exit_code", sig < 0 ? EXIT_IO : 0)),
+		"stopped");
 	return sig < 0 ? EXIT_IO : 0;
 }

@@ -525,7 +525,7 @@ do_tofd_config() {
  "services": [{"name": "cache", "serviceIP": "$SERVICE_IP", "applicationIP": "$APP_IP"$app_mac}],
  "idle_timeout_s": $idle,
  "s1_mtu": $S1_MTU,
- "apps_mac": "$TOF_APPS_MAC",
+ "apps_mac": "$TOF_APPS_MAC", "apps_gateway": "$APP_GW",
  "pinger": {"target": "$PINGER_TARGET", "interval_ms": 500, "tries": 5}}
 EOF
 }

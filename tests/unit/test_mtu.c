@@ -56,7 +56,7 @@ static void fx_session(struct tfix *x, const char *ue, bool qfi)
 	uint32_t slot = tof_session_add(x->t, &u);
 
 	assert_int_not_equal(slot, TOF_NO_SLOT);
-	tof_session_set_ul(x->t, slot, &e, &s, 0x100);
+	tof_session_set_ul(x->t, slot, &e, &s, 0x100, 0);
 	tof_session_set_dl(x->t, slot, 0x200);
 	if (qfi) {
 		x->t->sessions[slot].flags |= TOF_SESS_QFI;

@@ -99,15 +99,17 @@ static uint64_t race_now(struct race *r)
 	return __atomic_load_n(&r->clock_ns, __ATOMIC_RELAXED);
 }
 
-static void race_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+static bool race_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 		      enum tof_reason why, uint64_t now_ns)
 {
 	struct race *r = ctx;
+	bool queued = false;
 
 	pthread_mutex_lock(&r->q_lock);
 	if (r->q_len == PUNT_Q || len > sizeof(r->q[0].frame)) {
 		r->q_lost++;
 	} else {
+		queued = true;
 		struct punt_msg *m = &r->q[(r->q_head + r->q_len) % PUNT_Q];
 
 		m->in = in;
@@ -118,6 +120,7 @@ static void race_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port
 		r->q_len++;
 	}
 	pthread_mutex_unlock(&r->q_lock);
+	return queued;
 }
 
 static void ue_addr(int ue, char *b)

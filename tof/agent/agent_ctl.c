@@ -8,6 +8,7 @@
 
 #include "agent_ctl_int.h"
 #include "config_read.h"
+#include "log.h"
 
 const char *tof_ctl_code_name(enum tof_ctl_code c)
 {
@@ -33,7 +34,7 @@ uint64_t ctl_now_ns(void)
 }
 
 __attribute__((format(printf, 4, 5)))
-static enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
+enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
 				  const char *field, const char *fmt, ...)
 {
 	va_list ap;
@@ -46,7 +47,7 @@ static enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
 	return code;
 }
 
-static void ctl_ok(struct tof_ctl_err *e)
+void ctl_ok(struct tof_ctl_err *e)
 {
 	e->code = TOF_CTL_OK;
 	e->field[0] = e->msg[0] = '\0';
@@ -147,7 +148,7 @@ uint64_t tof_ctl_service_version(const struct tof_ctl *ctl)
 
 /* What the tables need of a service, whoever built it. allow_noname: the
  * name may be "" (an update that keeps it). */
-static enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_noname,
+enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_noname,
 				   const char *prefix, struct tof_ctl_err *e)
 {
 	char f[TOF_SVC_FIELD_MAX];
@@ -215,7 +216,7 @@ static enum tof_ctl_code ctl_conflict(struct tof_ctl *ctl, const struct tof_serv
 /* Save what the tables hold now. Caller holds svc_lock, so no other
  * service change runs; skip: a slot to leave out (a deletion saved before
  * it is made), or TOF_NO_SLOT. */
-static int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
+int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
 {
 	const struct tof_tables *t = ctl->t;
 	struct tof_service_config *v;
@@ -238,7 +239,8 @@ static int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e
 	rc = tof_state_save(ctl->state, v, n, err, sizeof(err));
 	free(v);
 	if (rc < 0) {
-		fprintf(stderr, "tofd: state_file: %s\n", err);
+		tof_log(TOF_LOG_ERROR, "state_save_failed", TOF_FIELDS(TOF_LOG_STR("error", err)),
+			"state_file: %s", err);
 		ctl_fail(e, rc == TOF_STATE_NOSPACE ? TOF_CTL_NOSPACE : TOF_CTL_IO, NULL,
 			 "the change could not be saved (%s); nothing changed", err);
 	}
@@ -247,7 +249,7 @@ static int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e
 
 /* After a rollback: make sure the file says what the tables say again (a
  * rename may have gone through before its directory fsync failed). */
-static void ctl_persist_again(struct tof_ctl *ctl)
+void ctl_persist_again(struct tof_ctl *ctl)
 {
 	struct tof_ctl_err ignore;
 
@@ -255,7 +257,7 @@ static void ctl_persist_again(struct tof_ctl *ctl)
 }
 
 /* The counters of every slot now, into ctl->pre. Caller holds svc_lock. */
-static void ctl_counters_now(struct tof_ctl *ctl)
+void ctl_counters_now(struct tof_ctl *ctl)
 {
 	struct tof_counters c;
 
@@ -266,14 +268,14 @@ static void ctl_counters_now(struct tof_ctl *ctl)
 	pthread_rwlock_unlock(&ctl->cb_lock);
 }
 
-static void ctl_set_base(struct tof_ctl *ctl, uint32_t slot)
+void ctl_set_base(struct tof_ctl *ctl, uint32_t slot)
 {
 	pthread_mutex_lock(&ctl->base_lock);
 	ctl->base[slot] = ctl->pre[slot];
 	pthread_mutex_unlock(&ctl->base_lock);
 }
 
-static void ctl_bump(struct tof_ctl *ctl)
+void ctl_bump(struct tof_ctl *ctl)
 {
 	__atomic_add_fetch(&ctl->svc_version, 1, __ATOMIC_ACQ_REL);
 }

@@ -59,6 +59,13 @@ int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
 		   struct tof_service_config **svcs, uint32_t *n, bool *seeded, char *err,
 		   size_t errlen);
 
+/* Without opening it (a running tofd may hold it): does path's directory
+ * exist, and does the file, if there is one, parse? *n_services: how many
+ * it holds (-1: no file yet). Returns 0; -1 with a message in err when the
+ * directory is missing (tofd run refuses that); 1 with a message when the
+ * file cannot be used (tofd run would move it aside and start degraded). */
+int tof_state_check(const char *path, long *n_services, char *err, size_t errlen);
+
 /* Parse a state document (exposed for tests). */
 int tof_state_parse(const char *json, size_t len, struct tof_service_config **svcs,
 		    uint32_t *n, char *err, size_t errlen);

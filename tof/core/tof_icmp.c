@@ -22,7 +22,7 @@ void tof_apps_too_big(const struct tof_pipeline *pl, struct tof_worker *w, struc
 	res->verdict = TOF_V_DROP;
 	res->reason = TOF_R_APPS_TOO_BIG;
 	if (cfg->icmp_rate_pps == 0 || f->off < hlen || !pkt_icmp_may_answer(ipb, ip) ||
-	    !tof_bucket_take(&w->icmp_tb, cfg->icmp_rate_pps, cfg->icmp_burst, now_ns))
+	    !tof_bucket_take(&w->icmp_tb, now_ns, cfg->icmp_rate_pps, cfg->icmp_burst, NULL))
 		return;
 	if (from->family != ip->family)
 		return;

@@ -8,10 +8,6 @@
 #include "tof_classify.h"
 #include "tof_pipeline.h"
 
-/* Take a token from a bucket refilled at rate_pps up to burst; false when
- * there is none. */
-bool tof_bucket_take(struct tof_bucket *b, uint32_t rate_pps, uint32_t burst, uint64_t now_ns);
-
 /* Hand a copy of the frame to the agent unless the port's punt budget is
  * spent. Returns whether it was punted. */
 bool tof_worker_punt(const struct tof_pipeline *pl, struct tof_worker *w, const uint8_t *frame,
@@ -25,6 +21,15 @@ static inline void tof_touch(uint64_t *seen, uint64_t now_ns)
 
 	if (now_ns > old + 1000000ULL)
 		__atomic_store_n(seen, now_ns, __ATOMIC_RELAXED);
+}
+
+/* The same for a coarse time (tof_coarse). */
+static inline void tof_touch_coarse(uint32_t *seen, uint64_t now_ns)
+{
+	uint32_t now = tof_coarse(now_ns);
+
+	if (__atomic_load_n(seen, __ATOMIC_RELAXED) != now)
+		__atomic_store_n(seen, now, __ATOMIC_RELAXED);
 }
 
 /* The S1 half, on a frame already classified into p / c. */
@@ -43,6 +48,7 @@ static inline void tof_result_init(struct tof_result *res)
 	res->dir = TOF_DIR_NONE;
 	res->out_port = TOF_PORT_ENB;
 	res->punted = false;
+	res->handed_over = false;
 	res->session = TOF_NO_SLOT;
 	res->service = TOF_NO_SLOT;
 }

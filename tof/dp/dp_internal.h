@@ -47,6 +47,8 @@ struct tof_dp_worker {
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
 	struct rte_ring *punts;        /* worker -> agent, single producer */
+	struct rte_ring *punts_urgent; /* the same for the urgent punt classes,
+					* drained first */
 } __rte_cache_aligned;
 
 struct tof_dp {
@@ -66,12 +68,6 @@ struct tof_dp {
 	uint64_t inject_drops;         /* atomic: the agent and worker 0 count */
 };
 
-/* A frame of the agent's lost on its way out (from either thread). */
-static inline void tof_dp_inject_drop(struct tof_dp *dp)
-{
-	__atomic_add_fetch(&dp->inject_drops, 1, __ATOMIC_RELAXED);
-}
-
 /* Nanoseconds on the data plane's clock (TSC since start). */
 uint64_t tof_dp_now_ns(const struct tof_dp *dp);
 
@@ -82,8 +78,11 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port p,
 		    struct rte_mbuf **pkts, uint16_t n);
 
 int tof_dp_worker_main(void *arg);
-void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			enum tof_reason why, uint64_t now_ns);
+
+/* DPDK's log lines into tofd's log (before EAL starts). */
+void tof_dp_log_init(void);
 
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen);
 void tof_dp_agent_stop(struct tof_dp *dp);
