@@ -21,6 +21,8 @@ fi
 # Seeds: the shared captures' frames and the generated test frames.
 rm -rf "$out/corpus" && mkdir -p "$out/corpus"
 /usr/bin/python3 tests/fuzz/seeds.py "$out/corpus" ../shared/pcaps
+# Inputs that once broke an invariant stay in the corpus.
+cp tests/fuzz/regress/* "$out/corpus/"
 if [ -n "${TOF_FUZZ_RUNS:-}" ]; then
 	limit="-runs=$TOF_FUZZ_RUNS"
 else
