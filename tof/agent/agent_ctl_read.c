@@ -16,11 +16,12 @@
 				tof_ctl_lock(ctl);                               \
 			uint32_t ctl_seq_ = tof_read_begin((ctl)->t);            \
 			body;                                                    \
+			bool ctl_again_ = tof_read_retry((ctl)->t, ctl_seq_);    \
 			if (ctl_locked_) {                                       \
 				tof_ctl_unlock(ctl);                             \
 				break;                                           \
 			}                                                        \
-			if (!tof_read_retry((ctl)->t, ctl_seq_))                 \
+			if (!ctl_again_)                                         \
 				break;                                           \
 		}                                                                \
 	} while (0)
@@ -327,4 +328,8 @@ void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 	h->n_services = __atomic_load_n(&ctl->t->n_services, __ATOMIC_RELAXED);
 	h->n_sessions = __atomic_load_n(&ctl->t->n_sessions, __ATOMIC_RELAXED);
 	h->uptime_ms = (ctl_now_ns() - ctl->started_ns) / 1000000ULL;
+	pthread_mutex_lock(&ctl->problem_lock);
+	h->n_problems = ctl->n_problems;
+	memcpy(h->problems, ctl->problems, ctl->n_problems * sizeof(h->problems[0]));
+	pthread_mutex_unlock(&ctl->problem_lock);
 }
