@@ -17,6 +17,7 @@
 #define TOF_DP_MAX_WORKERS 16
 #define TOF_DP_RING_SIZE 4096   /* punts waiting for the agent, per worker */
 #define TOF_DP_NB_DESC 1024
+
 /* A frame from the agent to send. */
 struct tof_dp_msg {
 	uint16_t port;    /* enum tof_port */
@@ -25,7 +26,7 @@ struct tof_dp_msg {
 };
 /* The agent's largest frame fits: a link header, the outer headers of the
  * largest tunnel, and the largest probe. */
-_Static_assert(TOF_DP_PUNT_ROOM >= TOF_L2_TMPL_MAX + 64 + PINGER_MAX_PACKET,
+_Static_assert(TOF_PUNT_ROOM >= TOF_L2_TMPL_MAX + 64 + PINGER_MAX_PACKET,
 	       "an injected pinger probe must fit a message");
 
 /* One DPDK port and how the workers use its queues. */
