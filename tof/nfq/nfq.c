@@ -164,7 +164,6 @@ static int nfq_open_queues(struct tof_nfq *n, char *err, size_t errlen)
 				      .num = cfg->kernel.queue_sgw, .copy_range = NFQ_HDR_COPY };
 	for (int i = 0; i < 2; i++) {
 		struct nfq_queue *q = &n->q[i];
-		q->tx_apps.fd = -1;
 		if (tof_worker_init(&q->w, max_svc, nfq_queue_punt, q) != 0 ||
 		    tof_punt_rings_init(&q->punts, NFQ_PUNT_RING) != 0) {
 			snprintf(err, errlen, "out of memory");
@@ -179,29 +178,23 @@ static int nfq_open_queues(struct tof_nfq *n, char *err, size_t errlen)
 
 static int nfq_open_sockets(struct tof_nfq *n, char *err, size_t errlen)
 {
-	bool dual = n->ctx.cfg->mode == TOF_MODE_DUAL;
 	uint32_t max_svc = n->ctx.pl->tables->max_services;
 
 	n->ap = (struct nfq_apps){ .n = n, .fd = -1 };
+	for (int p = 0; p < TOF_PORT__COUNT; p++)
+		n->ap.tx[p].fd = -1;
 	for (int i = 0; i < 2; i++)
-		if (nfq_tx_open(n, &n->q[i].tx_apps, TOF_PORT_APPS, err, errlen) != 0)
+		if (nfq_tx_open_all(n, n->q[i].tx, err, errlen) != 0)
 			return -1;
-	n->ap.tx_s1.fd = -1;
 	if (tof_worker_init(&n->ap.w, max_svc, nfq_apps_punt, &n->ap) != 0 ||
 	    tof_punt_rings_init(&n->ap.punts, NFQ_PUNT_RING) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	n->rings[2] = &n->ap.punts;
-	if (nfq_apps_open(&n->ap, err, errlen) != 0 ||
-	    nfq_tx_open(n, &n->ap.tx_s1, dual ? TOF_PORT_ENB : TOF_PORT_S1, err, errlen) != 0)
+	if (nfq_apps_open(&n->ap, err, errlen) != 0 || nfq_tx_open_all(n, n->ap.tx, err, errlen) != 0)
 		return -1;
-	for (int p = 0; p < TOF_PORT__COUNT; p++) {
-		bool used = p == TOF_PORT_APPS || (dual ? p != TOF_PORT_S1 : p == TOF_PORT_S1);
-		if (used && nfq_tx_open(n, &n->agent_tx[p], (enum tof_port)p, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return nfq_tx_open_all(n, n->agent_tx, err, errlen);
 }
 
 static int nfq_threads_start(struct tof_nfq *n, char *err, size_t errlen)
@@ -251,10 +244,10 @@ int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err
 		return -1;
 	}
 	n->ctx = *ctx;
-	n->q[0].tx_apps.fd = n->q[1].tx_apps.fd = n->ap.fd = n->ap.tx_s1.fd = n->lock_fd = -1;
+	n->ap.fd = n->lock_fd = -1;
 	for (int p = 0; p < TOF_PORT__COUNT; p++) {
 		n->ctx.pl->l2[p] = PKT_L2_ETH;
-		n->agent_tx[p].fd = -1;
+		n->agent_tx[p].fd = n->ap.tx[p].fd = n->q[0].tx[p].fd = n->q[1].tx[p].fd = -1;
 	}
 	n->bpf.prog_fd = n->bpf.tun_fd = n->bpf.svc_fd = n->bpf.filter_fd = n->bpf.stats_fd = -1;
 	pthread_mutex_init(&n->neigh.lock, NULL);
@@ -352,16 +345,15 @@ void tof_nfq_stop(struct tof_nfq *n)
 	tof_agent_loop_stop(&n->loop);
 	for (int i = 0; i < 2; i++) {
 		nfq_queue_close(&n->q[i]);
-		nfq_tx_close(&n->q[i].tx_apps);
+		nfq_tx_close_all(n->q[i].tx);
 		tof_punt_rings_fini(&n->q[i].punts);
 		tof_worker_fini(&n->q[i].w);
 	}
 	nfq_apps_close(&n->ap);
-	nfq_tx_close(&n->ap.tx_s1);
+	nfq_tx_close_all(n->ap.tx);
 	tof_punt_rings_fini(&n->ap.punts);
 	tof_worker_fini(&n->ap.w);
-	for (int p = 0; p < TOF_PORT__COUNT; p++)
-		nfq_tx_close(&n->agent_tx[p]);
+	nfq_tx_close_all(n->agent_tx);
 	nfq_bpf_close(&n->bpf);
 	if (n->stop_fd >= 0)
 		close(n->stop_fd);

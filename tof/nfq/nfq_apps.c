@@ -1,8 +1,9 @@
 /* The apps interface in kernel mode: an AF_PACKET socket receives every
  * frame the apps send (promiscuous: they reach us through the TOF's own
  * apps MAC, which the interface does not have); the pipeline encapsulates
- * their replies, which leave towards the eNB. ARP and ND go to the agent,
- * whose answers leave through its own socket. */
+ * their replies, which leave towards the eNB (and answers the ones too big
+ * for the tunnel itself). ARP and ND go to the agent, whose answers leave
+ * through its own socket. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -56,9 +57,9 @@ static int nfq_apps_burst(struct nfq_apps *a)
 {
 	struct mmsghdr msgs[NFQ_BURST];
 	struct iovec iov[NFQ_BURST];
-	struct tof_frame f[NFQ_BURST], out[NFQ_BURST];
+	struct tof_frame f[NFQ_BURST];
 	struct tof_result res[NFQ_BURST];
-	unsigned int nf = 0, n_out = 0;
+	unsigned int nf = 0;
 
 	/* (the headroom is for the tunnel headers a reply gets) */
 	int n = nfq_recv_burst(a->fd, a->bufs, msgs, iov);
@@ -75,10 +76,9 @@ static int nfq_apps_burst(struct nfq_apps *a)
 	}
 	tof_pipeline_process_burst(a->n->ctx.pl, &a->w, f, (uint16_t)nf, TOF_PORT_APPS,
 				   nfq_now_ns(), res);
-	for (unsigned int j = 0; j < nf; j++)
-		if (res[j].verdict == TOF_V_ENCAP)
-			out[n_out++] = f[j];
-	nfq_tx_burst(a->n, &a->tx_s1, &a->w, out, n_out);
+	/* replies encapsulated towards the eNB; our answers (ICMP too big) to
+	 * the apps */
+	nfq_tx_results(a->n, a->tx, &a->w, f, res, NULL, nf);
 	return n;
 }
 

@@ -61,7 +61,7 @@ struct nfq_queue {
 	struct mnl_socket *nl;
 	struct tof_worker w;
 	struct tof_punt_rings punts;
-	struct nfq_tx tx_apps;       /* offloaded packets */
+	struct nfq_tx tx[TOF_PORT__COUNT]; /* what the pipeline sends (offloads) */
 	uint8_t *bufs;               /* NFQ_BURST slots of NFQ_SLOT */
 	uint8_t last_ip[16], last_mac[6]; /* the neighbour last learned */
 	pthread_t thread;
@@ -74,7 +74,7 @@ struct nfq_apps {
 	int fd;
 	struct tof_worker w;
 	struct tof_punt_rings punts;
-	struct nfq_tx tx_s1;         /* encapsulated replies, towards the eNB */
+	struct nfq_tx tx[TOF_PORT__COUNT]; /* what the pipeline sends (replies) */
 	uint8_t *bufs;
 	pthread_t thread;
 	bool running;
@@ -157,6 +157,14 @@ int nfq_recv_burst(int fd, uint8_t *bufs, struct mmsghdr *msgs, struct iovec *io
 int nfq_tx_open(struct tof_nfq *n, struct nfq_tx *t, enum tof_port port, char *err,
 		size_t errlen);
 void nfq_tx_close(struct nfq_tx *t);
+/* One socket per port the mode uses (the others fd -1); close them all. */
+int nfq_tx_open_all(struct tof_nfq *n, struct nfq_tx *tx, char *err, size_t errlen);
+void nfq_tx_close_all(struct nfq_tx *tx);
+/* Send the frames whose result sends them (offload, encap, reply), each out
+ * of its out_port; the ones that did not go count in w's tx_drops. */
+void nfq_tx_results(struct tof_nfq *n, struct nfq_tx *tx, struct tof_worker *w,
+		    struct tof_frame *f, const struct tof_result *res, const bool *skip,
+		    unsigned int count);
 struct nfq_port_name *nfq_port_iface(struct tof_nfq *n, enum tof_port port);
 void nfq_neigh_learn(struct tof_nfq *n, const uint8_t ip16[16], const uint8_t mac[6]);
 bool nfq_neigh_find(struct tof_nfq *n, const uint8_t ip16[16], uint8_t mac[6]);

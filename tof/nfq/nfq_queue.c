@@ -242,10 +242,11 @@ static int nfq_queue_burst(struct nfq_queue *q)
 	struct mmsghdr msgs[NFQ_BURST];
 	struct iovec iov[NFQ_BURST];
 	struct nfq_pkt pk[NFQ_BURST];
-	struct tof_frame f[NFQ_BURST], off[NFQ_BURST];
+	struct tof_frame f[NFQ_BURST];
 	struct tof_result res[NFQ_BURST];
 	struct nfq_bpf_key done[NFQ_BURST];
-	unsigned int idx[NFQ_BURST], nf = 0, n_off = 0, n_done = 0;
+	unsigned int idx[NFQ_BURST], nf = 0, n_done = 0;
+	bool keep[NFQ_BURST]; /* not sent: we do not have all of it */
 
 	int n = nfq_recv_burst(mnl_socket_get_fd(q->nl), q->bufs, msgs, iov);
 	if (n <= 0)
@@ -259,23 +260,19 @@ static int nfq_queue_burst(struct nfq_queue *q)
 	tof_pipeline_process_burst(q->n->ctx.pl, &q->w, f, (uint16_t)nf, q->port, now, res);
 	for (unsigned int j = 0; j < nf; j++) {
 		struct nfq_pkt *p = &pk[idx[j]];
-		switch (res[j].verdict) {
-		case TOF_V_PASS:
-			break;
-		case TOF_V_OFFLOAD:
-			if (p->truncated) {
-				q->w.ctr.unprocessed++; /* we do not have all of it */
-				break;
-			}
-			off[n_off++] = f[j];
-			p->verdict = NF_DROP;
-			break;
-		default: /* consumed, dropped (nothing from S1 is encapsulated) */
-			p->verdict = NF_DROP;
-			break;
+		keep[j] = false;
+		if (res[j].verdict == TOF_V_PASS)
+			continue;
+		if (res[j].verdict == TOF_V_OFFLOAD && p->truncated) {
+			/* we do not have all of it: it goes on as it is */
+			q->w.ctr.unprocessed++;
+			keep[j] = true;
+			continue;
 		}
+		/* offloaded, answered, consumed or dropped: not the kernel's */
+		p->verdict = NF_DROP;
 	}
-	nfq_tx_burst(q->n, &q->tx_apps, &q->w, off, n_off);
+	nfq_tx_results(q->n, q->tx, &q->w, f, res, keep, nf);
 	nfq_verdicts(q, pk, (unsigned int)n);
 	if (q->n->bpf_on)
 		for (unsigned int j = 0; j < nf; j++)

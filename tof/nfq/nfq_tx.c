@@ -71,6 +71,51 @@ void nfq_tx_close(struct nfq_tx *t)
 	t->fd = -1;
 }
 
+int nfq_tx_open_all(struct tof_nfq *n, struct nfq_tx *tx, char *err, size_t errlen)
+{
+	bool dual = n->ctx.cfg->mode == TOF_MODE_DUAL;
+
+	for (int p = 0; p < TOF_PORT__COUNT; p++) {
+		bool used = p == TOF_PORT_APPS || (dual ? p != TOF_PORT_S1 : p == TOF_PORT_S1);
+		tx[p].fd = -1;
+		tx[p].port = (enum tof_port)p;
+		if (used && nfq_tx_open(n, &tx[p], (enum tof_port)p, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void nfq_tx_close_all(struct nfq_tx *tx)
+{
+	for (int p = 0; p < TOF_PORT__COUNT; p++)
+		nfq_tx_close(&tx[p]);
+}
+
+void nfq_tx_results(struct tof_nfq *n, struct nfq_tx *tx, struct tof_worker *w,
+		    struct tof_frame *f, const struct tof_result *res, const bool *skip,
+		    unsigned int count)
+{
+	struct tof_frame out[TOF_PORT__COUNT][NFQ_BURST];
+	unsigned int n_out[TOF_PORT__COUNT] = { 0 };
+
+	for (unsigned int i = 0; i < count && i < NFQ_BURST; i++) {
+		enum tof_verdict v = res[i].verdict;
+		enum tof_port p = res[i].out_port;
+		if ((skip && skip[i]) || p >= TOF_PORT__COUNT ||
+		    (v != TOF_V_OFFLOAD && v != TOF_V_ENCAP && v != TOF_V_REPLY))
+			continue;
+		out[p][n_out[p]++] = f[i];
+	}
+	for (int p = 0; p < TOF_PORT__COUNT; p++) {
+		if (n_out[p] == 0)
+			continue;
+		if (tx[p].fd < 0)
+			w->ctr.tx_drops[p] += n_out[p];
+		else
+			nfq_tx_burst(n, &tx[p], w, out[p], n_out[p]);
+	}
+}
+
 struct nfq_port_name *nfq_port_iface(struct tof_nfq *n, enum tof_port port)
 {
 	switch (port) {
@@ -205,16 +250,14 @@ void nfq_agent_emit(void *ctx, enum tof_port port, const uint8_t *frame, size_t 
 {
 	struct tof_nfq *n = ctx;
 	uint8_t *buf = n->emit_buf;
-	struct nfq_tx *t = &n->agent_tx[port];
-
 	(void)when_ns;
-	if (port >= TOF_PORT__COUNT || t->fd < 0 || len > sizeof(n->emit_buf)) {
+	if (port >= TOF_PORT__COUNT || n->agent_tx[port].fd < 0 || len > sizeof(n->emit_buf)) {
 		__atomic_add_fetch(&n->inject_drops, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	memcpy(buf, frame, len);
 	if (port != TOF_PORT_APPS)
 		nfq_s1_link_header(n, port, buf, len);
-	if (send(t->fd, buf, len, 0) != (ssize_t)len)
+	if (send(n->agent_tx[port].fd, buf, len, 0) != (ssize_t)len)
 		__atomic_add_fetch(&n->inject_drops, 1, __ATOMIC_RELAXED);
 }
