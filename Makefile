@@ -75,8 +75,8 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The tests where threads meet: tables under a churning writer, the ctl's
 # writers and readers, the REST server's threads, the data plane's workers
-# against the agent and the API.
-TSAN_TESTS := test_tables test_ctl_race test_ctl test_api test_pipeline_race
+# against the agent and the API, the punt rings and the agent's thread.
+TSAN_TESTS := test_tables test_ctl_race test_ctl test_api test_pipeline_race test_agent_loop
 TSAN_BIN  := $(TSAN_TESTS:%=build-tsan/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)

@@ -143,10 +143,14 @@ static void housekeep(void *ctx, uint64_t now_ns)
 	__atomic_add_fetch((int *)ctx, 1, __ATOMIC_RELAXED);
 }
 
-static bool wait_for(bool (*cond)(struct tfix *), struct tfix *x)
+/* Poll cond under the writers' lock, under which the agent works. */
+static bool wait_for(bool (*cond)(struct tfix *), struct tfix *x, pthread_mutex_t *lock)
 {
 	for (int i = 0; i < 4000; i++) {
-		if (cond(x))
+		pthread_mutex_lock(lock);
+		bool ok = cond(x);
+		pthread_mutex_unlock(lock);
+		if (ok)
 			return true;
 		usleep(1000);
 	}
@@ -155,12 +159,12 @@ static bool wait_for(bool (*cond)(struct tfix *), struct tfix *x)
 
 static bool learned(struct tfix *x)
 {
-	return __atomic_load_n(&x->t->n_sessions, __ATOMIC_ACQUIRE) == 1;
+	return x->t->n_sessions == 1;
 }
 
 static bool probed(struct tfix *x)
 {
-	return __atomic_load_n(&x->n_emitted, __ATOMIC_ACQUIRE) > 0;
+	return x->n_emitted > 0;
 }
 
 /* A round hands every urgent frame over first, then one burst of the
@@ -225,16 +229,18 @@ static void test_loop(void **state)
 	uplink(&t, 7, "198.19.0.9");
 	assert_int_equal(tof_punt_rings_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
 					     TOF_R_UL_UNKNOWN, now), 1);
-	assert_true(wait_for(learned, x));
+	assert_true(wait_for(learned, x, &lock));
 	/* no downlink: the pinger's first probe is due at once */
 	pthread_mutex_lock(&lock);
 	now += 20000000;
 	pthread_mutex_unlock(&lock);
-	assert_true(wait_for(probed, x));
+	assert_true(wait_for(probed, x, &lock));
 	tof_agent_loop_stop(&l);
 	assert_false(l.running);
 	assert_true(__atomic_load_n(&chores, __ATOMIC_RELAXED) > 0);
+	pthread_mutex_lock(&lock);
 	assert_null(x->a.emit); /* taken back off the agent */
+	pthread_mutex_unlock(&lock);
 	tof_agent_loop_stop(&l); /* twice is fine */
 	tof_punt_rings_fini(&r);
 	tfix_free(x);

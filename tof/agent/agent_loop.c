@@ -128,7 +128,7 @@ static void *tof_agent_loop_main(void *arg)
 {
 	struct tof_agent_loop *l = arg;
 
-	while (!l->quit) {
+	while (!__atomic_load_n(&l->quit, __ATOMIC_ACQUIRE)) {
 		if (tof_agent_loop_once(l) == 0)
 			usleep(TOF_AGENT_IDLE_US);
 	}
@@ -145,7 +145,7 @@ static void tof_agent_loop_emit(struct tof_agent_loop *l, tof_emit_fn fn, void *
 
 int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen)
 {
-	l->quit = false;
+	__atomic_store_n(&l->quit, false, __ATOMIC_RELAXED);
 	/* From now on the agent's frames go out through the data plane. */
 	tof_agent_loop_emit(l, l->emit, l->emit_ctx);
 	int rc = pthread_create(&l->thread, NULL, tof_agent_loop_main, l);
@@ -163,7 +163,7 @@ void tof_agent_loop_stop(struct tof_agent_loop *l)
 {
 	if (!l->running)
 		return;
-	l->quit = true;
+	__atomic_store_n(&l->quit, true, __ATOMIC_RELEASE);
 	pthread_join(l->thread, NULL);
 	l->running = false;
 	tof_agent_loop_emit(l, NULL, NULL);

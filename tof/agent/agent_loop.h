@@ -85,7 +85,7 @@ struct tof_agent_loop {
 	void (*housekeep)(void *ctx, uint64_t now_ns);
 	void *housekeep_ctx;
 
-	volatile bool quit;
+	bool quit;                      /* atomic */
 	pthread_t thread;
 	bool running;
 };

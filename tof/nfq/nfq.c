@@ -333,7 +333,7 @@ void tof_nfq_stop(struct tof_nfq *n)
 	/* First the rules: from now on the bridge forwards on its own. */
 	if (n->rules_on)
 		nfq_rules_remove(n);
-	n->quit = true;
+	__atomic_store_n(&n->quit, true, __ATOMIC_RELEASE);
 	/* wake the threads (they would see quit within a poll timeout anyway) */
 	if (n->stop_fd >= 0)
 		(void)!write(n->stop_fd, &one, sizeof(one));

@@ -90,7 +90,7 @@ void *nfq_apps_main(void *arg)
 		{ .fd = a->n->stop_fd, .events = POLLIN },
 	};
 
-	while (!a->n->quit) {
+	while (!__atomic_load_n(&a->n->quit, __ATOMIC_ACQUIRE)) {
 		if (nfq_apps_burst(a) > 0)
 			continue;
 		poll(pfd, 2, 1000);

@@ -95,7 +95,7 @@ struct tof_nfq {
 	struct tof_agent_loop loop;
 	struct tof_punt_rings *rings[3];
 	int stop_fd;                 /* eventfd: wakes the threads to stop */
-	volatile bool quit;
+	bool quit;                   /* atomic */
 	uint64_t refresh_ns;         /* how long a confirmed tunnel stays in the kernel */
 	uint64_t next_sweep_ns;
 	uint64_t inject_drops;       /* atomic */

@@ -289,7 +289,7 @@ void *nfq_queue_main(void *arg)
 		{ .fd = q->n->stop_fd, .events = POLLIN },
 	};
 
-	while (!q->n->quit) {
+	while (!__atomic_load_n(&q->n->quit, __ATOMIC_ACQUIRE)) {
 		if (nfq_queue_burst(q) > 0)
 			continue;
 		poll(pfd, 2, 1000);
