@@ -5,6 +5,7 @@ These are mixed into test_live.py (class WhenTofdDies) so they share its
 lab, tofd and helpers (self.live is that module); run them with
 TOF_LIVE_MIDDLE=kernel tests/live/run.sh.
 """
+import json
 import os
 import re
 import signal
@@ -192,3 +193,24 @@ class KernelTests:
                                 "the queued ones follow when tofd resumes")
         sent, got, _ = L.ue_ping(L.general_ues()[0].n, L.PDN_IP, count=3)
         self.assertEqual(got, sent, "tofd works on")
+
+    def test_44_second_tofd_refused(self):
+        """A second tofd on the same bridge stops at start-up, says why, and
+        leaves the first one's rules, queues and offload alone."""
+        self.dual_only()
+        L = self.live
+        conf = json.loads(L._tofd_config_path().read_text())
+        conf["api"] = {"listen": "127.0.0.1:0"}
+        path = L.RUN / "tofd-second.json"
+        path.write_text(json.dumps(conf))
+        try:
+            p = L.run([L.TOFD, "run", "--config", str(path)], ns=L.NS_TOF, timeout=30)
+        finally:
+            path.unlink()
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("another tofd runs on the bridge br-s1", p.stderr)
+        self.assert_our_rules()
+        u = L.general_ues()[0]
+        sent, got, _ = L.ue_ping(u.n, L.PDN_IP, count=3)
+        self.assertEqual(got, sent)
+        self.assertTrue(self.service_answers(u), "the first tofd still offloads")

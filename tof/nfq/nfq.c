@@ -104,14 +104,14 @@ static void nfq_names(struct tof_nfq *n)
 static int nfq_lock(struct tof_nfq *n, char *err, size_t errlen)
 {
 	struct stat ns;
-	char path[160];
+	char *path = n->lock_path;
 
 	if (stat("/proc/self/ns/net", &ns) != 0)
 		ns.st_ino = 0;
 	mkdir(NFQ_RUN_DIR, 0755);
 	snprintf(n->bpf_dir, sizeof(n->bpf_dir), NFQ_RUN_DIR "/%s.net%lu.bpf", n->bridge.name,
 		 (unsigned long)ns.st_ino);
-	snprintf(path, sizeof(path), NFQ_RUN_DIR "/%s.net%lu.lock", n->bridge.name,
+	snprintf(path, sizeof(n->lock_path), NFQ_RUN_DIR "/%s.net%lu.lock", n->bridge.name,
 		 (unsigned long)ns.st_ino);
 	n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (n->lock_fd < 0) {
@@ -122,7 +122,7 @@ static int nfq_lock(struct tof_nfq *n, char *err, size_t errlen)
 		snprintf(err, errlen, "another tofd runs on the bridge %s here (%s is locked)",
 			 n->bridge.name, path);
 		close(n->lock_fd);
-		n->lock_fd = -1;
+		n->lock_fd = -1; /* (and the file is the other tofd's) */
 		return -1;
 	}
 	return 0;
@@ -357,8 +357,11 @@ void tof_nfq_stop(struct tof_nfq *n)
 	nfq_bpf_close(&n->bpf);
 	if (n->stop_fd >= 0)
 		close(n->stop_fd);
-	if (n->lock_fd >= 0)
-		close(n->lock_fd); /* the lock file stays: the next tofd takes it */
+	if (n->lock_fd >= 0) {
+		/* a tofd starting now fails to take the lock or makes a new file */
+		unlink(n->lock_path);
+		close(n->lock_fd);
+	}
 	pthread_mutex_destroy(&n->neigh.lock);
 	pthread_mutex_destroy(&n->svc_lock);
 	free(n);

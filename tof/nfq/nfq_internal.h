@@ -103,6 +103,7 @@ struct tof_nfq {
 	char chain[32];              /* our iptables chain */
 	char bpf_dir[96];            /* our bpffs */
 	int lock_fd;                 /* one tofd per bridge */
+	char lock_path[160];
 	uint8_t emit_buf[TOF_AGENT_FRAME_MAX + NFQ_HEADROOM]; /* the agent's frames
 					* (it emits under the writers' lock) */
 };
