@@ -67,11 +67,11 @@ static void tofd_dp_counters(void *ctx, struct tof_counters *c, struct tof_servi
 static int tofd_setup(struct tofd *d)
 {
 	struct tof_config *cfg = d->cfg;
-	struct tof_service_config *svcs = NULL;
+	struct tof_state_doc doc;
 	struct tof_ctl_err e;
 	char err[512];
 	bool seeded;
-	uint32_t n;
+	uint32_t n, m;
 
 	d->t = tof_tables_create(cfg->max_sessions, cfg->max_services);
 	if (!d->t) {
@@ -102,20 +102,24 @@ static int tofd_setup(struct tofd *d)
 		fprintf(stderr, "tofd run: out of memory\n");
 		return EXIT_IO;
 	}
-	if (tof_state_load(d->state, cfg, &svcs, &n, &seeded, err, sizeof(err)) < 0) {
+	if (tof_state_load_doc(d->state, cfg, &doc, &seeded, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tofd run: %s\n", err);
 		return EXIT_CONFIG;
 	}
-	if (tof_ctl_load_services(d->ctl, svcs, n, seeded, &e) != TOF_CTL_OK) {
+	n = doc.n_svcs;
+	m = doc.n_chains;
+	if (tof_ctl_load_chains(d->ctl, doc.chains, doc.n_chains, &e) != TOF_CTL_OK ||
+	    tof_ctl_load_services(d->ctl, doc.svcs, doc.n_svcs, seeded, &e) != TOF_CTL_OK) {
 		const char *from = seeded ? "config" : tof_state_path(d->state);
 
 		fprintf(stderr, "tofd run: %s: \"%s\": %s\n", from, e.field, e.msg);
-		free(svcs);
+		tof_state_doc_free(&doc);
 		return e.code == TOF_CTL_IO ? EXIT_IO : EXIT_CONFIG;
 	}
-	free(svcs);
+	tof_state_doc_free(&doc);
 	if (tof_state_persistent(d->state))
-		fprintf(stderr, "tofd run: services: %u from %s%s\n", n,
+		fprintf(stderr, "tofd run: services: %u, chains: %u from %s%s\n", n,
+			m,
 			seeded ? "the config, saved to " : "", tof_state_path(d->state));
 	return 0;
 }

@@ -31,8 +31,7 @@ uint64_t ctl_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-__attribute__((format(printf, 4, 5)))
-static enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
+enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
 				  const char *field, const char *fmt, ...)
 {
 	va_list ap;
@@ -45,7 +44,7 @@ static enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
 	return code;
 }
 
-static void ctl_ok(struct tof_ctl_err *e)
+void ctl_ok(struct tof_ctl_err *e)
 {
 	e->code = TOF_CTL_OK;
 	e->field[0] = e->msg[0] = '\0';
@@ -70,6 +69,7 @@ struct tof_ctl *tof_ctl_create(struct tof_tables *t, struct tof_agent *agent,
 	pthread_mutex_init(&ctl->svc_lock, NULL);
 	pthread_mutex_init(&ctl->base_lock, NULL);
 	pthread_rwlock_init(&ctl->cb_lock, NULL);
+	ctl_chains_init(ctl);
 	ctl->t = t;
 	ctl->agent = agent;
 	ctl->state = st;
@@ -85,6 +85,7 @@ void tof_ctl_destroy(struct tof_ctl *ctl)
 	pthread_mutex_destroy(&ctl->svc_lock);
 	pthread_mutex_destroy(&ctl->base_lock);
 	pthread_rwlock_destroy(&ctl->cb_lock);
+	ctl_chains_fini(ctl);
 	free(ctl->base);
 	free(ctl->pre);
 	free(ctl);
@@ -133,7 +134,7 @@ static enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool all
 {
 	char f[TOF_SVC_FIELD_MAX];
 	size_t nlen = strnlen(sc->name, sizeof(sc->name));
-	size_t clen = strnlen(sc->chain, sizeof(sc->chain));
+	size_t clen = strnlen(sc->chain, sizeof(sc->chain)), plen;
 
 #define CTL_FIELD(name) (snprintf(f, sizeof(f), "%s%s", prefix, name), f)
 	if (!(allow_noname && nlen == 0) && !tof_svc_name_valid(sc->name, nlen))
@@ -154,6 +155,11 @@ static enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool all
 	if (clen != 0 && !tof_svc_name_valid(sc->chain, clen))
 		return ctl_fail(e, TOF_CTL_INVALID, CTL_FIELD("chain"),
 				"chain must be 1 to %d of A-Z a-z 0-9 . _ -", TOF_NAME_MAX);
+	plen = strnlen(sc->app_port, sizeof(sc->app_port));
+	if (plen != 0 && !tof_svc_name_valid(sc->app_port, plen))
+		return ctl_fail(e, TOF_CTL_INVALID, CTL_FIELD("applicationPort"),
+				"applicationPort must be 1 to %d of A-Z a-z 0-9 . _ -",
+				TOF_NAME_MAX);
 #undef CTL_FIELD
 	return TOF_CTL_OK;
 }
@@ -196,10 +202,12 @@ static enum tof_ctl_code ctl_conflict(struct tof_ctl *ctl, const struct tof_serv
 /* Save what the tables hold now. Caller holds svc_lock, so no other
  * service change runs; skip: a slot to leave out (a deletion saved before
  * it is made), or TOF_NO_SLOT. */
-static int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
+int ctl_persist(struct tof_ctl *ctl, uint32_t skip, const struct tof_chain_config *chains,
+		uint32_t n_chains, struct tof_ctl_err *e)
 {
 	const struct tof_tables *t = ctl->t;
 	struct tof_service_config *v;
+	struct tof_state_doc doc;
 	char err[256];
 	uint32_t n = 0;
 	int rc;
@@ -216,7 +224,10 @@ static int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e
 			ctl_svc_config(&t->services[i], &v[n++]);
 	}
 	ctl_sort_configs(v, n);
-	rc = tof_state_save(ctl->state, v, n, err, sizeof(err));
+	doc = (struct tof_state_doc){ .svcs = v, .n_svcs = n,
+				      .chains = (struct tof_chain_config *)chains,
+				      .n_chains = n_chains };
+	rc = tof_state_save_doc(ctl->state, &doc, err, sizeof(err));
 	free(v);
 	if (rc < 0) {
 		fprintf(stderr, "tofd: state_file: %s\n", err);
@@ -232,7 +243,7 @@ static void ctl_persist_again(struct tof_ctl *ctl)
 {
 	struct tof_ctl_err ignore;
 
-	ctl_persist(ctl, TOF_NO_SLOT, &ignore);
+	ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, &ignore);
 }
 
 /* The counters of every slot now, into ctl->pre. Caller holds svc_lock. */
@@ -292,17 +303,20 @@ enum tof_ctl_code tof_ctl_load_services(struct tof_ctl *ctl, const struct tof_se
 		rc = ctl_check(&svcs[i], false, prefix, e);
 		if (rc == TOF_CTL_OK)
 			rc = ctl_conflict(ctl, &svcs[i], TOF_NO_SLOT, prefix, e);
+		if (rc == TOF_CTL_OK)
+			rc = ctl_check_refs(ctl, &svcs[i], prefix, e);
 		if (rc == TOF_CTL_OK && ctl_add_locked(ctl, &svcs[i]) == TOF_NO_SLOT) {
 			snprintf(prefix, sizeof(prefix), "services[%u]", i);
 			rc = ctl_fail(e, TOF_CTL_FULL, prefix, "more services than max_services "
 				      "(%u)", ctl->t->max_services);
 		}
 	}
-	if (rc == TOF_CTL_OK && save && ctl_persist(ctl, TOF_NO_SLOT, e) < 0)
+	if (rc == TOF_CTL_OK && save && ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0)
 		rc = TOF_CTL_IO;
 	if (rc == TOF_CTL_OK) {
 		ctl_bump(ctl);
 		__atomic_store_n(&ctl->state_loaded, true, __ATOMIC_RELEASE);
+		ctl_sink_apply(ctl);
 	}
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;
@@ -320,6 +334,8 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 		return rc;
 	pthread_mutex_lock(&ctl->svc_lock);
 	rc = ctl_conflict(ctl, sc, TOF_NO_SLOT, "", e);
+	if (rc == TOF_CTL_OK)
+		rc = ctl_check_refs(ctl, sc, "", e);
 	if (rc != TOF_CTL_OK)
 		goto out;
 	if (ctl->t->n_services >= ctl->t->max_services ||
@@ -328,7 +344,7 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 			      "%u)", ctl->t->max_services);
 		goto out;
 	}
-	if (ctl_persist(ctl, TOF_NO_SLOT, e) < 0) {
+	if (ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0) {
 		tof_ctl_lock(ctl);
 		tof_service_del(ctl->t, slot);
 		tof_ctl_unlock(ctl);
@@ -336,6 +352,7 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 		rc = TOF_CTL_IO;
 	}
 	ctl_bump(ctl);
+	ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;
@@ -384,6 +401,8 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 	if (next.name[0] == '\0')
 		memcpy(next.name, old.name, sizeof(next.name));
 	rc = ctl_conflict(ctl, &next, slot, "", e);
+	if (rc == TOF_CTL_OK)
+		rc = ctl_check_refs(ctl, &next, "", e);
 	if (rc != TOF_CTL_OK)
 		goto out;
 	tof_ctl_lock(ctl);
@@ -391,7 +410,7 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 	if (ctl->agent != NULL)
 		tof_agent_services_changed(ctl->agent);
 	tof_ctl_unlock(ctl);
-	if (ctl_persist(ctl, TOF_NO_SLOT, e) < 0) {
+	if (ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0) {
 		tof_ctl_lock(ctl);
 		tof_service_update(ctl->t, slot, &old);
 		tof_ctl_unlock(ctl);
@@ -401,6 +420,7 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 		ctl_svc_config(&ctl->t->services[slot], out);
 	}
 	ctl_bump(ctl);
+	ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;
@@ -422,7 +442,7 @@ enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 	if (out)
 		ctl_svc_config(&ctl->t->services[slot], out);
 	/* the file first: if it cannot say the service is gone, it stays */
-	if (ctl_persist(ctl, slot, e) < 0) {
+	if (ctl_persist(ctl, slot, ctl->chains, ctl->n_chains, e) < 0) {
 		rc = TOF_CTL_IO;
 		goto out;
 	}
@@ -430,6 +450,7 @@ enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 	tof_service_del(ctl->t, slot);
 	tof_ctl_unlock(ctl);
 	ctl_bump(ctl);
+	ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "agent_chain_json.h"
 #include "agent_state.h"
 #include "agent_svc_json.h"
 #include "tof_config.h"
@@ -39,8 +40,9 @@ struct tof_ctl;
 
 enum tof_ctl_code {
 	TOF_CTL_OK = 0,
-	TOF_CTL_NOT_FOUND, /* no such service */
-	TOF_CTL_CONFLICT,  /* a name or address already taken */
+	TOF_CTL_NOT_FOUND, /* no such service or chain */
+	TOF_CTL_CONFLICT,  /* a name or address already taken; a chain or
+			    * port that does not exist or is in use */
 	TOF_CTL_INVALID,   /* the request itself is wrong */
 	TOF_CTL_FULL,      /* max_services reached */
 	TOF_CTL_IO,        /* the state file could not be written */
@@ -116,6 +118,51 @@ enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 
 /* Version of the service list: changes whenever a service does. */
 uint64_t tof_ctl_service_version(const struct tof_ctl *ctl);
+
+/* --- port chains --- */
+
+/* Where services and chains take effect besides the tables: the flows of
+ * an Open vSwitch bridge (tof/ovs), whichever data plane runs. */
+struct tof_ctl_sink {
+	/* Is port on the bridge? 1 yes, 0 no, -1 not known now (the switch
+	 * is unreachable: the chain is taken and waits for it). NULL: no
+	 * check. */
+	int (*port_state)(void *ctx, const char *port);
+	/* The whole set after a change, in the order changes were made;
+	 * called with the service lock held, so it may wait a little for the
+	 * effect but must not call back into the ctl. */
+	void (*apply)(void *ctx, const struct tof_service_config *svcs, uint32_t n,
+		      const struct tof_chain_config *chains, uint32_t n_chains);
+	const char *own_port; /* tofd's port on the bridge: no hop nor app's */
+	void *ctx;
+};
+
+/* Register the sink (copied; NULL removes it) and hand it the current set. */
+void tof_ctl_set_sink(struct tof_ctl *ctl, const struct tof_ctl_sink *sink);
+
+/* Start-up, before tof_ctl_load_services: the chains to start with (the
+ * services' load saves them too). e names the entry ("chains[2].hops"). */
+enum tof_ctl_code tof_ctl_load_chains(struct tof_ctl *ctl, const struct tof_chain_config *chains,
+				      uint32_t n, struct tof_ctl_err *e);
+
+/* All chains by name; *out malloc'd (NULL when *n is 0). */
+enum tof_ctl_code tof_ctl_chain_list(struct tof_ctl *ctl, struct tof_chain_config **out,
+				     uint32_t *n, struct tof_ctl_err *e);
+enum tof_ctl_code tof_ctl_chain_get(struct tof_ctl *ctl, const char *name,
+				    struct tof_chain_config *out, struct tof_ctl_err *e);
+
+/* Create or replace chain c->name; *created says which. Its ports must be
+ * on the bridge (when known), not tofd's, not an app's. Saved before it
+ * returns; services using it move to the new hops at once. */
+enum tof_ctl_code tof_ctl_chain_put(struct tof_ctl *ctl, const struct tof_chain_config *c,
+				    bool *created, struct tof_ctl_err *e);
+
+/* Remove a chain no service uses (TOF_CTL_CONFLICT otherwise). */
+enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
+				       struct tof_chain_config *out, struct tof_ctl_err *e);
+
+/* Version of the chain list: changes whenever a chain does. */
+uint64_t tof_ctl_chain_version(const struct tof_ctl *ctl);
 
 /* --- tunnels --- */
 

@@ -30,7 +30,8 @@ void ctl_svc_config(const struct tof_service *s, struct tof_service_config *out)
 	memset(out, 0, sizeof(*out));
 	memcpy(out->name, s->name, TOF_NAME_MAX);
 	memcpy(out->chain, s->chain, TOF_NAME_MAX);
-	out->name[TOF_NAME_MAX] = out->chain[TOF_NAME_MAX] = '\0';
+	memcpy(out->app_port, s->app_port, TOF_NAME_MAX);
+	out->name[TOF_NAME_MAX] = out->chain[TOF_NAME_MAX] = out->app_port[TOF_NAME_MAX] = '\0';
 	out->service_ip = s->service_ip;
 	out->app_ip = s->app_ip;
 	if (s->mac_configured) {
