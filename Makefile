@@ -20,7 +20,7 @@ DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev 
 	podman runc debootstrap openvswitch-switch-dpdk libnetfilter-queue-dev iptables
 
 PKGS    := libpcap jansson libmicrohttpd
-INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Iapi
+INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Itof/ovs -Iapi
 CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE $(INCS)
 ifeq ($(SAN),1)
@@ -37,6 +37,7 @@ PINGER_SRC := $(wildcard pinger/*.c)
 CORE_SRC   := $(wildcard tof/core/*.c)
 AGENT_SRC  := $(wildcard tof/agent/*.c)
 REPLAY_SRC := $(wildcard tof/replay/*.c)
+OVS_SRC    := $(wildcard tof/ovs/*.c)
 API_SRC    := $(wildcard api/*.c)
 TOFD_SRC   := tof/tofd.c
 # The DPDK data plane when DPDK is installed, else a stub that says so.
@@ -51,7 +52,7 @@ DP_SRC     := tof/dp/dp_stub.c
 endif
 DP_OBJ     := $(DP_SRC:%.c=$(BUILD)/obj/%.o)
 
-LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(API_SRC) \
+LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(OVS_SRC) $(API_SRC) \
 	$(wildcard tof/config*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBTOF  := $(BUILD)/libtof.a

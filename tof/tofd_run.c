@@ -18,6 +18,7 @@
 #include "agent_state.h"
 #include "api.h"
 #include "dp.h"
+#include "ovs.h"
 #include "tofd_run.h"
 
 #define EXIT_IO 1
@@ -34,6 +35,7 @@ struct tofd {
 	struct tof_ctl *ctl;
 	struct tof_api *api;
 	struct tof_dp *dp;
+	struct tof_ovs *ovs;
 };
 
 static uint64_t tofd_now_ns(void)
@@ -138,6 +140,25 @@ static int tofd_start_api(struct tofd *d)
 	return 0;
 }
 
+/* With "ovs": the bridge, tofd's port on it and the flows, kept by a
+ * thread of tof/ovs that the ctl hands every change to. */
+static int tofd_start_ovs(struct tofd *d)
+{
+	char err[256];
+
+	if (!d->cfg->ovs_enabled)
+		return 0;
+	d->ovs = tof_ovs_start(&d->cfg->ovs, err, sizeof(err));
+	if (!d->ovs) {
+		fprintf(stderr, "tofd run: ovs: %s\n", err);
+		return EXIT_IO;
+	}
+	tof_ovs_attach_ctl(d->ovs, d->ctl);
+	fprintf(stderr, "tofd run: ovs: bridge %s, port %s (%s)\n", d->cfg->ovs.bridge,
+		d->cfg->ovs.port, d->cfg->ovs.db);
+	return 0;
+}
+
 static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 {
 	struct tof_dp_ctx ctx = {
@@ -189,6 +210,10 @@ static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 static void tofd_teardown(struct tofd *d)
 {
 	tof_api_stop(d->api);
+	if (d->ovs) {
+		tof_ovs_detach_ctl(d->ovs, d->ctl);
+		tof_ovs_stop(d->ovs);
+	}
 	if (d->ctl)
 		tof_ctl_set_counters(d->ctl, NULL, NULL);
 	if (d->dp)
@@ -219,6 +244,8 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 	rc = tofd_setup(&d);
 	if (rc == 0)
 		rc = tofd_start_api(&d);
+	if (rc == 0)
+		rc = tofd_start_ovs(&d);
 	if (rc == 0 && o->no_dataplane)
 		tof_ctl_set_dataplane(d.ctl, false, false);
 	else if (rc == 0)

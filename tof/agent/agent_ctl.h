@@ -121,6 +121,21 @@ uint64_t tof_ctl_service_version(const struct tof_ctl *ctl);
 
 /* --- port chains --- */
 
+/* How the sink is doing, for /health. */
+struct tof_ctl_sink_health {
+	bool reachable;       /* the switch answers (database and OpenFlow) */
+	bool in_sync;         /* its flows are the services' and chains' now */
+	bool bridge_ok;       /* the bridge and tofd's port are as configured */
+	bool port_up;         /* tofd's port is connected */
+	uint32_t flows;       /* tofd's flows on the bridge */
+	uint32_t degraded;    /* services held at drop: a port is missing */
+	uint64_t syncs;       /* changes committed (bundles) */
+	uint32_t retry_ms;    /* while unreachable: the next try is this far */
+	char bridge[TOF_NAME_MAX + 1], port[TOF_NAME_MAX + 1];
+	char missing[512];    /* "fw0-in (chain fw), ..." */
+	char error[256];      /* the last problem, "" if none */
+};
+
 /* Where services and chains take effect besides the tables: the flows of
  * an Open vSwitch bridge (tof/ovs), whichever data plane runs. */
 struct tof_ctl_sink {
@@ -133,6 +148,8 @@ struct tof_ctl_sink {
 	 * effect but must not call back into the ctl. */
 	void (*apply)(void *ctx, const struct tof_service_config *svcs, uint32_t n,
 		      const struct tof_chain_config *chains, uint32_t n_chains);
+	/* Fill h (zeroed). NULL: nothing to say. */
+	void (*health)(void *ctx, struct tof_ctl_sink_health *h);
 	const char *own_port; /* tofd's port on the bridge: no hop nor app's */
 	void *ctx;
 };
@@ -212,12 +229,15 @@ void tof_ctl_stats_free(struct tof_ctl_stats *s);
 
 struct tof_ctl_health {
 	bool live;          /* always, if anyone can ask */
-	bool ready;         /* state loaded, data plane up or not required */
+	bool ready;         /* state loaded, data plane up or not required,
+			     * the sink (if any) reachable and in sync */
 	bool state_loaded;
 	bool persistent;    /* services are kept in a state file */
 	bool dp_required, dp_up;
-	uint32_t n_services, n_sessions;
+	uint32_t n_services, n_sessions, n_chains;
 	uint64_t uptime_ms;
+	bool has_sink;      /* services and chains go to a switch too */
+	struct tof_ctl_sink_health sink;
 };
 
 void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h);

@@ -12,11 +12,13 @@
 void ctl_chains_init(struct tof_ctl *ctl)
 {
 	pthread_rwlock_init(&ctl->chain_lock, NULL);
+	pthread_rwlock_init(&ctl->sink_lock, NULL);
 }
 
 void ctl_chains_fini(struct tof_ctl *ctl)
 {
 	pthread_rwlock_destroy(&ctl->chain_lock);
+	pthread_rwlock_destroy(&ctl->sink_lock);
 	free(ctl->chains);
 	ctl->chains = NULL;
 	ctl->n_chains = 0;
@@ -181,10 +183,12 @@ void ctl_sink_apply(struct tof_ctl *ctl)
 void tof_ctl_set_sink(struct tof_ctl *ctl, const struct tof_ctl_sink *sink)
 {
 	pthread_mutex_lock(&ctl->svc_lock);
+	pthread_rwlock_wrlock(&ctl->sink_lock);
 	if (sink)
 		ctl->sink = *sink;
 	else
 		memset(&ctl->sink, 0, sizeof(ctl->sink));
+	pthread_rwlock_unlock(&ctl->sink_lock);
 	ctl_sink_apply(ctl);
 	pthread_mutex_unlock(&ctl->svc_lock);
 }

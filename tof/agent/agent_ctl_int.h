@@ -32,7 +32,9 @@ struct tof_ctl {
 	struct tof_chain_config *chains; /* by name */
 	uint32_t n_chains;
 	uint64_t chain_version;     /* atomic */
-	struct tof_ctl_sink sink;   /* under svc_lock; apply NULL: none */
+	struct tof_ctl_sink sink;   /* set under svc_lock and sink_lock (write);
+				     * apply NULL: none */
+	pthread_rwlock_t sink_lock;
 
 	uint64_t svc_version;       /* atomic */
 	bool state_loaded, dp_required, dp_up; /* atomic */

@@ -324,6 +324,15 @@ void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 	h->dp_up = __atomic_load_n(&ctl->dp_up, __ATOMIC_ACQUIRE);
 	h->persistent = tof_state_persistent(ctl->state);
 	h->ready = h->state_loaded && (h->dp_up || !h->dp_required);
+	h->n_chains = __atomic_load_n(&ctl->n_chains, __ATOMIC_RELAXED);
+	/* not under svc_lock: a change may be waiting for the switch */
+	pthread_rwlock_rdlock(&ctl->sink_lock);
+	if (ctl->sink.health) {
+		h->has_sink = true;
+		ctl->sink.health(ctl->sink.ctx, &h->sink);
+		h->ready = h->ready && h->sink.reachable && h->sink.in_sync;
+	}
+	pthread_rwlock_unlock(&ctl->sink_lock);
 	h->n_services = __atomic_load_n(&ctl->t->n_services, __ATOMIC_RELAXED);
 	h->n_sessions = __atomic_load_n(&ctl->t->n_sessions, __ATOMIC_RELAXED);
 	h->uptime_ms = (ctl_now_ns() - ctl->started_ns) / 1000000ULL;
