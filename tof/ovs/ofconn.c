@@ -181,6 +181,8 @@ int ofconn_open(struct ofconn *c, const char *target, uint8_t version, int timeo
 	c->version = version;
 	ofp_buf_init(&b);
 	ofp_put_hello(&b, version, ofconn_xid(c));
+	if (version == OFP_VERSION_14)
+		ofp_put_async_port_status(&b, ofconn_xid(c));
 	if (ofconn_send(c, &b, timeout_ms) < 0) {
 		ofp_buf_free(&b);
 		return -1;

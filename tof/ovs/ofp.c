@@ -332,6 +332,23 @@ void ofp_put_port_desc_request(struct ofp_buf *b, uint32_t xid)
 	msg_end(b, multipart_begin(b, xid, OFPMP_PORT_DESC, 0));
 }
 
+void ofp_put_async_port_status(struct ofp_buf *b, uint32_t xid)
+{
+	/* OFPACPT_PORT_STATUS_SLAVE (2) and _MASTER (3): add, delete, modify */
+	size_t at = msg_begin(b, OFP_VERSION_14, OFPT_SET_ASYNC, xid, 16);
+
+	if (at == SIZE_MAX)
+		return;
+	for (int i = 0; i < 2; i++) {
+		uint8_t *p = b->data + at + 8 + 8 * i;
+
+		put16(p, (uint16_t)(2 + i));
+		put16(p + 2, 8);
+		put32(p + 4, 0x7);
+	}
+	msg_end(b, at);
+}
+
 void ofp_put_port_mod10_no_flood(struct ofp_buf *b, uint32_t xid, const struct ofp_port *p,
 				 bool no_flood)
 {

@@ -36,6 +36,7 @@ enum ofp_type {
 	OFPT_MULTIPART_REPLY = 19,
 	OFPT_BARRIER_REQUEST = 20,
 	OFPT_BARRIER_REPLY = 21,
+	OFPT_SET_ASYNC = 28,
 	OFPT_BUNDLE_CONTROL = 33,
 	OFPT_BUNDLE_ADD_MESSAGE = 34,
 };
@@ -125,6 +126,9 @@ void ofp_put_bundle_flow_mod(struct ofp_buf *b, uint32_t xid, uint32_t bundle_id
 void ofp_put_flow_stats_request(struct ofp_buf *b, uint32_t xid, uint64_t cookie,
 				uint64_t mask);
 void ofp_put_port_desc_request(struct ofp_buf *b, uint32_t xid);
+/* Ask for port status messages (a management connection gets none by
+ * default). */
+void ofp_put_async_port_status(struct ofp_buf *b, uint32_t xid);
 /* OpenFlow 1.0: set (or clear) OFPPC_NO_FLOOD on a port. */
 void ofp_put_port_mod10_no_flood(struct ofp_buf *b, uint32_t xid, const struct ofp_port *p,
 				 bool no_flood);

@@ -192,8 +192,10 @@ int ovs_sync_flows(struct tof_ovs *o, const struct ovs_want *want, uint32_t *flo
 
 	bool ports_new = o->ports_dirty || o->of.ports_changed;
 
+	/* the ports every time: a port status can come before its port is in
+	 * the description, and a few ports are cheap to read */
 	memset(set, 0, sizeof(*set));
-	if (ports_new && read_ports(o) < 0)
+	if (read_ports(o) < 0)
 		return -1;
 	o->ports_dirty = false;
 	if (ovs_flows_build(&m, set) < 0) {
