@@ -134,8 +134,10 @@ int cfg_chains(struct cfg_ctx *c, const char *path, const json_t *v, struct tof_
 		cfg->n_chains = (unsigned int)i + 1;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->chains[j].name, cfg->chains[i].name) == 0) {
-				cfg_path_key(p, sizeof(p), p, "name");
-				return cfg_fail(c, p, "\"%s\" is already used by %s[%zu]",
+				char q[CFG_PATH_MAX];
+
+				cfg_path_key(q, sizeof(q), p, "name");
+				return cfg_fail(c, q, "\"%s\" is already used by %s[%zu]",
 						cfg->chains[i].name, path, j);
 			}
 		}
