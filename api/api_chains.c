@@ -76,8 +76,13 @@ enum MHD_Result api_chain_put(struct api_req *r)
 	json_t *body;
 	int rc;
 
-	if (!api_chain_key_ok(r))
-		return MHD_YES;
+	if (!tof_svc_name_valid(r->param, strlen(r->param))) {
+		char k[TOF_NAME_MAX + 4];
+
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "name", "a chain name must be 1 to "
+				       "%d of A-Z a-z 0-9 . _ -, not \"%s\"", TOF_NAME_MAX,
+				       cfg_text(r->param, k, sizeof(k)));
+	}
 	body = api_body_json(r);
 	if (!body)
 		return MHD_YES;
