@@ -74,6 +74,10 @@ int tof_dp_port_setup(struct tof_dp *dp, struct tof_dp_port *p, const char *deva
 		rte_spinlock_init(&p->txq_lock[q]);
 
 	memset(&conf, 0, sizeof(conf));
+	/* link state interrupts where the device has them: a virtio-user
+	 * server takes its client back (OVS restarted) only through them */
+	if (info.dev_flags && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
 	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		/* GTP-U between one eNB and one SGW has a single outer 5-tuple:
 		 * spread by TEID where the NIC can, else by IP/UDP. */

@@ -9,11 +9,12 @@
 
 json_t *ovs_bridge_monitor_tables(void)
 {
-	return json_pack("{s:[s,s],s:[s,s,s],s:[s,s,s],s:[s,s,s,s,s]}",
+	return json_pack("{s:[s,s],s:[s,s,s],s:[s,s,s],s:[s,s,s,s,s,s]}",
 			 "Open_vSwitch", "bridges", "dpdk_initialized",
 			 "Bridge", "name", "ports", "datapath_type",
 			 "Port", "name", "interfaces", "external_ids",
-			 "Interface", "name", "type", "options", "error", "link_state");
+			 "Interface", "name", "type", "options", "error", "link_state",
+			 "status");
 }
 
 static int push_name(char ***v, uint32_t *n, const char *name)
@@ -116,8 +117,12 @@ static void view_port(const struct ovsdb *db, const struct tof_ovs_config *cfg,
 	v->port_ok = iface_ok(ifc, cfg);
 	e = json_string_value(ovsdb_set_elem(json_object_get(ifc, "error"), 0));
 	snprintf(v->port_error, sizeof(v->port_error), "%s", e ? e : "");
+	/* a vhost-user client says in its status whether it is connected
+	 * (its link_state can lag behind after a restart) */
 	e = json_string_value(ovsdb_set_elem(json_object_get(ifc, "link_state"), 0));
 	v->port_up = e && strcmp(e, "up") == 0;
+	e = json_string_value(ovsdb_map_get(ifc, "status", "status"));
+	v->port_up = v->port_up || (e && strcmp(e, "connected") == 0);
 }
 
 int ovs_bridge_view(const struct ovsdb *db, const struct tof_ovs_config *cfg,
