@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -218,5 +219,8 @@ void tof_dp_stop(struct tof_dp *dp)
 	rte_mempool_free(dp->pool);
 	if (dp->eal_up)
 		rte_eal_cleanup();
+	/* no socket left behind: OVS retries until tofd serves it again */
+	if (dp->ctx.cfg->ovs_enabled)
+		unlink(dp->ctx.cfg->ovs.socket);
 	free(dp);
 }
