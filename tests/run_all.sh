@@ -62,8 +62,9 @@ for tofd in build/tofd build-asan/tofd; do
 done
 
 # Live: real GTP peers in network namespaces, first with a Linux bridge in
-# the middle (the lab itself works), then with tofd on DPDK af_packet ports.
-for middle in bridge tofd; do
+# the middle (the lab itself works), then with tofd on DPDK af_packet ports,
+# then with tofd's apps side on Open vSwitch (port chains of containers).
+for middle in bridge tofd ovs; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
 done
