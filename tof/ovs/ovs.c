@@ -58,8 +58,12 @@ static void ovs_wake(struct tof_ovs *o)
 static void ovs_set_error(struct tof_ovs *o, const char *what, const char *err)
 {
 	char now[sizeof(o->health.error)];
+	size_t n;
 
-	snprintf(now, sizeof(now), "%s: %s", what, err);
+	/* "what: err", cut to fit */
+	snprintf(now, sizeof(now), "%s: ", what);
+	n = strlen(now);
+	snprintf(now + n, sizeof(now) - n, "%.*s", (int)(sizeof(now) - n - 1), err);
 	pthread_mutex_lock(&o->lock);
 	if (strcmp(now, o->health.error) != 0) {
 		fprintf(stderr, "tofd: ovs: %s\n", now);
