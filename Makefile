@@ -5,6 +5,8 @@
 #   make test       deps + build + every test (also under ASan/UBSan)
 #   make demo       deps + build + run the appliance in the lab with traffic
 #   make bench      benchmarks (figures, not pass/fail)
+#   make fuzz       the long fuzz run (10^7 executions)
+#   make image      the container image localhost/tof:VERSION and :latest (podman)
 #   make clean
 
 CC      ?= cc
@@ -13,13 +15,13 @@ SAN     ?= 0
 OPT     ?= -O2
 
 DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev \
-	libmicrohttpd-dev tshark python3-scapy iproute2 clang libclang-rt-14-dev \
+	libmicrohttpd-dev libgnutls28-dev tshark python3-scapy iproute2 clang libclang-rt-14-dev \
 	libdpdk-dev dpdk-dev \
 	wrk openssl python3-yaml python3-jsonschema nodejs \
 	osmo-ggsn tcpdump iputils-ping ethtool curl \
 	podman runc debootstrap openvswitch-switch-dpdk libnetfilter-queue-dev iptables
 
-PKGS    := libpcap jansson libmicrohttpd
+PKGS    := libpcap jansson libmicrohttpd gnutls
 INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Itof/ovs -Iapi
 CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE $(INCS)
@@ -39,7 +41,9 @@ AGENT_SRC  := $(wildcard tof/agent/*.c)
 REPLAY_SRC := $(wildcard tof/replay/*.c)
 OVS_SRC    := $(wildcard tof/ovs/*.c)
 API_SRC    := $(wildcard api/*.c)
-TOFD_SRC   := tof/tofd.c
+# tofd's own files: the command line, run, reload, health probe
+TOFD_SRC   := $(wildcard tof/tofd*.c)
+TOFD_OBJ   := $(TOFD_SRC:%.c=$(BUILD)/obj/%.o)
 # The DPDK data plane when DPDK is installed, else a stub that says so.
 HAVE_DPDK  := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
 DP_REAL    := $(filter-out tof/dp/dp_stub.c,$(wildcard tof/dp/*.c))
@@ -53,7 +57,7 @@ endif
 DP_OBJ     := $(DP_SRC:%.c=$(BUILD)/obj/%.o)
 
 LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(OVS_SRC) $(API_SRC) \
-	$(wildcard tof/config*.c)
+	$(wildcard tof/config*.c) tof/log.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBTOF  := $(BUILD)/libtof.a
 
@@ -64,7 +68,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test live-test demo bench clean tofd check-flags unit-bin
+.PHONY: all deps test unit replay-test live-test demo bench fuzz clean tofd check-flags unit-bin image
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
@@ -77,7 +81,7 @@ $(LIBTOF): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/tofd: $(BUILD)/obj/tof/tofd.o $(BUILD)/obj/tof/tofd_run.o $(DP_OBJ) $(LIBTOF)
+$(BUILD)/tofd: $(TOFD_OBJ) $(DP_OBJ) $(LIBTOF)
 	$(CC) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS) $(DP_LIBS)
 
 # DPDK's headers bring their own flags (and warnings we do not own).
@@ -130,11 +134,20 @@ live-test: deps
 	$(MAKE) all
 	tests/live/run.sh
 
+# The OCI image (deploy/Containerfile): built only when its inputs changed.
+image: deps
+	deploy/image/build.sh
+
 # DEMO_RUN: what runs once tofd is built (tests/firstrun sets it to `true`).
 DEMO_RUN ?= deploy/demo.sh
 demo: deps
 	$(MAKE) all
 	$(DEMO_RUN) $(BUILD)/tofd
+
+# The long fuzz run: 10^7 executions of the stateful target (ASan/UBSan);
+# make test runs the same target for 30 s.
+fuzz: deps
+	TOF_FUZZ_RUNS=$${TOF_FUZZ_RUNS:-10000000} tests/fuzz/run.sh
 
 bench: deps
 	$(MAKE) BUILD=build-bench OPT="-O3 -march=native" $(BENCH_BIN:$(BUILD)/%=build-bench/%) build-bench/tofd

@@ -4,8 +4,10 @@
 #ifndef TOF_API_H
 #define TOF_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "agent_ctl.h"
 #include "tof_config.h"
@@ -35,5 +37,21 @@ uint16_t tof_api_port(const struct tof_api *api);
 
 /* Stop serving (requests in flight finish) and free everything. */
 void tof_api_stop(struct tof_api *api);
+
+/* How a local client reaches the API this config describes: the address
+ * to connect to (a wildcard listen address means loopback), TLS or not,
+ * and the bearer token (malloc'd; NULL when none). Reads the token and TLS
+ * files as tof_api_start would, so it also checks them. Returns 0, or -1
+ * with a message naming the config field in err. */
+struct tof_api_client {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	bool tls;
+	char *token;
+};
+
+int tof_api_client_config(const struct tof_config *cfg, struct tof_api_client *out, char *err,
+			  size_t errlen);
+void tof_api_client_free(struct tof_api_client *c);
 
 #endif

@@ -116,6 +116,46 @@ void api_auth_free(struct tof_api *api)
 	api->token = api->cert_pem = api->key_pem = NULL;
 }
 
+int tof_api_client_config(const struct tof_config *cfg, struct tof_api_client *out, char *err,
+			  size_t errlen)
+{
+	const char *listen = cfg->api_listen ? cfg->api_listen : TOF_API_LISTEN_DEFAULT;
+	struct tof_api api;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&api, 0, sizeof(api));
+	if (api_parse_listen(listen, &out->addr, &out->addrlen, err, errlen) < 0)
+		return -1;
+	if (out->addr.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&out->addr;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr))
+			a6->sin6_addr = in6addr_loopback;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&out->addr;
+
+		if (a4->sin_addr.s_addr == htonl(INADDR_ANY))
+			a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	rc = api_auth_load(&api, cfg, err, errlen);
+	if (rc == 0) {
+		out->tls = api.cert_pem != NULL;
+		out->token = api.token;
+		api.token = NULL;
+	}
+	api_auth_free(&api);
+	return rc;
+}
+
+void tof_api_client_free(struct tof_api_client *c)
+{
+	if (c->token)
+		explicit_bzero(c->token, strlen(c->token));
+	free(c->token);
+	c->token = NULL;
+}
+
 /* Time depends on the length of the expected token only. */
 static bool api_token_equal(const char *got, size_t got_len, const char *want, size_t want_len)
 {

@@ -7,6 +7,7 @@
 #include "agent_chain_json.h"
 #include "api_int.h"
 #include "config_read.h"
+#include "log.h"
 
 static bool api_chain_key_ok(struct api_req *r)
 {
@@ -30,7 +31,10 @@ static void api_chain_log(struct api_req *r, const char *what, const struct tof_
 	for (uint32_t i = 0; i < c->n_hops && off < sizeof(hops); i++)
 		off += (size_t)snprintf(hops + off, sizeof(hops) - off, "%s%s>%s", i ? " " : "",
 					c->hops[i].ingress, c->hops[i].egress);
-	fprintf(stderr, "tofd: api: chain \"%s\" %s (%s)\n", c->name, what, hops);
+	tof_log(TOF_LOG_INFO, what,
+		TOF_FIELDS(TOF_LOG_STR("name", c->name), TOF_LOG_STR("hops", hops),
+			   TOF_LOG_STR("by", "api")),
+		"api: chain \"%s\" %s (%s)", c->name, what + strlen("chain_"), hops);
 }
 
 enum MHD_Result api_chain_list(struct api_req *r)
@@ -97,7 +101,7 @@ enum MHD_Result api_chain_put(struct api_req *r)
 	memcpy(c.name, r->param, strlen(r->param) + 1); /* checked: at most TOF_NAME_MAX */
 	if (tof_ctl_chain_put(r->api->ctl, &c, &created, &e) != TOF_CTL_OK)
 		return api_reply_ctl(r, &e);
-	api_chain_log(r, created ? "created" : "replaced", &c);
+	api_chain_log(r, created ? "chain_created" : "chain_replaced", &c);
 	return api_reply_json(r, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, tof_chain_json_write(&c));
 }
 
@@ -110,6 +114,6 @@ enum MHD_Result api_chain_delete(struct api_req *r)
 		return MHD_YES;
 	if (tof_ctl_chain_delete(r->api->ctl, r->param, &c, &e) != TOF_CTL_OK)
 		return api_reply_ctl(r, &e);
-	api_chain_log(r, "deleted", &c);
+	api_chain_log(r, "chain_deleted", &c);
 	return api_reply_json(r, MHD_HTTP_OK, tof_chain_json_write(&c));
 }

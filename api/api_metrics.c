@@ -145,6 +145,11 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 	m_one(fp, "tof_punt_copies_total", NULL, NULL, c->punt_copies);
 	m_head(fp, "tof_punt_drops_total", "counter", "Copies for the agent lost (ring or pool full).");
 	m_one(fp, "tof_punt_drops_total", NULL, NULL, c->punt_drops);
+	m_head(fp, "tof_punt_refused_total", "counter",
+	       "Frames the agent did not get (budget spent or queue full), by punt class.");
+	for (enum tof_punt_class i = 0; i < TOF_PC__COUNT; i++)
+		m_one(fp, "tof_punt_refused_total", "class", tof_punt_class_name(i),
+		      c->punt_refused[i]);
 	m_head(fp, "tof_inject_drops_total", "counter", "Frames of the agent that could not be sent.");
 	m_one(fp, "tof_inject_drops_total", NULL, NULL, c->inject_drops);
 	m_head(fp, "tof_agent_events_total", "counter", "What the agent learned and did.");
@@ -160,6 +165,8 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 	m_one(fp, "tof_pinger_probes_total", "kind", "build_failed", s->pinger.build_failed);
 	m_head(fp, "tof_sessions", "gauge", "Learned sessions (UEs with a known tunnel).");
 	m_one(fp, "tof_sessions", NULL, NULL, s->n_sessions);
+	m_head(fp, "tof_table_refused_total", "counter", "Table inserts refused (index full).");
+	m_one(fp, "tof_table_refused_total", NULL, NULL, s->table_refused);
 	m_head(fp, "tof_sessions_max", "gauge", "Size of the session table.");
 	m_one(fp, "tof_sessions_max", NULL, NULL, s->max_sessions);
 	m_head(fp, "tof_services", "gauge", "Registered services.");

@@ -7,6 +7,7 @@
 
 #include "api_int.h"
 #include "config_read.h"
+#include "log.h"
 
 void api_count_reply(struct tof_api *api, unsigned int status)
 {
@@ -77,7 +78,10 @@ enum MHD_Result api_reply_error(struct api_req *r, unsigned int status, const ch
 		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (status >= 500)
-		fprintf(stderr, "tofd: api: %s: %u %s\n", r->method, status, msg);
+		tof_log(TOF_LOG_ERROR, "api_error",
+			TOF_FIELDS(TOF_LOG_STR("method", r->method), TOF_LOG_U64("status", status),
+				   TOF_LOG_STR("error", msg)),
+			"api: %s: %u %s", r->method, status, msg);
 	if (!text)
 		return api_send(r, status, "application/json",
 				MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "api_int.h"
+#include "log.h"
 
 static const char *const q_tunnels[] = { "ue", "limit", "cursor", NULL };
 
@@ -228,11 +229,18 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages (lines ending in a newline). */
 static void api_log(void *cls, const char *fmt, va_list ap)
 {
+	char msg[512];
+	size_t n;
+
 	(void)cls;
-	fprintf(stderr, "tofd: api: ");
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	tof_log(TOF_LOG_WARNING, "api_http", TOF_FIELDS(TOF_LOG_STR("error", msg)), "api: %s", msg);
 }
 
 static void api_free(struct tof_api *api)

@@ -6,6 +6,7 @@
 
 #include "api_int.h"
 #include "config_read.h"
+#include "log.h"
 
 /* {name} in a path: a name, or (where allowed) a service IP. Anything
  * else cannot name a service, so it is simply not found. */
@@ -25,16 +26,25 @@ static enum MHD_Result api_no_service(struct api_req *r, bool ip_too)
 			       cfg_text(r->param, k, sizeof(k)));
 }
 
-static void api_log_change(struct api_req *r, const char *what,
+/* event: service_added, service_updated or service_deleted; renamed_from
+ * the old name of a renamed service (else NULL). */
+static void api_log_change(struct api_req *r, const char *event, const char *renamed_from,
 			   const struct tof_service_config *sc)
 {
-	char a1[GTP_ADDR_STRLEN], a2[GTP_ADDR_STRLEN];
+	char a1[GTP_ADDR_STRLEN], a2[GTP_ADDR_STRLEN], from[TOF_NAME_MAX + 32] = "";
 
 	if (r->api->quiet)
 		return;
-	fprintf(stderr, "tofd: api: service \"%s\" %s (serviceIP %s, applicationIP %s)\n",
-		sc->name, what, gtp_addr_format(&sc->service_ip, a1, sizeof(a1)),
-		gtp_addr_format(&sc->app_ip, a2, sizeof(a2)));
+	gtp_addr_format(&sc->service_ip, a1, sizeof(a1));
+	gtp_addr_format(&sc->app_ip, a2, sizeof(a2));
+	if (renamed_from)
+		snprintf(from, sizeof(from), ", renamed from \"%s\"", renamed_from);
+	tof_log(TOF_LOG_INFO, event,
+		TOF_FIELDS(TOF_LOG_STR("name", sc->name), TOF_LOG_STR("serviceIP", a1),
+			   TOF_LOG_STR("applicationIP", a2), TOF_LOG_STR("renamed_from", renamed_from),
+			   TOF_LOG_STR("by", "api")),
+		"api: service \"%s\" %s%s (serviceIP %s, applicationIP %s)", sc->name,
+		event + strlen("service_"), from, a1, a2);
 }
 
 /* The list changes rarely and is read often: render it once per version. */
@@ -115,7 +125,7 @@ enum MHD_Result api_service_add(struct api_req *r)
 		return MHD_YES;
 	if (tof_ctl_service_add(r->api->ctl, &sc, &e) != TOF_CTL_OK)
 		return api_reply_ctl(r, &e);
-	api_log_change(r, "added", &sc);
+	api_log_change(r, "service_added", NULL, &sc);
 	return api_reply_json(r, MHD_HTTP_OK, tof_svc_json_write(&sc));
 }
 
@@ -144,14 +154,8 @@ enum MHD_Result api_service_put(struct api_req *r)
 		return MHD_YES;
 	if (tof_ctl_service_update(r->api->ctl, r->param, &sc, &out, &e) != TOF_CTL_OK)
 		return api_reply_ctl(r, &e);
-	if (has_name && strcmp(r->param, out.name) != 0) {
-		char what[sizeof(r->param) + 32];
-
-		snprintf(what, sizeof(what), "updated, renamed from \"%s\"", r->param);
-		api_log_change(r, what, &out);
-	} else {
-		api_log_change(r, "updated", &out);
-	}
+	api_log_change(r, "service_updated",
+		       has_name && strcmp(r->param, out.name) != 0 ? r->param : NULL, &out);
 	return api_reply_json(r, MHD_HTTP_OK, tof_svc_json_write(&out));
 }
 
@@ -164,6 +168,6 @@ enum MHD_Result api_service_delete(struct api_req *r)
 		return api_no_service(r, true);
 	if (tof_ctl_service_delete(r->api->ctl, r->param, &out, &e) != TOF_CTL_OK)
 		return api_reply_ctl(r, &e);
-	api_log_change(r, "deleted", &out);
+	api_log_change(r, "service_deleted", NULL, &out);
 	return api_reply_json(r, MHD_HTTP_OK, tof_svc_json_write(&out));
 }

@@ -182,6 +182,11 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 	jw_end_obj(w);
 	api_key_u64(w, "punt_copies", c->punt_copies);
 	api_key_u64(w, "punt_drops", c->punt_drops);
+	jw_key(w, "punt_refused");
+	jw_obj(w);
+	for (enum tof_punt_class i = 0; i < TOF_PC__COUNT; i++)
+		api_key_u64(w, tof_punt_class_name(i), c->punt_refused[i]);
+	jw_end_obj(w);
 	api_key_u64(w, "inject_drops", c->inject_drops);
 	api_key_u64(w, "unprocessed", c->unprocessed);
 	jw_key(w, "agent");
@@ -200,6 +205,7 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 	jw_end_obj(w);
 	api_key_u64(w, "sessions", s->n_sessions);
 	api_key_u64(w, "max_sessions", s->max_sessions);
+	api_key_u64(w, "table_refused", s->table_refused);
 	api_key_u64(w, "max_services", s->max_services);
 	jw_key(w, "services");
 	jw_arr(w);

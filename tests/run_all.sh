@@ -69,6 +69,16 @@ for middle in bridge tofd ovs; do
 	tally "live (middle: $middle)" $?
 done
 
+# Deployment: the manifests against their schemas and the unit under
+# systemd-analyze; the image (make image, cached) against the host build;
+# then tofd from the image in the live lab.
+tests/deploy/run.sh >"$log" 2>&1
+tally "deploy files (k8s, compose: schemas; systemd unit)" $?
+/usr/bin/python3 tests/deploy/test_image.py >"$log" 2>&1
+tally "image (make image; replay, health, reload in the container)" $?
+tests/deploy/live_image.sh >"$log" 2>&1
+tally "live (middle: tofd from the image)" $?
+
 tests/fuzz/run.sh >"$log" 2>&1
 tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?
 

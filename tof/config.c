@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -56,6 +59,38 @@ static int cfg_peers(struct cfg_ctx *c, const char *path, const json_t *v,
 		}
 	}
 	*n = (unsigned int)i;
+	return 0;
+}
+
+/* One address, or an array of up to max distinct unicast addresses. */
+static int cfg_addrs(struct cfg_ctx *c, const char *path, const json_t *v, struct gtp_addr *list,
+		     unsigned int max, unsigned int *n)
+{
+	char p[CFG_PATH_MAX];
+
+	if (json_is_string(v)) {
+		if (cfg_read_addr(c, path, v, &list[0]))
+			return -1;
+		if (!gtp_addr_is_unicast(&list[0]))
+			return cfg_fail(c, path, "must be a unicast address");
+		*n = 1;
+		return 0;
+	}
+	if (!json_is_array(v))
+		return cfg_fail(c, path, "must be an address or an array of addresses");
+	if (json_array_size(v) > max)
+		return cfg_fail(c, path, "at most %u addresses", max);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		cfg_path_idx(p, sizeof(p), path, i);
+		if (cfg_read_addr(c, p, json_array_get(v, i), &list[i]))
+			return -1;
+		if (!gtp_addr_is_unicast(&list[i]))
+			return cfg_fail(c, p, "must be a unicast address");
+		for (size_t j = 0; j < i; j++)
+			if (gtp_addr_eq(&list[i], &list[j]))
+				return cfg_fail(c, p, "listed twice (also %s[%zu])", path, j);
+	}
+	*n = (unsigned int)json_array_size(v);
 	return 0;
 }
 
@@ -222,6 +257,8 @@ static int cfg_pinger(struct cfg_ctx *c, const char *path, json_t *v, struct tof
 			}
 		} else if (strcmp(key, "ttl") == 0) {
 			rc = cfg_read_u8(c, p, val, 1, 255, &pc->ttl);
+		} else if (strcmp(key, "rate_pps") == 0) {
+			rc = cfg_read_u32(c, p, val, 1, 10000000, &cfg->pinger_rate_pps);
 		} else if (strcmp(key, "policy") == 0) {
 			rc = cfg_read_enum(c, p, val, policies, policies_text, &policy);
 			if (rc == 0)
@@ -262,6 +299,37 @@ static int cfg_punt(struct cfg_ctx *c, const char *path, json_t *v, struct tof_c
 			rc = cfg_read_u32(c, p, val, 1, 100000000, &cfg->punt_burst);
 		else
 			rc = cfg_fail(c, p, "unknown field");
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int cfg_log(struct cfg_ctx *c, const char *path, json_t *v, struct tof_config *cfg)
+{
+	static const char *const formats[] = { "text", "json", NULL };
+	static const char *const levels[] = { "debug", "info", "warning", "error", NULL };
+	char p[CFG_PATH_MAX];
+	const char *key;
+	json_t *val;
+	int rc, i = 0;
+
+	if (cfg_read_object(c, path, v))
+		return -1;
+	json_object_foreach(v, key, val) {
+		cfg_path_key(p, sizeof(p), path, key);
+		if (strcmp(key, "format") == 0) {
+			rc = cfg_read_enum(c, p, val, formats, "\"text\" or \"json\"", &i);
+			if (rc == 0)
+				cfg->log_format = i == 1 ? TOF_LOG_JSON : TOF_LOG_TEXT;
+		} else if (strcmp(key, "level") == 0) {
+			rc = cfg_read_enum(c, p, val, levels, "\"debug\", \"info\", \"warning\" or "
+					   "\"error\"", &i);
+			if (rc == 0)
+				cfg->log_level = (enum tof_log_level)i;
+		} else {
+			rc = cfg_fail(c, p, "unknown field");
+		}
 		if (rc)
 			return -1;
 	}
@@ -369,6 +437,13 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_punt(c, p, val, cfg);
 		} else if (strcmp(key, "apps_mac") == 0) {
 			rc = cfg_read_mac(c, p, val, cfg->apps_mac);
+		} else if (strcmp(key, "apps_gateway") == 0) {
+			rc = cfg_addrs(c, p, val, cfg->apps_gw, TOF_MAX_APPS_GW, &cfg->n_apps_gw);
+		} else if (strcmp(key, "ue_move_silence_s") == 0) {
+			rc = cfg_read_u32(c, p, val, 0, 86400, &cfg->ue_move_silence_s);
+		} else if (strcmp(key, "hash_seed") == 0) {
+			rc = cfg_read_uint(c, p, val, 0, INT64_MAX, &cfg->hash_seed);
+			cfg->hash_seed_set = rc == 0;
 		} else if (strcmp(key, "s1_mtu") == 0) {
 			rc = cfg_read_u16(c, p, val, 576, 9000, &cfg->s1_mtu);
 		} else if (strcmp(key, "encap_ttl") == 0) {
@@ -387,6 +462,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_ovs(c, p, val, cfg);
 		} else if (strcmp(key, "chains") == 0) {
 			rc = cfg_chains(c, p, val, cfg);
+		} else if (strcmp(key, "log") == 0) {
+			rc = cfg_log(c, p, val, cfg);
 		} else {
 			rc = cfg_fail(c, p, "unknown field");
 		}
@@ -447,6 +524,20 @@ static int cfg_check(struct cfg_ctx *c, const struct tof_config *cfg)
 
 /* --- public --- */
 
+uint64_t tof_config_hash_seed(const struct tof_config *cfg)
+{
+	uint64_t seed;
+
+	if (cfg->hash_seed_set)
+		return cfg->hash_seed;
+	/* A secret per process: nobody can compute colliding keys offline.
+	 * getrandom blocks only before the kernel's pool is seeded at boot. */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid() << 32 ^
+		       (uint64_t)(uintptr_t)&seed;
+	return seed;
+}
+
 void tof_config_defaults(struct tof_config *cfg)
 {
 	static const uint8_t apps_mac[6] = { 0x02, 0x00, 0x00, 0x74, 0x6f, 0x66 };
@@ -459,11 +550,15 @@ void tof_config_defaults(struct tof_config *cfg)
 	cfg->max_services = 1024;
 	cfg->pinger_policy = TOF_PINGER_ALWAYS;
 	pinger_config_default(&cfg->pinger);
+	cfg->pinger_rate_pps = 1000;
 	cfg->punt_rate_pps = 10000;
 	cfg->punt_burst = 1000;
+	cfg->ue_move_silence_s = 60;
 	memcpy(cfg->apps_mac, apps_mac, sizeof(apps_mac));
 	cfg->s1_mtu = 1500;
 	cfg->encap_ttl = 64;
+	cfg->log_format = TOF_LOG_TEXT;
+	cfg->log_level = TOF_LOG_INFO;
 }
 
 void tof_config_free(struct tof_config *cfg)

@@ -12,6 +12,9 @@
 
 /* Fill cfg with the defaults (see tof/core/tof_config.h); allocates nothing. */
 void tof_config_defaults(struct tof_config *cfg);
+/* The tables' hash seed: hash_seed when the config pins it, else a random
+ * one (getrandom), different in every process. */
+uint64_t tof_config_hash_seed(const struct tof_config *cfg);
 
 /* Load a configuration. cfg is overwritten (free a previously loaded one
  * first) and starts from the defaults. Returns 0, or -1 with a message in

@@ -1,10 +1,12 @@
 /* tofd: the Traffic Offloading Function's command line.
  *
- *   tofd replay  the pipeline over capture files, offline
- *   tofd run     the appliance on live ports
+ *   tofd replay          the pipeline over capture files, offline
+ *   tofd run             the appliance on live ports
+ *   tofd --check-config  validate a config; tofd health, tofd reload
  *
  * Exit codes: 0 done, 1 I/O failure (unreadable capture, unwritable
- * output), 2 bad usage or a bad config. */
+ * output, a data plane or socket that cannot start, unhealthy), 2 bad
+ * usage or a bad config. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,10 +15,11 @@
 
 #include "config.h"
 #include "replay.h"
+#include "tofd_cmds.h"
 #include "tofd_run.h"
 #include "version.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE TOFD_EXIT_USAGE
 
 static void usage(FILE *fp)
 {
@@ -26,6 +29,9 @@ static void usage(FILE *fp)
 		"--in-sgw S.pcap)\n"
 		"              [--in-apps A.pcap] --out DIR\n"
 		"  tofd run --config CONFIG.json [--no-dataplane] [-- EAL args]\n"
+		"  tofd --check-config CONFIG.json\n"
+		"  tofd health [--config CONFIG.json] [--ready] [--timeout S]\n"
+		"  tofd reload [PID]\n"
 		"  tofd --version\n"
 		"  tofd --help\n"
 		"\n"
@@ -44,9 +50,21 @@ static void usage(FILE *fp)
 		"                      ports (provisioning before the ports exist; tests)\n"
 		"  -- EAL args         passed to the DPDK environment abstraction layer\n"
 		"  The REST API listens on api.listen (default 127.0.0.1:8080); services\n"
-		"  persist in state_file. SIGTERM or SIGINT stops it cleanly.\n"
+		"  persist in state_file. SIGTERM or SIGINT stops it cleanly; SIGHUP\n"
+		"  reloads the config's services (and log settings) without dropping\n"
+		"  sessions. Logs go to stderr, one line per event (\"log\": {\"format\":\n"
+		"  \"json\"} for JSON lines).\n"
 		"\n"
-		"Exit status: 0 done, 1 I/O error, 2 bad usage or config.\n");
+		"--check-config: load the config as run would (every field, the API's\n"
+		"  token and TLS files, the state file) and say what is wrong, or ok.\n"
+		"health: GET /health/live (--ready: /health) from the API the config\n"
+		"  describes (default 127.0.0.1:8080); exit 0 if it answers 200.\n"
+		"reload: send SIGHUP to PID, or to PID 1 when that is tofd (in its\n"
+		"  container).\n"
+		"\n"
+		"Exit status: 0 done; 1 I/O error (a capture or output file, the data\n"
+		"plane, the API socket, the state file), unhealthy, or no tofd to reload;\n"
+		"2 bad usage or a bad config (the message names the field).\n");
 }
 
 /* getopt_long with opterr off: say which option was wrong. */
@@ -233,6 +251,7 @@ static int cmd_run(int argc, char **argv)
 	rc = load_config("run", config, &cfg);
 	if (rc)
 		return rc;
+	ro.config_path = config;
 	ro.eal_argc = argc - eal_first;
 	ro.eal_argv = argv + eal_first;
 	rc = tofd_run(&cfg, &ro);
@@ -261,6 +280,12 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--check-config"))
+		return tofd_cmd_check_config(argc - 1, argv + 1);
+	if (!strcmp(cmd, "health"))
+		return tofd_cmd_health(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reload"))
+		return tofd_cmd_reload(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		fprintf(stderr, "tofd: unknown option %s\n", cmd);
 	else

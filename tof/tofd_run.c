@@ -18,8 +18,12 @@
 #include "agent_state.h"
 #include "api.h"
 #include "dp.h"
+#include "config.h"
+#include "log.h"
 #include "ovs.h"
+#include "tofd_reload.h"
 #include "tofd_run.h"
+#include "version.h"
 
 #define EXIT_IO 1
 #define EXIT_CONFIG 2
@@ -36,7 +40,14 @@ struct tofd {
 	struct tof_api *api;
 	struct tof_dp *dp;
 	struct tof_ovs *ovs;
+	struct tofd_reload reload;
 };
+
+/* A start-up step failed: what, in the words of the step. */
+static void tofd_log_failed(const char *err)
+{
+	tof_log(TOF_LOG_ERROR, "start_failed", TOF_FIELDS(TOF_LOG_STR("error", err)), "%s", err);
+}
 
 static uint64_t tofd_now_ns(void)
 {
@@ -77,35 +88,40 @@ static int tofd_setup(struct tofd *d)
 
 	d->t = tof_tables_create(cfg->max_sessions, cfg->max_services);
 	if (!d->t) {
-		fprintf(stderr, "tofd run: cannot allocate tables for %u sessions and %u services "
-			"(%zu MiB; lower max_sessions)\n", cfg->max_sessions, cfg->max_services,
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("error", "tables"),
+				   TOF_LOG_U64("max_sessions", cfg->max_sessions)),
+			"cannot allocate tables for %u sessions and %u services (%zu MiB; lower "
+			"max_sessions)", cfg->max_sessions, cfg->max_services,
 			tof_tables_memory(cfg->max_sessions, cfg->max_services) >> 20);
 		return EXIT_IO;
 	}
+	tof_tables_seed(d->t, tof_config_hash_seed(cfg));
 	d->pl.cfg = cfg;
 	d->pl.tables = d->t;
 	d->pl.pinger = cfg->pinger;
 	for (int p = 0; p < TOF_PORT__COUNT; p++)
 		d->pl.l2[p] = PKT_L2_ETH;
 	if (tof_agent_init(&d->agent, cfg, &d->pl, NULL, NULL) < 0) {
-		fprintf(stderr, "tofd run: cannot set up the agent\n");
+		tofd_log_failed("cannot set up the agent");
 		return EXIT_IO;
 	}
 	d->agent_ok = true;
 	if (tof_state_open(cfg->state_file, &d->state, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tofd run: %s\n", err);
+		tofd_log_failed(err);
 		return EXIT_CONFIG;
 	}
 	if (!cfg->state_file)
-		fprintf(stderr, "tofd run: warning: no state_file in the config: services "
-			"registered through the API will not survive a restart\n");
+		tof_log(TOF_LOG_WARNING, "no_state_file", TOF_NO_FIELDS,
+			"no state_file in the config: services registered through the API will "
+			"not survive a restart");
 	d->ctl = tof_ctl_create(d->t, &d->agent, d->state);
 	if (!d->ctl) {
-		fprintf(stderr, "tofd run: out of memory\n");
+		tofd_log_failed("out of memory");
 		return EXIT_IO;
 	}
 	if (tof_state_load_doc(d->state, cfg, &doc, &seeded, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tofd run: %s\n", err);
+		tofd_log_failed(err);
 		return EXIT_CONFIG;
 	}
 	n = doc.n_svcs;
@@ -114,14 +130,20 @@ static int tofd_setup(struct tofd *d)
 	    tof_ctl_load_services(d->ctl, doc.svcs, doc.n_svcs, seeded, &e) != TOF_CTL_OK) {
 		const char *from = seeded ? "config" : tof_state_path(d->state);
 
-		fprintf(stderr, "tofd run: %s: \"%s\": %s\n", from, e.field, e.msg);
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("file", from), TOF_LOG_STR("field", e.field),
+				   TOF_LOG_STR("error", e.msg)),
+			"%s: \"%s\": %s", from, e.field, e.msg);
 		tof_state_doc_free(&doc);
 		return e.code == TOF_CTL_IO ? EXIT_IO : EXIT_CONFIG;
 	}
 	tof_state_doc_free(&doc);
 	if (tof_state_persistent(d->state))
-		fprintf(stderr, "tofd run: services: %u, chains: %u from %s%s\n", n,
-			m,
+		tof_log(TOF_LOG_INFO, "services_loaded",
+			TOF_FIELDS(TOF_LOG_U64("services", n), TOF_LOG_U64("chains", m),
+				   TOF_LOG_STR("from", seeded ? "config" : "state_file"),
+				   TOF_LOG_STR("state_file", tof_state_path(d->state))),
+			"services: %u, chains: %u from %s%s", n, m,
 			seeded ? "the config, saved to " : "", tof_state_path(d->state));
 	return 0;
 }
@@ -133,10 +155,11 @@ static int tofd_start_api(struct tofd *d)
 	int rc = tof_api_start(&ao, d->ctl, &d->api, err, sizeof(err));
 
 	if (rc < 0) {
-		fprintf(stderr, "tofd run: %s\n", err);
+		tofd_log_failed(err);
 		return rc == -2 ? EXIT_IO : EXIT_CONFIG;
 	}
-	fprintf(stderr, "tofd run: API listening on %s\n", tof_api_url(d->api));
+	tof_log(TOF_LOG_INFO, "api_listening", TOF_FIELDS(TOF_LOG_STR("url", tof_api_url(d->api))),
+		"API listening on %s", tof_api_url(d->api));
 	return 0;
 }
 
@@ -150,12 +173,15 @@ static int tofd_start_ovs(struct tofd *d)
 		return 0;
 	d->ovs = tof_ovs_start(&d->cfg->ovs, err, sizeof(err));
 	if (!d->ovs) {
-		fprintf(stderr, "tofd run: ovs: %s\n", err);
+		tofd_log_failed(err);
 		return EXIT_IO;
 	}
 	tof_ovs_attach_ctl(d->ovs, d->ctl);
-	fprintf(stderr, "tofd run: ovs: bridge %s, port %s (%s)\n", d->cfg->ovs.bridge,
-		d->cfg->ovs.port, d->cfg->ovs.db);
+	tof_log(TOF_LOG_INFO, "ovs_started",
+		TOF_FIELDS(TOF_LOG_STR("bridge", d->cfg->ovs.bridge),
+			   TOF_LOG_STR("port", d->cfg->ovs.port), TOF_LOG_STR("db", d->cfg->ovs.db)),
+		"ovs: bridge %s, port %s (%s)", d->cfg->ovs.bridge, d->cfg->ovs.port,
+		d->cfg->ovs.db);
 	return 0;
 }
 
@@ -173,10 +199,12 @@ static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 
 	tof_ctl_set_dataplane(d->ctl, true, false);
 	if (tof_dp_start(&ctx, &d->dp, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tofd run: data plane: %s\n", err[0] ? err : "cannot start");
-		if (!tof_dp_available())
-			fprintf(stderr, "tofd run: (--no-dataplane runs the API and the agent "
-				"without one)\n");
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("error", err[0] ? err : "cannot start"),
+				   TOF_LOG_STR("part", "dataplane")),
+			"data plane: %s%s", err[0] ? err : "cannot start",
+			tof_dp_available() ? "" : " (--no-dataplane runs the API and the agent "
+			"without one)");
 		return EXIT_IO;
 	}
 	tof_ctl_set_counters(d->ctl, tofd_dp_counters, d->dp);
@@ -184,7 +212,8 @@ static int tofd_start_dp(struct tofd *d, const struct tofd_run_opts *o)
 	return 0;
 }
 
-/* Wait for a signal; without a data plane, run the agent's timers. */
+/* Wait for a signal to stop; SIGHUP reloads. Without a data plane, run the
+ * agent's timers. */
 static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 {
 	struct timespec tmo = { .tv_sec = 0, .tv_nsec = TICK_MS * 1000000L };
@@ -194,6 +223,8 @@ static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 
 		if (sig == SIGTERM || sig == SIGINT)
 			return sig;
+		if (sig == SIGHUP)
+			tofd_reload(&d->reload);
 		if (sig < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
 		if (tick) {
@@ -210,6 +241,7 @@ static int tofd_wait(struct tofd *d, const sigset_t *sigs, bool tick)
 static void tofd_teardown(struct tofd *d)
 {
 	tof_api_stop(d->api);
+	tofd_reload_fini(&d->reload);
 	if (d->ovs) {
 		tof_ovs_detach_ctl(d->ovs, d->ctl);
 		tof_ovs_stop(d->ovs);
@@ -237,11 +269,23 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	tofd_pinger_key(cfg);
+	tof_log_setup("tofd run", cfg->log_format, cfg->log_level);
+	tof_log(TOF_LOG_INFO, "start",
+		TOF_FIELDS(TOF_LOG_STR("version", TOF_VERSION),
+			   TOF_LOG_STR("config", o->config_path),
+			   TOF_LOG_STR("mode", cfg->mode == TOF_MODE_SINGLE ? "single" : "dual"),
+			   TOF_LOG_BOOL("dataplane", !o->no_dataplane)),
+		"starting version %s (%s mode%s)", TOF_VERSION,
+		cfg->mode == TOF_MODE_SINGLE ? "single" : "dual",
+		o->no_dataplane ? ", no data plane" : "");
 
 	rc = tofd_setup(&d);
+	if (rc == 0)
+		rc = tofd_reload_init(&d.reload, o->config_path, cfg, d.ctl) < 0 ? EXIT_IO : 0;
 	if (rc == 0)
 		rc = tofd_start_api(&d);
 	if (rc == 0)
@@ -252,12 +296,20 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 		rc = tofd_start_dp(&d, o);
 	if (rc != 0) {
 		tofd_teardown(&d);
+		tof_log(TOF_LOG_ERROR, "stopped", TOF_FIELDS(TOF_LOG_I64("exit_code", rc)),
+			"could not start (exit code %d)", rc);
 		return rc;
 	}
-	fprintf(stderr, "tofd run: ready%s\n", o->no_dataplane ? " (no data plane)" : "");
+	tof_log(TOF_LOG_INFO, "ready", TOF_FIELDS(TOF_LOG_BOOL("dataplane", !o->no_dataplane)),
+		"ready%s", o->no_dataplane ? " (no data plane)" : "");
 	sig = tofd_wait(&d, &sigs, o->no_dataplane);
-	fprintf(stderr, "tofd run: %s, stopping\n", sig == SIGINT ? "SIGINT" :
-		sig == SIGTERM ? "SIGTERM" : "error waiting for signals");
+	tof_log(sig < 0 ? TOF_LOG_ERROR : TOF_LOG_INFO, "stopping",
+		TOF_FIELDS(TOF_LOG_STR("signal", sig == SIGINT ? "SIGINT" :
+						 sig == SIGTERM ? "SIGTERM" : NULL)),
+		"%s, stopping", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+		"error waiting for signals");
 	tofd_teardown(&d);
+	tof_log(TOF_LOG_INFO, "stopped", TOF_FIELDS(TOF_LOG_I64("exit_code", sig < 0 ? EXIT_IO : 0)),
+		"stopped");
 	return sig < 0 ? EXIT_IO : 0;
 }

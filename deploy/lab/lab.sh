@@ -536,7 +536,7 @@ EOF
  "enb": ["$ENB1_IP", "$ENB2_IP"], "sgw": ["$SGW_IP"],
  "idle_timeout_s": $idle,
  "s1_mtu": $S1_MTU,
- "apps_mac": "$TOF_APPS_MAC",
+ "apps_mac": "$TOF_APPS_MAC", "apps_gateway": "$APP_GW",
  "pinger": {"target": "$PINGER_TARGET", "interval_ms": 500, "tries": 5}}
 EOF
 }

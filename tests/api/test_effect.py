@@ -77,8 +77,8 @@ class TestEffectThroughReplay(unittest.TestCase):
         cls.srv = Server(base_config()).start()
         cls.c = cls.srv.client()
         cls.pcap = os.path.join(cls.srv.dir, "ul.pcap")
-        # the first frame teaches the agent the tunnel, the second one is
-        # handled as a known UE's
+        # the first frame is handed to the agent, which learns the tunnel
+        # and offloads it; the second one is handled as a known UE's
         write_pcap(cls.pcap, [uplink_frame("203.0.113.100"), uplink_frame("203.0.113.100")])
 
     @classmethod
@@ -110,18 +110,20 @@ class TestEffectThroughReplay(unittest.TestCase):
         r = self.c.post("/service", svc("cache", "203.0.113.100", "198.51.100.10"))
         self.assertEqual(r.status, 200)
         apps, sgw, stats = self.replay("post")
-        self.assertEqual(len(apps), 1)
-        self.assertEqual(len(sgw), 1)               # the first, before learning
-        self.assertEqual(apps[0][14 + 16:14 + 20], ip4("198.51.100.10"))  # DNAT
-        self.assertEqual(apps[0][14 + 12:14 + 16], ip4(UE))
-        self.assertEqual(stats["services"][0]["uplink_packets"], 1)
+        self.assertEqual(len(apps), 2)              # the first one too: it never leaks
+        self.assertEqual(sgw, [])
+        for a in apps:
+            self.assertEqual(a[14 + 16:14 + 20], ip4("198.51.100.10"))  # DNAT
+            self.assertEqual(a[14 + 12:14 + 16], ip4(UE))
+        self.assertEqual(stats["services"][0]["uplink_packets"], 2)
 
         r = self.c.put("/service/cache", {"serviceIP": "203.0.113.100",
                                           "applicationIP": "198.51.100.20"})
         self.assertEqual(r.status, 200)
         apps, _, _ = self.replay("put")
-        self.assertEqual(len(apps), 1)
-        self.assertEqual(apps[0][14 + 16:14 + 20], ip4("198.51.100.20"))
+        self.assertEqual(len(apps), 2)
+        for a in apps:
+            self.assertEqual(a[14 + 16:14 + 20], ip4("198.51.100.20"))
 
         self.assertEqual(self.c.delete("/service/203.0.113.100").status, 200)
         apps, sgw, stats = self.replay("delete")

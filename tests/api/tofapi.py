@@ -68,8 +68,9 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             text = self.read_log()
-            m = re.search(r"API listening on (\S+)", text[mark:])
-            if m and "tofd run: ready" in text[mark:]:
+            # text lines, or JSON lines with "log": {"format": "json"}
+            m = re.search(r'API listening on ([^\s"]+)', text[mark:])
+            if m and ("tofd run: ready" in text[mark:] or '"event":"ready"' in text[mark:]):
                 self.url = m.group(1)
                 return self
             if self.proc.poll() is not None:

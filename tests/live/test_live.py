@@ -17,6 +17,8 @@ Run with tests/live/run.sh (root). Environment:
   TOFD                 the tofd binary (default build/tofd)
   TOF_LIVE_TOFD_CMD    override the whole tofd command line (runs in tof-tof;
                        {config} is replaced by the generated config's path)
+  TOF_LIVE_TOFD_IN_NS  0: run that command in the host's namespace (it joins
+                       tof-tof itself, e.g. podman run --network ns:...)
   TOF_LIVE_IDLE_S      tofd idle_timeout_s for the lab (default 3)
   TOF_LIVE_APP_MAC     1: the service in tofd's config names the app's MAC
                        (default: tofd must find it itself)
@@ -56,6 +58,7 @@ ENB_IPS = ("198.18.0.1", "198.18.0.11")
 PDN_IP = "203.0.113.7"
 PINGER_TARGET = "203.0.113.1"
 SERVICE_IP = "203.0.113.100"
+SERVICE_IP2 = "203.0.113.101"   # where test_26 moves the service by a reload
 APP_IP = "198.51.100.10"
 APP_GW = "198.51.100.1"
 TOF_APPS_MAC = os.environ.get("TOF_APPS_MAC", "02:00:00:74:6f:66")
@@ -415,7 +418,10 @@ def _tofd_launch():
     logpath = RUN / "tofd.log"
     start_at = logpath.stat().st_size if logpath.exists() else 0
     logf = open(logpath, "ab")
-    proc = subprocess.Popen(["ip", "netns", "exec", NS_TOF] + argv, stdout=logf, stderr=subprocess.STDOUT,
+    # a command that joins tof-tof itself (podman run --network ns:...) is
+    # started from the host's namespace
+    in_ns = ["ip", "netns", "exec", NS_TOF] if os.environ.get("TOF_LIVE_TOFD_IN_NS", "1") != "0" else []
+    proc = subprocess.Popen(in_ns + argv, stdout=logf, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     (RUN / "tofd.pid").write_text("%d\n" % proc.pid)  # lab.sh down ends it too
     _tofd.update(proc=proc, log=logf)
@@ -500,6 +506,14 @@ def restart_middle():
     rc = _tofd_stop()
     _tofd_launch()
     return rc
+
+
+def reload_middle():
+    """SIGHUP to the middle tofd (through podman when it runs in a container:
+    podman passes signals on)."""
+    if MIDDLE != "tofd" or _tofd["proc"] is None:
+        raise unittest.SkipTest("reload needs tofd")
+    _tofd["proc"].send_signal(signal.SIGHUP)
 
 
 def tofd_api(path, timeout=5):
@@ -752,6 +766,11 @@ class Offload(unittest.TestCase):
             self.assertEqual(p.sport, 2152)
         return down
 
+    def assert_no_leak(self, sgw_pkts, u, what):
+        """Nothing UE u sent to the service IP reached the SGW side."""
+        leak = [p for p in gpdus(sgw_pkts, inner_src=u.ip) if p.inner.dst == SERVICE_IP]
+        self.assertEqual(leak, [], "%s: UE %d's packets to the service reached the SGW" % (what, u.n))
+
     def pinger_probes(self, sgw_pkts, u):
         """Echo requests as UE u to the pinger target, in u's uplink tunnel."""
         return [p for p in gpdus(sgw_pkts, src=u.enb, dst=u.sgw, teid=u.ul, inner_src=u.ip,
@@ -803,12 +822,18 @@ class Offload(unittest.TestCase):
         """A UE that talks only to the service: the SGW never sends it
         anything, so the TOF pings as the UE to learn its downlink TEID."""
         u = ue(PINGER_UE)
-        with captures("enb", "sgw") as caps:
+        with captures("enb", "sgw", "app") as caps:
             c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
             self.assertEqual(c.returncode, 0, c.stderr)
             self.assertEqual(c.stdout, APP_PAGE)
         try:
             enb, sgw = caps["enb"].packets(), caps["sgw"].packets()
+            # The UE's very first packet (its SYN, from a tunnel the TOF had
+            # never seen) reached the app, and nothing of it the core.
+            self.assert_no_leak(sgw, u, "first contact")
+            syns = [p for p in caps["app"].packets()
+                    if p.src == u.ip and p.dst == APP_IP and p.proto == 6]
+            self.assertTrue(syns, "the UE's first packets reached the app")
             probes = self.pinger_probes(sgw, u)
             self.assertTrue(probes, "no pinger probe as UE %d in its uplink tunnel at the SGW" % u.n)
             self.assertEqual(gpdus(enb, inner_src=u.ip, inner_dst=PINGER_TARGET), [],
@@ -841,6 +866,7 @@ class Offload(unittest.TestCase):
         with captures("sgw") as caps:
             c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=15)
             self.assertEqual(c.returncode, 0, c.stderr)
+        self.assert_no_leak(caps["sgw"].packets(), u, "after the purge")
         again = self.pinger_probes(caps["sgw"].packets(), u)
         caps["sgw"].cleanup()
         self.assertTrue(again, "after the purge the TOF must learn UE %d again (pinger probe)" % u.n)
@@ -898,6 +924,42 @@ class Offload(unittest.TestCase):
             s = by_ue[u.ip]
             self.assertEqual((s["enb"], s["sgw"], s["uplink_teid"], s["downlink_teid"]),
                              (u.enb, u.sgw, u.ul, u.dl), "UE %d" % u.n)
+
+
+    def test_26_reload_keeps_sessions(self):
+        """SIGHUP with the service moved to another service IP in the config
+        file: the new IP reaches the app at once, the old one no longer
+        does, and every learned session stays with its TEIDs."""
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, PDN_IP, count=2)
+        self.assertEqual(got, sent)
+        before = tofd_sessions()
+        if before is None:
+            self.skipTest("cannot read tofd's sessions")
+        keep = {s["ue"]: (s["enb"], s["uplink_teid"], s["downlink_teid"]) for s in before}
+        self.assertIn(u.ip, keep)
+        path = _tofd_config_path()
+        orig = path.read_text()
+        conf = json.loads(orig)
+        conf["services"][0]["serviceIP"] = SERVICE_IP2
+        try:
+            path.write_text(json.dumps(conf))
+            reload_middle()
+            wait_until(lambda: (tofd_api("/service/cache") or {}).get("serviceIP") == SERVICE_IP2, 10,
+                       "the service moved to %s" % SERVICE_IP2)
+            after = {s["ue"]: (s["enb"], s["uplink_teid"], s["downlink_teid"]) for s in tofd_sessions()}
+            for ue_ip, tun in keep.items():
+                self.assertEqual(after.get(ue_ip), tun, "session of %s after the reload" % ue_ip)
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP2, timeout=15)
+            self.assertEqual(c.returncode, 0, c.stderr)
+            self.assertEqual(c.stdout, APP_PAGE)
+            c = ue_curl(u.n, "http://%s/" % SERVICE_IP, timeout=2)
+            self.assertNotEqual(c.returncode, 0, "the old service IP still reaches the app")
+        finally:
+            path.write_text(orig)
+            reload_middle()
+            wait_until(lambda: (tofd_api("/service/cache") or {}).get("serviceIP") == SERVICE_IP, 10,
+                       "the service back on %s" % SERVICE_IP)
 
 
 # ---------------------------------------------------------------------------

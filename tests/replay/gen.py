@@ -322,3 +322,182 @@ def write_pcap(path, pkts, linktype=None, nano=False):
             t = int(Decimal(p.time) * unit)
             f.write(struct.pack("<IIII", t // unit, t % unit, len(data), len(data)) + data)
     return path
+
+
+# --- hostile traffic (issue 7) ---
+#
+# Crafted captures of what a rogue eNB, small cell or rooted handset may
+# send: floods of unknown tunnels, more bearers than a session holds, inner
+# sources that are another UE's, keys that collided under the tables' old
+# fixed hash, and ARP/ND meant to poison the apps port.
+
+from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,  # noqa: E402
+                                ICMPv6NDOptSrcLLAddr)
+
+ENB3 = "198.18.0.12"                      # a third eNodeB
+PDN6 = "2001:db8:7::7"                    # an IPv6 internet server
+APP6_MAC = "02:00:00:00:0a:06"
+EVIL_MAC = "02:00:00:00:66:66"            # a host on the apps subnet that lies
+APPS_GW, APPS_GW6 = "198.51.100.1", "2001:db8:6::1"   # the TOF's apps_gateway
+APPS_HOST, APPS_HOST6 = "198.51.100.20", "2001:db8:6::20"  # another host there
+
+
+def flood_ue(i):
+    """The i-th (< 32768) UE address of a flood, in 198.19.128.0/17 (well
+    away from the test's own UEs)."""
+    return "198.19.%d.%d" % (128 + i // 256, i % 256)
+
+
+def random_tunnels(rng, n, exclude=()):
+    """n distinct (TEID, UE address) pairs drawn with rng (a random.Random):
+    TEIDs non-zero 32-bit, UE addresses from flood_ue, none in exclude."""
+    teids, ues, out = set(exclude), set(exclude), []
+    while len(out) < n:
+        teid, ue = rng.getrandbits(32), flood_ue(rng.randrange(32768))
+        if teid == 0 or teid in teids or ue in ues:
+            continue
+        teids.add(teid)
+        ues.add(ue)
+        out.append((teid, ue))
+    return out
+
+
+def frames_at(frames, start, step):
+    """Stamp frames start, start + step, ... seconds after T0 (Decimals or
+    strings); returns them."""
+    start, step = Decimal(start), Decimal(step)
+    for i, f in enumerate(frames):
+        f.time = T0 + start + i * step
+    return frames
+
+
+def _fmix64(h, np):
+    m = np.uint64(0xFFFFFFFFFFFFFFFF)
+    h = h ^ (h >> np.uint64(33))
+    h = (h * np.uint64(0xff51afd7ed558ccd)) & m
+    h = h ^ (h >> np.uint64(33))
+    h = (h * np.uint64(0xc4ceb9fe1a85ec53)) & m
+    return h ^ (h >> np.uint64(33))
+
+
+OLD_HASH_SEED = 0x746f6621                # the tables' fixed seed before issue 7
+
+
+def old_tunnel_sig(addr4, teids):
+    """The tunnel index's hash of (IPv4 address, TEID) for each TEID (a
+    numpy array) as tofd computed it before issue 7: the murmur3 finaliser
+    of (TEID << 32 | address) ^ a constant seed - computable offline."""
+    import numpy as np
+    v4 = int.from_bytes(socket.inet_aton(addr4), "little")
+    with np.errstate(over="ignore"):
+        h = (teids.astype(np.uint64) << np.uint64(32)) | np.uint64(v4)
+        return _fmix64(h ^ np.uint64(OLD_HASH_SEED), np) & np.uint64(0xFFFFFFFF)
+
+
+def old_ue_sig(addrs4):
+    """The UE index's hash of IPv4 addresses (a numpy array of their
+    little-endian 32-bit values) before issue 7."""
+    import numpy as np
+    with np.errstate(over="ignore"):
+        return _fmix64(addrs4.astype(np.uint64) ^ np.uint64(OLD_HASH_SEED ^ 0x0e0e), np) & np.uint64(0xFFFFFFFF)
+
+
+def colliding_teids(addr4, n, bits, search=1 << 23):
+    """n TEIDs whose old tunnel hash with addr4 agrees in its low `bits`
+    bits (one home slot in any old index of up to 2^bits entries): the
+    most crowded bucket among TEIDs 1..search."""
+    import numpy as np
+    teids = np.arange(1, search + 1, dtype=np.uint64)
+    low = old_tunnel_sig(addr4, teids) & np.uint64((1 << bits) - 1)
+    bucket = np.bincount(low.astype(np.int64)).argmax()
+    hits = teids[low == np.uint64(bucket)][:n]
+    if len(hits) < n:
+        raise ValueError("only %d TEIDs collide in %d bits" % (len(hits), bits))
+    return [int(t) for t in hits]
+
+
+def colliding_ues(n, bits):
+    """n UE addresses in 198.19.0.0/16 whose old UE-index hash agrees in its
+    low `bits` bits."""
+    import numpy as np
+    hosts = np.arange(1, 65535, dtype=np.uint64)
+    base = int.from_bytes(socket.inet_aton("198.19.0.0"), "big")
+    addrs = [socket.inet_ntoa((base + int(h)).to_bytes(4, "big")) for h in hosts]
+    le = np.array([int.from_bytes(socket.inet_aton(a), "little") for a in addrs], dtype=np.uint64)
+    low = old_ue_sig(le) & np.uint64((1 << bits) - 1)
+    bucket = np.bincount(low.astype(np.int64)).argmax()
+    hits = [a for a, lo in zip(addrs, low) if lo == bucket][:n]
+    if len(hits) < n:
+        raise ValueError("only %d UE addresses collide in %d bits" % (len(hits), bits))
+    return hits
+
+
+# --- ARP and Neighbour Discovery on the apps port ---
+
+def arp(op, src_mac, sha, spa, tha, tpa, dst_mac=BCAST):
+    """An ARP frame (op 1 request, 2 reply) on the apps port."""
+    return Ether(src=src_mac, dst=dst_mac) / ARP(op=op, hwsrc=sha, psrc=spa, hwdst=tha, pdst=tpa)
+
+
+def solicited_node(addr6):
+    """(solicited-node multicast address, its MAC) of an IPv6 address."""
+    b = socket.inet_pton(socket.AF_INET6, addr6)
+    mc = socket.inet_ntop(socket.AF_INET6, bytes.fromhex("ff02" + "00" * 9 + "01ff") + b[13:])
+    return mc, "33:33:ff:%02x:%02x:%02x" % tuple(b[13:])
+
+
+def neighbour_solicitation(src_mac, src, target, slla=True):
+    """A Neighbour Solicitation for target from src (:: for duplicate
+    address detection, without a source link-layer option)."""
+    mc, mc_mac = solicited_node(target)
+    p = Ether(src=src_mac, dst=mc_mac) / IPv6(src=src, dst=mc, hlim=255) / ICMPv6ND_NS(tgt=target)
+    if slla and src != "::":
+        p = p / ICMPv6NDOptSrcLLAddr(lladdr=src_mac)
+    return p
+
+
+def neighbour_advert(src_mac, src, dst, target, lladdr, solicited=True, override=True,
+                     dst_mac=None):
+    """A Neighbour Advertisement for target with a target link-layer
+    address option lladdr."""
+    return Ether(src=src_mac, dst=dst_mac or APPS_MAC) / IPv6(src=src, dst=dst, hlim=255) / \
+        ICMPv6ND_NA(R=0, S=int(solicited), O=int(override), tgt=target) / ICMPv6NDOptDstLLAddr(lladdr=lladdr)
+
+
+def _csum(data):
+    """The Internet checksum of data."""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def _ipv4_udp(src, dst, sport, dport, body, ident=1):
+    """IPv4 + UDP + body as scapy builds IP(src, dst)/UDP(sport, dport)/body."""
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    ulen = 8 + len(body)
+    c = _csum(s + d + struct.pack("!BBH", 0, 17, ulen) + struct.pack("!HHHH", sport, dport, ulen, 0) + body)
+    u = struct.pack("!HHHH", sport, dport, ulen, c or 0xFFFF) + body
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), ident, 0, 64, 17, 0, s, d)
+    return h[:10] + struct.pack("!H", _csum(h)) + h[12:] + u
+
+
+def _fast_gpdu(src, dst, src_mac, dst_mac, teid, inner):
+    g = struct.pack("!BBHI", 0x30, 0xFF, len(inner), teid) + inner
+    return Raw(_mac_bytes(dst_mac) + _mac_bytes(src_mac) + b"\x08\x00" +
+               _ipv4_udp(src, dst, GTPU_PORT, GTPU_PORT, g))
+
+
+def fast_uplink(ue, dst, teid, enb=ENB, sgw=SGW, sport=40000, dport=5000, data=b"udp-data"):
+    """The frame uplink(udp(ue, dst, sport, dport, data), teid, enb, sgw)
+    builds (IPv4 everywhere), as a Raw packet, built by hand: thousands of
+    them in a fraction of a second. test_hostile checks it against scapy."""
+    return _fast_gpdu(enb, sgw, ENB_MAC, SGW_MAC, teid, _ipv4_udp(ue, dst, sport, dport, data))
+
+
+def fast_downlink(src, ue, teid, enb=ENB, sgw=SGW, sport=5000, dport=40000, data=b"udp-data"):
+    """The frame downlink(udp(src, ue, sport, dport, data), teid, enb, sgw)
+    builds, by hand (see fast_uplink)."""
+    return _fast_gpdu(sgw, enb, SGW_MAC, ENB_MAC, teid, _ipv4_udp(src, ue, sport, dport, data))

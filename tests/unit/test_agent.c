@@ -28,11 +28,11 @@
 static const char *const cfg_always =
 	"{\"mode\": \"dual\", \"enb\": [\"" ENB "\"], \"sgw\": [\"" SGW "\"],"
 	" \"services\": [{\"name\": \"cache\", \"serviceIP\": \"" SVC "\", \"applicationIP\": \"" APP "\"}],"
-	" \"idle_timeout_s\": 30, \"purge_interval_ms\": 1000,"
+	" \"idle_timeout_s\": 30, \"purge_interval_ms\": 1000, \"apps_gateway\": \"198.51.100.1\","
 	" \"pinger\": {\"target\": \"203.0.113.1\", \"interval_ms\": 1000, \"tries\": 3}}";
 
 static const char *const cfg_on_demand =
-	"{\"mode\": \"dual\","
+	"{\"mode\": \"dual\", \"sgw\": [\"" SGW "\"],"
 	" \"services\": [{\"name\": \"cache\", \"serviceIP\": \"" SVC "\", \"applicationIP\": \"" APP "\"}],"
 	" \"pinger\": {\"target\": \"203.0.113.1\", \"policy\": \"on_demand\"}}";
 
@@ -108,36 +108,6 @@ static void test_learn_both_directions(void **state)
 	assert_int_equal(x->t->n_sessions, 1);
 }
 
-/* Turn a probe (as emitted: Ethernet + outer IPv4 + UDP + GTP + ICMP) into
- * the SGW's downlink answer with downlink TEID teid. */
-static void answer_probe(const struct tfix_rec *probe, uint32_t teid, struct tframe *tf)
-{
-	struct pkt_ip outer;
-	struct pkt_udp udp;
-	struct gtp_hdr g;
-	const uint8_t *f = probe->frame;
-
-	assert_int_equal(pkt_parse_ip(f + 14, probe->len - 14, &outer), PKT_OK);
-	assert_int_equal(pkt_parse_udp(f + 14, &outer, &udp), PKT_OK);
-	assert_int_equal(gtp_parse(f + 14 + udp.payload_off, udp.payload_len, &g), GTP_OK);
-	size_t n = udp.payload_len - g.hdr_len;
-	uint8_t ip[512];
-	memcpy(ip, f + 14 + udp.payload_off + g.hdr_len, n);
-	uint8_t tmp[4];
-	memcpy(tmp, ip + 12, 4), memcpy(ip + 12, ip + 16, 4), memcpy(ip + 16, tmp, 4);
-	ip[20] = 0, ip[22] = 0, ip[23] = 0;
-	uint16_t c = csum_fold(csum_partial(ip + 20, n - 20, 0));
-	memcpy(ip + 22, &c, 2);
-	struct gtp_encap e = {.src = outer.dst, .dst = outer.src, .sport = 2152, .dport = 2152,
-			      .ttl = 64, .gtp = {.msg_type = GTP_MSG_GPDU, .teid = teid}};
-	size_t hl = gtp_encap_len(&e);
-	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.cap = sizeof(tf->buf);
-	memcpy(tf->buf + 256 + 14 + hl, ip, n);
-	gtp_encap_write(tf->buf + 256 + 14, &e, n);
-	pkt_build_eth(tf->buf + 256, f + 6, f, PKT_ETHERTYPE_IPV4);
-	tf->f.len = (uint32_t)(14 + hl + n);
-}
-
 static void test_pinger_reveals_hidden_downlink(void **state)
 {
 	struct tfix *x = *state;
@@ -181,7 +151,7 @@ static void test_pinger_reveals_hidden_downlink(void **state)
 	assert_int_equal(x->n_emitted, 3);
 
 	/* The SGW answers the third probe: consumed, downlink learned. */
-	answer_probe(&x->emitted[2], 0x7777, &tf);
+	tfix_answer_probe(&x->emitted[2], 0x7777, &tf);
 	tfix_run(x, &tf, TOF_PORT_SGW, 4 * SEC + 1000, &r);
 	assert_int_equal(r.verdict, TOF_V_CONSUME);
 	assert_true(x->t->sessions[s].flags & TOF_SESS_DL);
@@ -247,26 +217,6 @@ static void test_handover(void **state)
 	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
 }
 
-static void send_ei(struct tfix *x, const char *src, const char *dst, uint32_t teid,
-		    const char *gsn, enum tof_port in)
-{
-	struct tframe tf;
-	struct tof_result r;
-	uint8_t msg[64];
-	struct gtp_addr a = tframe_addr(src), b = tframe_addr(dst), g = tframe_addr(gsn);
-	size_t n = gtp_build_error_ind(msg, sizeof(msg), teid, &g, 3);
-	uint8_t *p = tf.buf + 256;
-	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
-
-	memcpy(p + 42, msg, n);
-	pkt_build_udp(p + 34, &a, &b, 2152, 2152, (uint16_t)n, true);
-	pkt_build_ipv4(p + 14, &a, &b, PKT_PROTO_UDP, 64, 1, (uint16_t)(n + 8));
-	pkt_build_eth(p, m2, m1, PKT_ETHERTYPE_IPV4);
-	tf.f.buf = tf.buf, tf.f.off = 256, tf.f.len = (uint32_t)(42 + n), tf.f.cap = sizeof(tf.buf);
-	tfix_run(x, &tf, in, 3 * SEC, &r);
-	assert_int_equal(r.verdict, TOF_V_PASS);
-}
-
 static void test_error_indication_removes(void **state)
 {
 	struct tfix *x = *state;
@@ -281,15 +231,15 @@ static void test_error_indication_removes(void **state)
 	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
 	assert_int_equal(x->t->n_sessions, 2);
 	/* Unknown TEID: nothing happens. */
-	send_ei(x, ENB, SGW, 0x555, ENB, TOF_PORT_ENB);
+	tfix_error_ind(x, ENB, SGW, 0x555, ENB, TOF_PORT_ENB, 3 * SEC);
 	assert_int_equal(x->t->n_sessions, 2);
 	/* The eNB does not know its downlink TEID 0x200 any more. */
-	send_ei(x, ENB, SGW, 0x200, ENB, TOF_PORT_ENB);
+	tfix_error_ind(x, ENB, SGW, 0x200, ENB, TOF_PORT_ENB, 3 * SEC);
 	assert_int_equal(x->t->n_sessions, 1);
 	assert_int_equal(ue_slot(x, UE), TOF_NO_SLOT);
 	assert_int_equal(x->a.events[TOF_EV_ERROR_IND_REMOVED], 1);
 	/* The SGW does not know uplink TEID 0x101. */
-	send_ei(x, SGW, ENB, 0x101, SGW, TOF_PORT_SGW);
+	tfix_error_ind(x, SGW, ENB, 0x101, SGW, TOF_PORT_SGW, 3 * SEC);
 	assert_int_equal(x->t->n_sessions, 0);
 	/* Traffic re-creates the session. */
 	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
@@ -335,10 +285,12 @@ static void test_dual_stack_and_bearers(void **state)
 
 	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
 	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
-	/* The same bearer carries the UE's IPv6 too. */
+	/* The same bearer carries the UE's IPv6 too: an address nobody owns,
+	 * of a family the session has none of. */
 	gpdu(&tf, ENB, SGW, 0x100, "2001:db8:9:1::5", "2001:db8:ffff::1");
 	tfix_run(x, &tf, TOF_PORT_ENB, 1 * SEC, &r);
-	assert_int_equal(r.reason, TOF_R_UL_NEW_UE_ADDR);
+	assert_int_equal(r.reason, TOF_R_UL_SPOOFED);
+	assert_int_equal(x->a.events[TOF_EV_UE_ADDR_ADDED], 1);
 	uint32_t s = ue_slot(x, UE);
 	assert_int_equal(ue_slot(x, "2001:db8:9:1::77"), s);
 	assert_int_equal(x->t->n_sessions, 1);
@@ -356,17 +308,28 @@ static void test_dual_stack_and_bearers(void **state)
 		assert_int_equal(r.verdict, TOF_V_OFFLOAD);
 		assert_false(r.punted);
 	}
-	/* The SGW gives TEID 0x222 to another UE: it leaves this session. */
+	/* Another address in the live bearer 0x222: a spoof, passed and not
+	 * believed. */
 	gpdu(&tf, ENB, SGW, 0x222, "198.19.0.77", PDN);
 	tfix_run(x, &tf, TOF_PORT_ENB, 3 * SEC, &r);
-	assert_int_equal(r.reason, TOF_R_UL_NEW_UE_ADDR);
+	assert_int_equal(r.reason, TOF_R_UL_SPOOFED);
+	assert_int_equal(r.verdict, TOF_V_PASS);
+	assert_int_equal(ue_slot(x, "198.19.0.77"), TOF_NO_SLOT);
+	assert_int_equal(x->a.events[TOF_EV_SPOOFED], 1);
+	/* The UE keeps using 0x100 only; 0x222 falls silent and ages out, and
+	 * when the SGW gives it to another UE that one is learned afresh. */
+	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 20 * SEC, &r);
+	gpdu(&tf, ENB, SGW, 0x222, "198.19.0.77", PDN);
+	tfix_run(x, &tf, TOF_PORT_ENB, 33 * SEC, &r);
+	assert_int_equal(x->a.events[TOF_EV_BEARER_AGED], 1);
 	uint32_t s2 = ue_slot(x, "198.19.0.77");
 	assert_int_not_equal(s2, TOF_NO_SLOT);
 	assert_int_not_equal(s2, s);
 	assert_int_equal(x->t->sessions[s2].ul_teid, 0x222);
 	assert_int_equal(x->t->sessions[s].n_extra, 0);
 	gpdu(&tf, ENB, SGW, 0x100, UE, PDN);
-	tfix_run(x, &tf, TOF_PORT_ENB, 3 * SEC, &r);
+	tfix_run(x, &tf, TOF_PORT_ENB, 33 * SEC, &r);
 	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
 }
 
@@ -413,7 +376,7 @@ static void test_bearers_limit_and_error_indication(void **state)
 	for (uint32_t k = 2; k < 5; k++)
 		assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x500 + k), s);
 	/* The SGW does not know 0x500 any more: only that bearer goes. */
-	send_ei(x, SGW, ENB, 0x500, SGW, TOF_PORT_SGW);
+	tfix_error_ind(x, SGW, ENB, 0x500, SGW, TOF_PORT_SGW, 3 * SEC);
 	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x500), TOF_NO_SLOT);
 	assert_int_equal(ue_slot(x, UE), s);
 	assert_int_equal(tof_session_find_ul(x->t, &sgw, 0x502), s);
@@ -449,6 +412,35 @@ static void test_table_full_counted(void **state)
 	assert_int_equal(full, 4);
 }
 
+static void arp_request(struct tframe *tf, const char *sender, const char *target)
+{
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct gtp_addr s = tframe_addr(sender), t = tframe_addr(target);
+	uint8_t *p = tf->buf + 256;
+
+	memset(tf->buf, 0, sizeof(tf->buf));
+	pkt_build_eth(p, bcast, app_mac, PKT_ETHERTYPE_ARP);
+	static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+	memcpy(p + 14, hdr, 8);
+	memcpy(p + 22, app_mac, 6);
+	memcpy(p + 28, s.b, 4);
+	memcpy(p + 38, t.b, 4);
+	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.len = 60, tf->f.cap = sizeof(tf->buf);
+}
+
+/* The app's answer to the TOF's request for target's MAC. */
+static void arp_reply(struct tfix *x, struct tframe *tf, const uint8_t mac[6], const char *target)
+{
+	arp_request(tf, target, "198.51.100.1");
+	uint8_t *rep = tf->buf + tf->f.off;
+	memcpy(rep, x->cfg.apps_mac, 6);
+	memcpy(rep + 6, mac, 6);
+	memcpy(rep + 22, mac, 6);
+	rep[21] = 2;
+	memcpy(rep + 32, x->cfg.apps_mac, 6);
+}
+
 static void test_on_demand_pinger_and_app_mac(void **state)
 {
 	struct tfix *x = *state;
@@ -468,12 +460,19 @@ static void test_on_demand_pinger_and_app_mac(void **state)
 	memcpy(sp.src_mac, app_mac, 6);
 	sp.inner_src = APP, sp.inner_dst = UE;
 	tframe_build(&tf, &sp);
+	int asked = x->n_emitted_apps;
 	tfix_run(x, &tf, TOF_PORT_APPS, 6 * SEC, &r);
 	assert_int_equal(r.reason, TOF_R_APPS_NO_DOWNLINK);
 	assert_int_equal(x->t->sessions[s].probe.state, PINGER_PROBING);
-	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	/* Its frame alone teaches no MAC (anyone can send one): the agent
+	 * asks the app, and its answer does. */
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 0);
 	tfix_tick(x, 6 * SEC);
 	assert_int_equal(x->n_emitted, 1);
+	assert_int_equal(x->n_emitted_apps, asked + 1);
+	arp_reply(x, &tf, app_mac, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 6 * SEC, &r);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
 	/* The next offloaded packet goes to the app's MAC. */
 	gpdu(&tf, ENB, SGW, 0x100, UE, SVC);
 	tfix_run(x, &tf, TOF_PORT_ENB, 6 * SEC, &r);
@@ -481,24 +480,7 @@ static void test_on_demand_pinger_and_app_mac(void **state)
 	assert_memory_equal(tf.buf + tf.f.off, app_mac, 6);
 }
 
-static void arp_request(struct tframe *tf, const char *sender, const char *target)
-{
-	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
-	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	struct gtp_addr s = tframe_addr(sender), t = tframe_addr(target);
-	uint8_t *p = tf->buf + 256;
-
-	memset(tf->buf, 0, sizeof(tf->buf));
-	pkt_build_eth(p, bcast, app_mac, PKT_ETHERTYPE_ARP);
-	static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
-	memcpy(p + 14, hdr, 8);
-	memcpy(p + 22, app_mac, 6);
-	memcpy(p + 28, s.b, 4);
-	memcpy(p + 38, t.b, 4);
-	tf->f.buf = tf->buf, tf->f.off = 256, tf->f.len = 60, tf->f.cap = sizeof(tf->buf);
-}
-
-static void test_proxy_arp_for_apps(void **state)
+static void test_arp_only_for_our_gateway(void **state)
 {
 	struct tfix *x = *state;
 	struct tframe tf;
@@ -524,20 +506,77 @@ static void test_proxy_arp_for_apps(void **state)
 	assert_memory_equal(rep + 32, app_mac, 6);
 	assert_memory_equal(rep + 38, app.b, 4);
 	assert_int_equal(x->a.events[TOF_EV_ARP_REPLIED], 1);
-	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
-	/* Never for the app's own address, nor for strangers. */
-	arp_request(&tf, APP, APP);
-	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	/* A request teaches nothing about the asker. */
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 0);
+	/* Any host may ask for our address; nobody gets an answer for one that
+	 * is not ours (the subnet's router, DNS, an app, a UE), and gratuitous
+	 * requests get none. */
 	arp_request(&tf, "198.51.100.99", "198.51.100.1");
 	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
-	assert_int_equal(x->n_emitted_apps, base + 1);
+	assert_int_equal(x->n_emitted_apps, base + 2);
+	const char *not_ours[] = {APP, "198.51.100.2", "198.51.100.53", UE};
+	for (int i = 0; i < 4; i++) {
+		arp_request(&tf, APP, not_ours[i]);
+		tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	}
+	arp_request(&tf, "198.51.100.1", "198.51.100.1");
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_int_equal(x->n_emitted_apps, base + 2);
+	assert_int_equal(x->a.events[TOF_EV_APPS_NEIGH_IGNORED], 5);
+}
+
+/* Nobody re-points an app's MAC: not a gratuitous ARP, not an unsolicited
+ * reply, not an IP frame claiming the app's address. Only the answer to
+ * the TOF's own request counts, once. */
+static void test_app_mac_not_poisoned(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf;
+	struct tof_result r;
+	static const uint8_t app_mac[6] = {2, 0xa, 0xb, 0xc, 0xd, 0xe};
+	static const uint8_t evil[6] = {2, 0xe, 0xe, 0xe, 0xe, 0xe};
+	struct tframe_spec sp;
+
+	tfix_tick(x, 0); /* the TOF asks */
+	arp_reply(x, &tf, app_mac, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
+	/* A second answer (a racing attacker's) is not asked for. */
+	arp_reply(x, &tf, evil, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	/* Gratuitous ARP, as a request and as a reply. */
+	arp_request(&tf, APP, APP);
+	memcpy(tf.buf + tf.f.off + 6, evil, 6);
+	memcpy(tf.buf + tf.f.off + 22, evil, 6);
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	tf.buf[tf.f.off + 21] = 2;
+	tfix_run(x, &tf, TOF_PORT_APPS, 1 * SEC, &r);
+	/* An IP frame from the app's address out of another MAC. */
+	tframe_default(&sp);
+	memcpy(sp.src_mac, evil, 6);
+	sp.inner_src = APP, sp.inner_dst = UE;
+	tframe_build(&tf, &sp);
+	tfix_run(x, &tf, TOF_PORT_APPS, 2 * SEC, &r);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
+	assert_int_equal(x->a.events[TOF_EV_APP_MAC_UNSOLICITED], 1);
+	assert_int_equal(x->a.events[TOF_EV_APPS_NEIGH_IGNORED], 2);
+	/* That frame makes the TOF ask again (a restarted app): the real app
+	 * answers with its MAC; had it moved, its answer would move it. */
+	int asked = x->n_emitted_apps;
+	tfix_tick(x, 3 * SEC);
+	assert_int_equal(x->n_emitted_apps, asked + 1);
+	arp_reply(x, &tf, app_mac, APP);
+	tfix_run(x, &tf, TOF_PORT_APPS, 3 * SEC, &r);
+	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
 }
 
 static void test_proxy_nd_for_apps(void **state)
 {
 	(void)state;
 	struct tfix *x = tfix_new("{\"services\": [{\"name\": \"v6\", \"serviceIP\": \"2001:db8:5::100\","
-				  " \"applicationIP\": \"2001:db8:6::10\"}]}", 16);
+				  " \"applicationIP\": \"2001:db8:6::10\"}],"
+				  " \"apps_gateway\": [\"198.51.100.1\", \"2001:db8:6::1\"]}", 16);
 	struct tframe tf;
 	struct tof_result r;
 	struct gtp_addr src = tframe_addr("2001:db8:6::10"), dst = tframe_addr("ff02::1:ff00:1"),
@@ -595,7 +634,8 @@ static void test_resolves_app_mac(void **state)
 		assert_int_equal(q[i], 0xff);
 	assert_memory_equal(q + 6, x->cfg.apps_mac, 6);
 	assert_int_equal(q[21], 1);                      /* request */
-	assert_int_equal(q[28] | q[29] | q[30] | q[31], 0); /* from 0.0.0.0 */
+	struct gtp_addr gw = tframe_addr("198.51.100.1");
+	assert_memory_equal(q + 28, gw.b, 4);            /* from our gateway address */
 	assert_memory_equal(q + 38, app.b, 4);
 	/* Again after 1 s, then 2 s more. */
 	tfix_tick(x, 1 * SEC - 1);
@@ -604,18 +644,17 @@ static void test_resolves_app_mac(void **state)
 	assert_int_equal(x->n_emitted_apps, 2);
 	tfix_tick(x, 3 * SEC);
 	assert_int_equal(x->n_emitted_apps, 3);
-	/* The app answers: learned, and no more asking. */
-	arp_request(&tf, APP, "198.51.100.1");
-	uint8_t *rep = tf.buf + tf.f.off;
-	rep[21] = 2;
-	memcpy(rep + 32, x->cfg.apps_mac, 6);
+	/* The app answers: learned, and then only checked once a minute. */
+	arp_reply(x, &tf, app_mac, APP);
 	tfix_run(x, &tf, TOF_PORT_APPS, 4 * SEC, &r);
 	assert_int_equal(x->a.events[TOF_EV_APP_MAC_LEARNED], 1);
 	assert_memory_equal(x->t->services[0].app_mac, app_mac, 6);
 	int n = x->n_emitted_apps;
-	tfix_tick(x, 100 * SEC);
+	tfix_tick(x, 63 * SEC);
 	assert_int_equal(x->n_emitted_apps, n);
-	assert_int_equal(x->a.events[TOF_EV_APP_RESOLVE_SENT], 3);
+	tfix_tick(x, 64 * SEC);
+	assert_int_equal(x->n_emitted_apps, n + 1);
+	assert_int_equal(x->a.events[TOF_EV_APP_RESOLVE_SENT], 4);
 }
 
 int main(void)
@@ -632,7 +671,8 @@ int main(void)
 		T(test_bearers_limit_and_error_indication),
 		T(test_link_local_sources_teach_nothing),
 		cmocka_unit_test(test_table_full_counted),
-		T(test_proxy_arp_for_apps),
+		T(test_arp_only_for_our_gateway),
+		T(test_app_mac_not_poisoned),
 		T(test_resolves_app_mac),
 		cmocka_unit_test(test_proxy_nd_for_apps),
 		cmocka_unit_test_setup_teardown(test_on_demand_pinger_and_app_mac, setup_on_demand,

@@ -135,7 +135,7 @@ static void session(struct fx *f, const char *ue, uint32_t ul, uint32_t dl)
 	gtp_addr_parse("198.18.0.2", &sg);
 	tof_ctl_lock(f->ctl);
 	slot = tof_session_add(f->t, &u);
-	tof_session_set_ul(f->t, slot, &en, &sg, ul);
+	tof_session_set_ul(f->t, slot, &en, &sg, ul, 0);
 	if (dl)
 		tof_session_set_dl(f->t, slot, dl);
 	tof_ctl_unlock(f->ctl);

@@ -38,14 +38,17 @@ static const char full[] =
 	" \"max_sessions\": 4096, \"max_services\": 16,\n"
 	" \"pinger\": {\"target\": \"2001:db8:71::1\", \"interval_ms\": 500, \"tries\": 7,\n"
 	"   \"backoff_pct\": 150, \"max_interval_ms\": 8000, \"payload_len\": 56, \"ident\": 4660,\n"
-	"   \"key\": 1234567890123, \"ttl\": 32, \"policy\": \"on_demand\"},\n"
+	"   \"key\": 1234567890123, \"ttl\": 32, \"policy\": \"on_demand\", \"rate_pps\": 77},\n"
 	" \"punt\": {\"rate_pps\": 0, \"burst\": 50},\n"
 	" \"apps_mac\": \"02:aa:bb:cc:dd:ee\", \"s1_mtu\": 9000, \"encap_ttl\": 17,\n"
+	" \"apps_gateway\": [\"198.51.100.1\", \"2001:db8:51::1\"], \"ue_move_silence_s\": 0,\n"
+	" \"hash_seed\": 42,\n"
 	" \"eal\": [\"-l\", \"0-1\", \"--in-memory\"],\n"
 	" \"ports\": {\"s1\": \"net_af_packet0,iface=s1\", \"apps\": \"net_tap0\"},\n"
 	" \"api\": {\"listen\": \"127.0.0.1:8080\", \"token_file\": \"/etc/tof/token\",\n"
 	"   \"tls_cert\": \"/etc/tof/cert.pem\", \"tls_key\": \"/etc/tof/key.pem\"},\n"
-	" \"state_file\": \"/var/lib/tof/state.json\"}\n";
+	" \"state_file\": \"/var/lib/tof/state.json\",\n"
+	" \"log\": {\"format\": \"json\", \"level\": \"warning\"}}\n";
 
 static void addr4(struct gtp_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
 {
@@ -134,9 +137,15 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.pinger.target6.family, GTP_AF_NONE);
 	assert_int_equal(cfg.punt_rate_pps, 10000);
 	assert_int_equal(cfg.punt_burst, 1000);
+	assert_int_equal(cfg.pinger_rate_pps, 1000);
+	assert_int_equal(cfg.n_apps_gw, 0);
+	assert_int_equal(cfg.ue_move_silence_s, 60);
+	assert_false(cfg.hash_seed_set);
 	assert_memory_equal(cfg.apps_mac, mac, 6);
 	assert_int_equal(cfg.s1_mtu, 1500);
 	assert_int_equal(cfg.encap_ttl, 64);
+	assert_int_equal(cfg.log_format, TOF_LOG_TEXT);
+	assert_int_equal(cfg.log_level, TOF_LOG_INFO);
 	assert_int_equal(cfg.n_eal, 0);
 	assert_null(cfg.eal[0]);
 	assert_null(cfg.port_enb);
@@ -215,12 +224,21 @@ static void test_full(void **state)
 	assert_true(cfg.pinger_key_set);
 	assert_int_equal(cfg.pinger.ttl, 32);
 	assert_int_equal(cfg.pinger_policy, TOF_PINGER_ON_DEMAND);
+	assert_int_equal(cfg.pinger_rate_pps, 77);
+	assert_int_equal(cfg.n_apps_gw, 2);
+	assert_addr(&cfg.apps_gw[0], "198.51.100.1");
+	assert_addr(&cfg.apps_gw[1], "2001:db8:51::1");
+	assert_int_equal(cfg.ue_move_silence_s, 0);
+	assert_true(cfg.hash_seed_set);
+	assert_int_equal(cfg.hash_seed, 42);
 
 	assert_int_equal(cfg.punt_rate_pps, 0);
 	assert_int_equal(cfg.punt_burst, 50);
 	assert_memory_equal(cfg.apps_mac, amac, 6);
 	assert_int_equal(cfg.s1_mtu, 9000);
 	assert_int_equal(cfg.encap_ttl, 17);
+	assert_int_equal(cfg.log_format, TOF_LOG_JSON);
+	assert_int_equal(cfg.log_level, TOF_LOG_WARNING);
 
 	assert_int_equal(cfg.n_eal, 3);
 	assert_string_equal(cfg.eal[0], "-l");
@@ -350,6 +368,10 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"s1_mtu\": 9001}", "\"s1_mtu\": must be an integer between 576 and 9000" },
 	{ "{\"encap_ttl\": 0}", "\"encap_ttl\": must be an integer between 1 and 255" },
 	{ "{\"encap_ttl\": 256}", "\"encap_ttl\": must be an integer between 1 and 255" },
+	{ "{\"log\": \"json\"}", "\"log\": must be an object" },
+	{ "{\"log\": {\"format\": \"xml\"}}", "\"log.format\": must be \"text\" or \"json\"" },
+	{ "{\"log\": {\"level\": \"verbose\"}}", "\"log.level\": must be \"debug\", \"info\"" },
+	{ "{\"log\": {\"colour\": true}}", "\"log.colour\": unknown field" },
 
 	/* mode */
 	{ "{\"mode\": 1}", "\"mode\": must be \"dual\" or \"single\"" },
@@ -482,6 +504,17 @@ static const struct bad_case bad_cases[] = {
 	/* MAC */
 	{ "{\"apps_mac\": \"zz:00:00:00:00:00\"}", "\"apps_mac\": \"zz:00:00:00:00:00\" is not a MAC" },
 	{ "{\"apps_mac\": 2}", "\"apps_mac\": must be a MAC address string" },
+	{ "{\"apps_gateway\": \"198.51.100\"}", "\"apps_gateway\": \"198.51.100\" is not" },
+	{ "{\"apps_gateway\": [\"198.51.100.1\", 5]}", "\"apps_gateway[1]\"" },
+	{ "{\"apps_gateway\": [\"198.51.100.1\", \"198.51.100.1\"]}", "\"apps_gateway[1]\": listed twice" },
+	{ "{\"apps_gateway\": \"224.0.0.1\"}", "\"apps_gateway\": 224.0.0.1 is not a unicast address" },
+	{ "{\"apps_gateway\": {}}", "\"apps_gateway\": must be an address or an array" },
+	{ "{\"apps_gateway\": [\"198.51.100.1\", \"198.51.100.2\", \"198.51.100.3\","
+	  " \"198.51.100.4\", \"198.51.100.5\"]}", "\"apps_gateway\": at most 4" },
+	{ "{\"ue_move_silence_s\": -1}", "\"ue_move_silence_s\": must be an integer" },
+	{ "{\"ue_move_silence_s\": 86401}", "\"ue_move_silence_s\": must be an integer" },
+	{ "{\"hash_seed\": \"x\"}", "\"hash_seed\": must be an integer" },
+	{ "{\"pinger\": {\"rate_pps\": 0}}", "\"pinger.rate_pps\": must be an integer" },
 	{ "{\"apps_mac\": \"01:00:5e:00:00:01\"}", "\"apps_mac\": 01:00:5e:00:00:01 is not a unicast MAC" },
 	{ "{\"apps_mac\": \"00:00:00:00:00:00\"}", "\"apps_mac\": 00:00:00:00:00:00 is not a unicast" },
 

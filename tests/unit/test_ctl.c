@@ -21,7 +21,7 @@
 #include "tctl.h"
 #include "tfix.h"
 
-#define UE "198.19.0.5"
+#define UE TCTL_UE
 
 static void add_ok(struct tctl *f, const char *name, const char *sip, const char *aip)
 {
@@ -44,32 +44,6 @@ static void expect_add(struct tctl *f, const char *name, const char *sip, const 
 	assert_true(e.msg[0] != '\0');
 }
 
-/* The state file lists exactly these names, in this order. */
-static void expect_saved(struct tctl *f, const char *const *names, uint32_t n)
-{
-	struct tof_config cfg;
-	struct tof_service_config *v;
-	char err[256];
-	uint32_t got;
-	bool seeded;
-
-	tof_config_defaults(&cfg);
-	assert_int_equal(tof_state_load(f->st, &cfg, &v, &got, &seeded, err, sizeof(err)), 0);
-	assert_false(seeded);
-	assert_int_equal(got, n);
-	for (uint32_t i = 0; i < n; i++)
-		assert_string_equal(v[i].name, names[i]);
-	free(v);
-}
-
-static bool visible(struct tctl *f, const char *sip)
-{
-	struct gtp_addr a;
-
-	assert_int_equal(gtp_addr_parse(sip, &a), 0);
-	return tof_service_find_ip(f->x->t, &a) != TOF_NO_SLOT;
-}
-
 static void test_add_get_list_delete(void **state)
 {
 	struct tctl *f = *state;
@@ -81,8 +55,8 @@ static void test_add_get_list_delete(void **state)
 	add_ok(f, "c", "203.0.113.102", "198.51.100.12");
 	add_ok(f, "a", "203.0.113.100", "198.51.100.10");
 	add_ok(f, "b", "2001:db8:5::100", "2001:db8:6::10");
-	assert_true(visible(f, "203.0.113.100")); /* in the tables at return */
-	expect_saved(f, saved, 3);                /* and in the file */
+	assert_true(tctl_visible(f, "203.0.113.100")); /* in the tables at return */
+	tctl_expect_saved(f, saved, 3);                /* and in the file */
 	assert_int_equal(tof_ctl_service_list(f->ctl, &v, &n, &e), TOF_CTL_OK);
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0].name, "a");
@@ -99,13 +73,13 @@ static void test_add_get_list_delete(void **state)
 	/* delete by name and by service IP */
 	assert_int_equal(tof_ctl_service_delete(f->ctl, "a", &got, &e), TOF_CTL_OK);
 	assert_string_equal(got.name, "a");
-	assert_false(visible(f, "203.0.113.100"));
+	assert_false(tctl_visible(f, "203.0.113.100"));
 	assert_int_equal(tof_ctl_service_delete(f->ctl, "2001:db8:5::100", &got, &e), TOF_CTL_OK);
 	assert_string_equal(got.name, "b");
 	assert_int_equal(tof_ctl_service_delete(f->ctl, "a", NULL, &e), TOF_CTL_NOT_FOUND);
 	assert_int_equal(tof_ctl_service_delete(f->ctl, "203.0.113.199", NULL, &e),
 			 TOF_CTL_NOT_FOUND);
-	expect_saved(f, saved + 2, 1);
+	tctl_expect_saved(f, saved + 2, 1);
 }
 
 /* A name that reads as an address names by name first. */
@@ -182,8 +156,8 @@ static void test_update_and_rename(void **state)
 	s = tctl_svc("", "203.0.113.110", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, &out, &e), TOF_CTL_OK);
 	assert_string_equal(out.name, "a");
-	assert_false(visible(f, "203.0.113.100"));
-	assert_true(visible(f, "203.0.113.110"));
+	assert_false(tctl_visible(f, "203.0.113.100"));
+	assert_true(tctl_visible(f, "203.0.113.110"));
 	/* its own addresses swapped: no clash with itself */
 	s = tctl_svc("a", "198.51.100.20", "203.0.113.110");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, &out, &e), TOF_CTL_OK);
@@ -204,7 +178,7 @@ static void test_update_and_rename(void **state)
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, &out, &e), TOF_CTL_OK);
 	assert_string_equal(out.name, "c");
 	assert_int_equal(tof_ctl_service_get(f->ctl, "a", false, &out, &e), TOF_CTL_NOT_FOUND);
-	expect_saved(f, saved, 2);
+	tctl_expect_saved(f, saved, 2);
 }
 
 /* The state file cannot be written: 'io', and the tables and the file are
@@ -223,20 +197,20 @@ static void test_failed_save_rolls_back(void **state)
 
 	s = tctl_svc("b", "203.0.113.101", "198.51.100.11");
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), TOF_CTL_IO);
-	assert_false(visible(f, "203.0.113.101"));
+	assert_false(tctl_visible(f, "203.0.113.101"));
 	assert_int_equal(f->x->t->n_services, 1);
 
 	s = tctl_svc("", "203.0.113.102", "198.51.100.12");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "a", &s, NULL, &e), TOF_CTL_IO);
-	assert_true(visible(f, "203.0.113.100"));
-	assert_false(visible(f, "203.0.113.102"));
+	assert_true(tctl_visible(f, "203.0.113.100"));
+	assert_false(tctl_visible(f, "203.0.113.102"));
 
 	assert_int_equal(tof_ctl_service_delete(f->ctl, "a", NULL, &e), TOF_CTL_IO);
-	assert_true(visible(f, "203.0.113.100"));
+	assert_true(tctl_visible(f, "203.0.113.100"));
 	assert_int_equal(tof_ctl_service_get(f->ctl, "a", false, &got, &e), TOF_CTL_OK);
 
 	assert_int_equal(rmdir(tmp), 0);
-	expect_saved(f, saved, 1);
+	tctl_expect_saved(f, saved, 1);
 	s = tctl_svc("b", "203.0.113.101", "198.51.100.11");
 	assert_int_equal(tof_ctl_service_add(f->ctl, &s, &e), TOF_CTL_OK);
 }
@@ -352,21 +326,6 @@ static void test_stats(void **state)
 	tof_ctl_set_counters(f->ctl, NULL, NULL);
 }
 
-static uint32_t session(struct tctl *f, const char *ue, uint32_t teid)
-{
-	struct gtp_addr u, en, sg;
-	uint32_t slot;
-
-	gtp_addr_parse(ue, &u);
-	gtp_addr_parse(TCTL_ENB, &en);
-	gtp_addr_parse(TCTL_SGW, &sg);
-	tof_ctl_lock(f->ctl);
-	slot = tof_session_add(f->x->t, &u);
-	tof_session_set_ul(f->x->t, slot, &en, &sg, teid);
-	tof_ctl_unlock(f->ctl);
-	return slot;
-}
-
 static void test_tunnels(void **state)
 {
 	struct tctl *f = *state;
@@ -377,9 +336,9 @@ static void test_tunnels(void **state)
 
 	for (int i = 0; i < 5; i++) {
 		snprintf(a, sizeof(a), "198.19.0.%d", i + 1);
-		session(f, a, 0x100 + (uint32_t)i);
+		tctl_session(f, a, 0x100 + (uint32_t)i);
 	}
-	session(f, "2001:db8:77:1::5", 0x200);
+	tctl_session(f, "2001:db8:77:1::5", 0x200);
 	/* pages of two */
 	do {
 		n = tof_ctl_tunnels(f->ctl, NULL, from, v, 2, &next, &total);
@@ -405,26 +364,6 @@ static void test_tunnels(void **state)
 
 /* --- the data-plane effect --- */
 
-static void uplink(struct tctl *f, const char *dst, struct tframe *tf, struct tof_result *r)
-{
-	struct tframe_spec s;
-
-	tframe_default(&s);
-	s.outer_src = TCTL_ENB, s.outer_dst = TCTL_SGW, s.teid = 0x100;
-	s.inner_src = UE, s.inner_dst = dst;
-	tframe_build(tf, &s);
-	tfix_run(f->x, tf, TOF_PORT_ENB, 1000000000ULL, r);
-}
-
-/* The inner destination of an offloaded frame (Ethernet + IPv4). */
-static struct gtp_addr offload_dst(const struct tframe *tf)
-{
-	struct gtp_addr a;
-
-	gtp_addr_set4(&a, tf->buf + tf->f.off + 14 + 16);
-	return a;
-}
-
 static void test_change_takes_effect_on_frames(void **state)
 {
 	struct tctl *f = *state;
@@ -434,27 +373,27 @@ static void test_change_takes_effect_on_frames(void **state)
 	struct tframe tf;
 	struct gtp_addr app, got;
 
-	session(f, UE, 0x100);
-	uplink(f, "203.0.113.100", &tf, &r);
+	tctl_session(f, UE, 0x100);
+	tctl_uplink(f, "203.0.113.100", &tf, &r);
 	assert_int_equal(r.verdict, TOF_V_PASS);
 
 	add_ok(f, "cache", "203.0.113.100", "198.51.100.10");
-	uplink(f, "203.0.113.100", &tf, &r);
+	tctl_uplink(f, "203.0.113.100", &tf, &r);
 	assert_int_equal(r.verdict, TOF_V_OFFLOAD);
-	got = offload_dst(&tf);
+	got = tctl_offload_dst(&tf);
 	gtp_addr_parse("198.51.100.10", &app);
 	assert_true(gtp_addr_eq(&got, &app));
 
 	s = tctl_svc("", "203.0.113.100", "198.51.100.20");
 	assert_int_equal(tof_ctl_service_update(f->ctl, "cache", &s, NULL, &e), TOF_CTL_OK);
-	uplink(f, "203.0.113.100", &tf, &r);
+	tctl_uplink(f, "203.0.113.100", &tf, &r);
 	assert_int_equal(r.verdict, TOF_V_OFFLOAD);
-	got = offload_dst(&tf);
+	got = tctl_offload_dst(&tf);
 	gtp_addr_parse("198.51.100.20", &app);
 	assert_true(gtp_addr_eq(&got, &app));
 
 	assert_int_equal(tof_ctl_service_delete(f->ctl, "203.0.113.100", NULL, &e), TOF_CTL_OK);
-	uplink(f, "203.0.113.100", &tf, &r);
+	tctl_uplink(f, "203.0.113.100", &tf, &r);
 	assert_int_equal(r.verdict, TOF_V_PASS);
 	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
 }

@@ -63,7 +63,7 @@ static uint32_t fx_session(struct tfix *x, const char *ue, bool dl)
 {
 	struct gtp_addr u = tframe_addr(ue), e = tframe_addr(ENB), s = tframe_addr(SGW);
 	uint32_t slot = tof_session_add(x->t, &u);
-	tof_session_set_ul(x->t, slot, &e, &s, 0x100);
+	tof_session_set_ul(x->t, slot, &e, &s, 0x100, 0);
 	if (dl)
 		tof_session_set_dl(x->t, slot, 0x200);
 	/* L2 as learned from the traffic */

@@ -34,13 +34,15 @@ static void test_index_churn(void **state)
 			assert_true(tof_index_remove(&ix, sig[k], (uint32_t)k));
 			present[k] = false;
 		} else {
-			tof_index_insert(&ix, sig[k], (uint32_t)k);
+			assert_true(tof_index_insert(&ix, sig[k], (uint32_t)k));
 			present[k] = true;
 		}
 		if (round % 97 == 0) {
 			for (int j = 0; j < N; j++) {
-				uint32_t pos = sig[j] & ix.mask, slot, found = TOF_NO_SLOT;
-				while ((slot = tof_index_next(&ix, sig[j], &pos)) != TOF_NO_SLOT)
+				uint32_t slot, found = TOF_NO_SLOT;
+				struct tof_index_iter it;
+				tof_index_start(&ix, sig[j], &it);
+				while ((slot = tof_index_next(&ix, sig[j], &it)) != TOF_NO_SLOT)
 					if (slot == (uint32_t)j)
 						found = slot;
 				assert_int_equal(found != TOF_NO_SLOT, present[j]);
@@ -55,9 +57,13 @@ static void test_hash_spreads(void **state)
 {
 	(void)state;
 	/* Consecutive TEIDs must not pile into neighbouring buckets. */
+	struct tof_hash_key hk;
+	struct gtp_addr sgw = tframe_addr("198.18.0.2");
 	uint32_t buckets[64] = {0};
+
+	tof_hash_key_init(&hk, 1);
 	for (uint32_t teid = 0; teid < 6400; teid++)
-		buckets[tof_hash_bytes(&teid, 4, 1) & 63]++;
+		buckets[tof_hash_addr(&hk, &sgw, teid) & 63]++;
 	for (int i = 0; i < 64; i++) {
 		assert_true(buckets[i] > 50);
 		assert_true(buckets[i] < 150);
@@ -76,7 +82,7 @@ static void test_session_lifecycle(void **state)
 	assert_int_not_equal(s, TOF_NO_SLOT);
 	assert_int_equal(tof_session_find_ue(t, &ue), s);
 	assert_int_equal(tof_session_find_ul(t, &sgw, 7), TOF_NO_SLOT);
-	tof_session_set_ul(t, s, &enb, &sgw, 7);
+	tof_session_set_ul(t, s, &enb, &sgw, 7, 0);
 	assert_int_equal(tof_session_find_ul(t, &sgw, 7), s);
 	assert_int_equal(tof_session_find_ul(t, &enb, 7), TOF_NO_SLOT);
 	tof_session_set_dl(t, s, 9);
@@ -85,7 +91,7 @@ static void test_session_lifecycle(void **state)
 	assert_int_equal(tof_session_find_dl(t, &enb, 9), TOF_NO_SLOT);
 	assert_int_equal(tof_session_find_dl(t, &enb, 10), s);
 	/* Handover: a new eNB forgets the downlink TEID of the old one. */
-	tof_session_set_ul(t, s, &enb2, &sgw, 7);
+	tof_session_set_ul(t, s, &enb2, &sgw, 7, 0);
 	assert_int_equal(tof_session_find_dl(t, &enb, 10), TOF_NO_SLOT);
 	assert_false(t->sessions[s].flags & TOF_SESS_DL);
 	assert_int_equal(tof_session_find_ul(t, &sgw, 7), s);
@@ -106,10 +112,10 @@ static void test_session_bearers(void **state)
 			sgw = tframe_addr("198.18.0.2"), enb2 = tframe_addr("198.18.0.11");
 	uint32_t s = tof_session_add(t, &ue);
 
-	tof_session_set_ul(t, s, &enb, &sgw, 10);
+	tof_session_set_ul(t, s, &enb, &sgw, 10, 0);
 	assert_false(tof_session_del_bearer(t, s, 10)); /* the only one */
-	tof_session_add_bearer(t, s, 11);
-	tof_session_add_bearer(t, s, 12);
+	tof_session_add_bearer(t, s, 11, 0);
+	tof_session_add_bearer(t, s, 12, 0);
 	for (uint32_t teid = 10; teid <= 12; teid++)
 		assert_int_equal(tof_session_find_ul(t, &sgw, teid), s);
 	/* The first bearer goes: the next one takes its place. */
@@ -122,7 +128,7 @@ static void test_session_bearers(void **state)
 	assert_int_equal(tof_session_find_dl(t, &enb, 99), TOF_NO_SLOT);
 	assert_int_equal(tof_session_find_ul(t, &sgw, 12), s);
 	/* Replacing the uplink drops every bearer from the index. */
-	tof_session_set_ul(t, s, &enb2, &sgw, 20);
+	tof_session_set_ul(t, s, &enb2, &sgw, 20, 0);
 	assert_int_equal(tof_session_find_ul(t, &sgw, 11), TOF_NO_SLOT);
 	assert_int_equal(tof_session_find_ul(t, &sgw, 12), TOF_NO_SLOT);
 	assert_int_equal(t->ix_ul.used, 1);
@@ -292,7 +298,7 @@ static void test_concurrent_readers(void **state)
 		snprintf(ip, sizeof(ip), "198.19.0.%u", i + 1);
 		struct gtp_addr ue = tframe_addr(ip);
 		c.stable[i] = tof_session_add(c.t, &ue);
-		tof_session_set_ul(c.t, c.stable[i], &enb, &c.stable_sgw, 1000 + i);
+		tof_session_set_ul(c.t, c.stable[i], &enb, &c.stable_sgw, 1000 + i, 0);
 	}
 	assert_int_equal(pthread_create(&th, NULL, churn_reader, &c), 0);
 	uint32_t churn[200];
@@ -302,7 +308,7 @@ static void test_concurrent_readers(void **state)
 			struct gtp_addr ue = tframe_addr(ip);
 			churn[i] = tof_session_add(c.t, &ue);
 			assert_int_not_equal(churn[i], TOF_NO_SLOT);
-			tof_session_set_ul(c.t, churn[i], &enb, &c.stable_sgw, 5000 + i);
+			tof_session_set_ul(c.t, churn[i], &enb, &c.stable_sgw, 5000 + i, 0);
 		}
 		for (uint32_t i = 0; i < 200; i++)
 			tof_session_del(c.t, churn[i]);
@@ -314,10 +320,105 @@ static void test_concurrent_readers(void **state)
 	tof_tables_destroy(c.t);
 }
 
+/* An index takes what it was sized for and refuses the rest: never a loop. */
+static void test_index_refuses_when_full(void **state)
+{
+	(void)state;
+	struct tof_index ix;
+
+	assert_int_equal(tof_index_init(&ix, 8), 0);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_true(tof_index_insert(&ix, 7, i)); /* all in one home slot */
+	assert_false(tof_index_insert(&ix, 7, 8));
+	assert_int_equal(ix.used, 8);
+	assert_int_equal(ix.max_dist, 7);
+	struct tof_index_iter it;
+	uint32_t n = 0;
+	tof_index_start(&ix, 7, &it);
+	while (tof_index_next(&ix, 7, &it) != TOF_NO_SLOT)
+		n++;
+	assert_int_equal(n, 8);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_true(tof_index_remove(&ix, 7, i));
+	assert_int_equal(ix.max_dist, 0);
+	tof_index_free(&ix);
+}
+
+/* TEIDs chosen offline to collide under one key: with that key they pile
+ * into one run (every lookup still right, and bounded by max_dist); with
+ * the next process's key they spread like any others. */
+static void test_colliding_keys_need_the_key(void **state)
+{
+	(void)state;
+	enum { N = 300, SESSIONS = 4096 };
+	struct gtp_addr sgw = tframe_addr("198.18.0.2"), enb = tframe_addr("198.18.0.1");
+	uint32_t teids[N], n = 0;
+	char ip[32];
+
+	struct tof_tables *t = tof_tables_create(SESSIONS, 4);
+	tof_tables_seed(t, 1);
+	for (uint32_t teid = 1; n < N; teid++)
+		if ((tof_tunnel_sig(t, &sgw, teid) & t->ix_ul.mask) < 4)
+			teids[n++] = teid;
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) {
+			tof_tables_destroy(t);
+			t = tof_tables_create(SESSIONS, 4);
+			tof_tables_seed(t, 2);
+		}
+		for (uint32_t i = 0; i < N; i++) {
+			snprintf(ip, sizeof(ip), "198.19.%u.%u", i / 200, 1 + i % 200);
+			struct gtp_addr ue = tframe_addr(ip);
+			uint32_t s = tof_session_add(t, &ue);
+			tof_session_set_ul(t, s, &enb, &sgw, teids[i], 0);
+		}
+		for (uint32_t i = 0; i < N; i++)
+			assert_int_not_equal(tof_session_find_ul(t, &sgw, teids[i]), TOF_NO_SLOT);
+		assert_int_equal(tof_session_find_ul(t, &sgw, 0xdeadbeef), TOF_NO_SLOT);
+		if (round == 0)
+			assert_true(t->ix_ul.max_dist >= N - 4);
+		else
+			assert_true(t->ix_ul.max_dist < 16);
+		assert_int_equal(t->refused, 0);
+	}
+	tof_tables_destroy(t);
+}
+
+/* 4 bearers for every session of a full table fit the uplink index. */
+static void test_bearers_fit_a_full_table(void **state)
+{
+	(void)state;
+	struct tof_tables *t = tof_tables_create(128, 4);
+	struct gtp_addr sgw = tframe_addr("198.18.0.2"), enb = tframe_addr("198.18.0.1");
+	char ip[32];
+
+	for (uint32_t i = 0; i < 128; i++) {
+		snprintf(ip, sizeof(ip), "198.19.1.%u", i + 1);
+		struct gtp_addr ue = tframe_addr(ip);
+		uint32_t s = tof_session_add(t, &ue);
+		tof_session_set_ul(t, s, &enb, &sgw, i * 8, 0);
+		for (uint32_t b = 1; b < 6; b++) /* two more than fit: the oldest go */
+			tof_session_add_bearer(t, s, i * 8 + b, b * 1000000000ULL);
+		assert_int_equal(t->sessions[s].n_extra, TOF_MAX_EXTRA_BEARERS);
+	}
+	struct gtp_addr ue = tframe_addr("198.19.9.9");
+	assert_int_equal(tof_session_add(t, &ue), TOF_NO_SLOT);
+	assert_int_equal(t->refused, 0);
+	assert_int_equal(t->ix_ul.used, 128 * TOF_MAX_BEARERS);
+	for (uint32_t i = 0; i < 128; i++) {
+		assert_int_equal(tof_session_find_ul(t, &sgw, i * 8), TOF_NO_SLOT); /* silent longest */
+		assert_int_not_equal(tof_session_find_ul(t, &sgw, i * 8 + 5), TOF_NO_SLOT);
+	}
+	tof_tables_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_churn),
+		cmocka_unit_test(test_index_refuses_when_full),
+		cmocka_unit_test(test_colliding_keys_need_the_key),
+		cmocka_unit_test(test_bearers_fit_a_full_table),
 		cmocka_unit_test(test_hash_spreads),
 		cmocka_unit_test(test_session_lifecycle),
 		cmocka_unit_test(test_session_dual_stack_and_prefix),

@@ -30,6 +30,11 @@ int tof_agent_init(struct tof_agent *a, const struct tof_config *cfg, struct tof
 		return -1;
 	}
 	a->next_resolve_ns = 0; /* at the first tick */
+	if (tof_worker_init(&a->w, pl->tables->max_services, NULL, NULL) < 0) {
+		free(a->timers);
+		free(a->resolve);
+		return -1;
+	}
 	return 0;
 }
 
@@ -39,6 +44,7 @@ void tof_agent_fini(struct tof_agent *a)
 	a->timers = NULL;
 	free(a->resolve);
 	a->resolve = NULL;
+	tof_worker_fini(&a->w);
 }
 
 int tof_agent_load_services(struct tof_agent *a, char *err, size_t errlen)
@@ -60,7 +66,7 @@ int tof_agent_load_services(struct tof_agent *a, char *err, size_t errlen)
 }
 
 /* Min-heap on due_ns. */
-static void tof_timer_push(struct tof_agent *a, uint64_t due_ns, uint32_t slot)
+void tof_agent_timer_push(struct tof_agent *a, uint64_t due_ns, uint32_t slot)
 {
 	if (a->n_timers == a->max_timers) {
 		uint32_t n = a->max_timers * 2;
@@ -121,7 +127,7 @@ void tof_agent_probe_start(struct tof_agent *a, uint32_t slot, uint64_t now_ns)
 	if (s->probe.state == PINGER_GAVE_UP && now_ns < s->probe.next_ns)
 		return;
 	pinger_start(&a->pl->pinger, &s->probe, now_ns, &a->pinger);
-	tof_timer_push(a, s->probe.next_ns, slot);
+	tof_agent_timer_push(a, s->probe.next_ns, slot);
 }
 
 void tof_agent_probe_stop(struct tof_agent *a, uint32_t slot, bool by_reply)
@@ -132,23 +138,16 @@ void tof_agent_probe_stop(struct tof_agent *a, uint32_t slot, bool by_reply)
 		pinger_stop(&s->probe, by_reply, &a->pinger);
 }
 
-void tof_agent_probe_reset(struct tof_agent *a, uint32_t slot)
-{
-	struct tof_session *s = &a->t->sessions[slot];
-
-	/* Timers still in the heap see the state change and drop out. */
-	if (s->probe.state == PINGER_PROBING)
-		a->pinger.stopped++;
-	memset(&s->probe, 0, sizeof(s->probe));
-}
-
 void tof_agent_handover(struct tof_agent *a, uint32_t slot, const struct gtp_addr *enb)
 {
-	/* The downlink TEID belonged to the old eNB; probe for the new one. */
+	/* The downlink TEID belonged to the old eNB: forgotten, and the
+	 * pinger looks for the new one. The probe state stays: probes in
+	 * flight go to the new eNB from now on, and a UE that gave up is not
+	 * probed again before its hold-off (a handover must not restart a
+	 * flood). */
 	tof_session_set_enb(a->t, slot, enb);
 	a->t->sessions[slot].handovers++;
 	a->events[TOF_EV_HANDOVER]++;
-	tof_agent_probe_reset(a, slot);
 }
 
 void tof_agent_arm_purge(struct tof_agent *a, uint64_t now_ns)
@@ -166,29 +165,65 @@ void tof_agent_session_del(struct tof_agent *a, uint32_t slot)
 	tof_session_del(a->t, slot);
 }
 
-/* Build a probe as the UE and send it up its tunnel towards the SGW. */
-static void tof_agent_send_probe(struct tof_agent *a, uint32_t slot, uint64_t now_ns)
+uint32_t tof_agent_session_new(struct tof_agent *a, const struct gtp_addr *ue,
+			       const struct gtp_addr *enb, const struct gtp_addr *sgw, uint32_t teid,
+			       uint64_t now_ns)
 {
-	const struct tof_session *s = &a->t->sessions[slot];
-	const struct gtp_addr *ue = s->ue4.family ? &s->ue4 : &s->ue6;
+	struct tof_tables *t = a->t;
+	uint32_t slot;
+
+	/* An address has one owner: the callers take it away first. */
+	if (tof_session_find_ue(t, ue) != TOF_NO_SLOT)
+		return TOF_NO_SLOT;
+	slot = tof_session_add(t, ue);
+	if (slot == TOF_NO_SLOT) {
+		/* Known sessions and pass-through carry on; this UE waits for
+		 * room (the idle purge). */
+		a->events[TOF_EV_TABLE_FULL]++;
+		return TOF_NO_SLOT;
+	}
+	t->sessions[slot].created_ns = now_ns;
+	tof_agent_arm_purge(a, now_ns);
+	tof_session_set_ul(t, slot, enb, sgw, teid, now_ns);
+	a->events[TOF_EV_UL_LEARNED]++;
+	return slot;
+}
+
+void tof_agent_set_dl(struct tof_agent *a, uint32_t slot, uint32_t teid)
+{
+	struct tof_tables *t = a->t;
+	uint32_t other = tof_session_find_dl(t, &t->sessions[slot].enb, teid);
+
+	if (other != TOF_NO_SLOT && other != slot) {
+		/* The eNB reused the TEID for this UE: the old owner is gone. */
+		tof_agent_session_del(a, other);
+		a->events[TOF_EV_TEID_MOVED]++;
+	}
+	tof_session_set_dl(t, slot, teid);
+}
+
+/* Build a probe as the UE and send it up its tunnel towards the SGW. */
+void tof_agent_send_probe(struct tof_agent *a, const struct tof_probe_path *path, uint16_t seq,
+			  uint64_t now_ns)
+{
 	uint8_t buf[TOF_ENCAP_HEADROOM + 64 + 1500];
 	struct tof_frame f = {.buf = buf, .off = TOF_ENCAP_HEADROOM + 64, .cap = sizeof(buf)};
 	enum tof_port out = tof_pipeline_port_towards(a->pl, TOF_DIR_UPLINK);
 
-	f.len = (uint32_t)pinger_build_request(&a->pl->pinger, ue, s->probe.seq, buf + f.off,
+	f.len = (uint32_t)pinger_build_request(&a->pl->pinger, path->ue, seq, buf + f.off,
 					       sizeof(buf) - f.off);
 	if (f.len == 0) {
 		a->pinger.build_failed++;
 		return;
 	}
 	struct tof_encap_params ep = {
-		.src = s->enb,
-		.dst = s->sgw,
-		.teid = s->ul_teid,
-		.with_qfi = (s->flags & TOF_SESS_QFI) != 0,
+		.src = *path->enb,
+		.dst = *path->sgw,
+		.teid = path->teid,
+		.with_qfi = path->with_qfi,
 		.pdu_type = 1,
-		.qfi = s->qfi,
-		.l2 = &s->ul_l2,
+		.qfi = path->qfi,
+		.l2 = path->l2,
 		.l2_type = a->pl->l2[out],
 		.ttl = a->cfg->encap_ttl,
 		.ip_id = a->ip_id++,
@@ -206,6 +241,10 @@ static void tof_agent_fire_probes(struct tof_agent *a, uint64_t now_ns)
 {
 	while (a->n_timers > 0 && a->timers[0].due_ns <= now_ns) {
 		struct tof_probe_timer tm = tof_timer_pop(a);
+		if (tm.slot & TOF_TIMER_CLAIM) {
+			tof_agent_claim_timer(a, tm.slot & ~TOF_TIMER_CLAIM, tm.due_ns);
+			continue;
+		}
 		struct tof_session *s = &a->t->sessions[tm.slot];
 		if (!s->in_use || s->probe.state != PINGER_PROBING || s->probe.next_ns != tm.due_ns)
 			continue; /* stale: the session went, or the probe moved on */
@@ -213,10 +252,27 @@ static void tof_agent_fire_probes(struct tof_agent *a, uint64_t now_ns)
 			pinger_stop(&s->probe, false, &a->pinger);
 			continue;
 		}
-		if (pinger_due(&a->pl->pinger, &s->probe, tm.due_ns, &a->pinger))
-			tof_agent_send_probe(a, tm.slot, tm.due_ns);
+		uint64_t wait = tof_agent_sgw_wait(a, &s->sgw, tm.due_ns);
+		if (wait != 0) {
+			/* Not a try spent: the SGW is not confirmed yet, or it
+			 * has had its share of probes this second. */
+			s->probe.next_ns = tm.due_ns + wait;
+			tof_agent_timer_push(a, s->probe.next_ns, tm.slot);
+			continue;
+		}
+		if (pinger_due(&a->pl->pinger, &s->probe, tm.due_ns, &a->pinger)) {
+			struct tof_probe_path path = {
+				.ue = s->ue4.family ? &s->ue4 : &s->ue6, .enb = &s->enb,
+				.sgw = &s->sgw, .teid = tof_session_fresh_teid(s),
+				.with_qfi = (s->flags & TOF_SESS_QFI) != 0, .qfi = s->qfi,
+				.l2 = &s->ul_l2,
+			};
+			/* Sessions' probes never carry the claim bit. */
+			uint16_t seq = (uint16_t)(s->probe.seq & 0x7fff);
+			tof_agent_send_probe(a, &path, seq ? seq : 1, tm.due_ns);
+		}
 		if (s->probe.state == PINGER_PROBING)
-			tof_timer_push(a, s->probe.next_ns, tm.slot);
+			tof_agent_timer_push(a, s->probe.next_ns, tm.slot);
 		else if (s->probe.state == PINGER_GAVE_UP)
 			s->probe.next_ns = tm.due_ns + (uint64_t)a->pl->pinger.max_interval_ms * 1000000ULL;
 	}
@@ -244,8 +300,21 @@ static uint64_t tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
 		if (now_ns >= last && now_ns - last > idle_ns) {
 			tof_agent_session_del(a, i);
 			a->events[TOF_EV_PURGED]++;
-		} else if (last < oldest) {
+			continue;
+		}
+		if (last < oldest)
 			oldest = last;
+		/* A live UE's idle bearers (a re-attach's old default bearer, a
+		 * finished call's) leave it. */
+		for (int b = s->n_extra; b >= 0 && s->n_extra > 0; b--) {
+			uint32_t seen = __atomic_load_n(&s->bearer_seen[b], __ATOMIC_RELAXED);
+			uint64_t age = tof_coarse_age_ns(seen, now_ns);
+			if (age > idle_ns) {
+				tof_session_del_bearer(t, i, b == 0 ? s->ul_teid : s->ul_extra[b - 1]);
+				a->events[TOF_EV_BEARER_AGED]++;
+			} else if (now_ns - age < oldest) {
+				oldest = now_ns - age;
+			}
 		}
 	}
 	return oldest == UINT64_MAX ? UINT64_MAX : oldest + idle_ns + 1;

@@ -17,6 +17,9 @@
 #include "tof_tables.h"
 #include "tof_types.h"
 
+/* Largest frame the agent takes whole (a handed-over first packet). */
+#define TOF_AGENT_FRAME_MAX 9216
+
 /* Frames the agent originates (pinger probes): out `port`, at time when. */
 typedef void (*tof_emit_fn)(void *ctx, enum tof_port port, const uint8_t *frame, size_t len,
 			    uint64_t when_ns);
@@ -31,13 +34,26 @@ typedef void (*tof_emit_fn)(void *ctx, enum tof_port port, const uint8_t *frame,
 	X(BEARER_ADDED, "bearer_added")                    \
 	X(UE_ADDR_ADDED, "ue_address_added")               \
 	X(TEID_MOVED, "teid_reused")                       \
+	X(BEARER_AGED, "bearer_aged_out")                  \
+	X(SPOOFED, "uplink_spoofed")                       \
+	X(ADDR_MOVED, "ue_address_moved")                  \
+	X(CLAIM_CONFIRMED, "claim_confirmed")              \
+	X(CLAIM_REFUTED, "claim_refuted")                  \
+	X(CLAIM_EXPIRED, "claim_expired")                  \
+	X(FIRST_OFFLOADED, "first_packet_offloaded")       \
+	X(FIRST_PASSED, "first_packet_passed")             \
+	X(SGW_CONFIRMED, "sgw_confirmed")                  \
+	X(PROBE_HELD, "probe_held_sgw_unconfirmed")        \
+	X(PROBE_PACED, "probe_paced_per_sgw")              \
 	X(ERROR_IND_REMOVED, "error_indication_removed")   \
 	X(ERROR_IND_UNKNOWN, "error_indication_unknown")   \
 	X(PURGED, "purged_idle")                           \
 	X(TABLE_FULL, "session_table_full")                \
 	X(APP_MAC_LEARNED, "app_mac_learned")              \
+	X(APP_MAC_UNSOLICITED, "app_mac_unsolicited")      \
 	X(ARP_REPLIED, "apps_arp_replied")                 \
 	X(ND_REPLIED, "apps_nd_replied")                   \
+	X(APPS_NEIGH_IGNORED, "apps_neighbour_ignored")    \
 	X(APP_RESOLVE_SENT, "app_resolve_sent")            \
 	X(PUNT_IGNORED, "punt_ignored")
 
@@ -49,17 +65,48 @@ enum tof_agent_event {
 };
 const char *tof_agent_event_name(enum tof_agent_event ev);
 
-/* When to ask for an app's MAC again (backoff up to a minute). */
+/* When to ask for an app's MAC again (backoff up to a minute), and whether
+ * a request is out: only an answer to it teaches the MAC. */
 struct tof_app_resolve {
 	uint32_t generation; /* of the service this state is for */
 	uint32_t wait_ms;
 	uint64_t next_ns;
+	uint64_t asked_ns;   /* last request sent; 0: none outstanding */
+	uint64_t last_ask_ns; /* last request sent, answered or not */
 };
 
-/* A min-heap of (due time, session slot) for sessions being probed. */
+/* A min-heap of (due time, session slot) for sessions being probed; claim
+ * probes carry TOF_TIMER_CLAIM | claim index. */
+#define TOF_TIMER_CLAIM 0x80000000u
 struct tof_probe_timer {
 	uint64_t due_ns;
 	uint32_t slot;
+};
+
+/* A tunnel that carries a UE address another live session owns (or a
+ * second address of one family): not believed until the core network says
+ * so. The pinger asks as that address up this tunnel; the answer, or
+ * downlink traffic, settles it. */
+#define TOF_MAX_CLAIMS 256
+struct tof_claim {
+	bool in_use;
+	bool with_qfi;
+	uint8_t qfi;
+	struct gtp_addr ue;       /* the address claimed, as seen */
+	struct gtp_addr enb, sgw; /* the claiming tunnel */
+	uint32_t teid;
+	struct tof_l2_tmpl l2;    /* of its uplink frames, for the probes */
+	uint64_t first_ns, last_ns;
+	struct pinger_probe probe;
+};
+
+/* SGWs the pinger may send to: configured, or seen sending downlink from
+ * the SGW side. Probes to each are paced (pinger.rate_pps). */
+#define TOF_MAX_SGWS 64
+struct tof_sgw {
+	struct gtp_addr addr;
+	uint64_t seen_ns;
+	struct tof_bucket probes;
 };
 
 struct tof_agent {
@@ -80,6 +127,15 @@ struct tof_agent {
 	uint32_t n_timers, max_timers;
 	uint64_t next_purge_ns;
 	uint16_t ip_id;
+
+	struct tof_claim claims[TOF_MAX_CLAIMS];
+	struct tof_sgw sgws[TOF_MAX_SGWS];
+	uint32_t n_sgws;
+
+	/* Frames the agent was handed whole (a first packet to a service) go
+	 * through the pipeline here; its tx and service counters join the
+	 * workers' in the statistics. */
+	struct tof_worker w;
 };
 
 int tof_agent_init(struct tof_agent *a, const struct tof_config *cfg, struct tof_pipeline *pl,
@@ -94,7 +150,10 @@ int tof_agent_load_services(struct tof_agent *a, char *err, size_t errlen);
  * apps' MACs at the next tick. */
 void tof_agent_services_changed(struct tof_agent *a);
 
-/* Learn from one punted frame (as it arrived on `in`). */
+/* Learn from one punted frame (as it arrived on `in`). A frame handed over
+ * whole (TOF_R_UL_FIRST, or TOF_R_UL_SPOOFED towards a service) leaves
+ * again through emit: offloaded if learning made that right, else forwarded
+ * unchanged. */
 void tof_agent_punt(struct tof_agent *a, const uint8_t *frame, size_t len, enum tof_port in,
 		    enum tof_reason why, uint64_t now_ns);
 

@@ -8,6 +8,7 @@
 
 #include "agent_ctl_int.h"
 #include "config_read.h"
+#include "log.h"
 
 const char *tof_ctl_code_name(enum tof_ctl_code c)
 {
@@ -31,6 +32,7 @@ uint64_t ctl_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+__attribute__((format(printf, 4, 5)))
 enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code,
 				  const char *field, const char *fmt, ...)
 {
@@ -129,7 +131,7 @@ uint64_t tof_ctl_service_version(const struct tof_ctl *ctl)
 
 /* What the tables need of a service, whoever built it. allow_noname: the
  * name may be "" (an update that keeps it). */
-static enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_noname,
+enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_noname,
 				   const char *prefix, struct tof_ctl_err *e)
 {
 	char f[TOF_SVC_FIELD_MAX];
@@ -230,7 +232,8 @@ int ctl_persist(struct tof_ctl *ctl, uint32_t skip, const struct tof_chain_confi
 	rc = tof_state_save_doc(ctl->state, &doc, err, sizeof(err));
 	free(v);
 	if (rc < 0) {
-		fprintf(stderr, "tofd: state_file: %s\n", err);
+		tof_log(TOF_LOG_ERROR, "state_save_failed", TOF_FIELDS(TOF_LOG_STR("error", err)),
+			"state_file: %s", err);
 		ctl_fail(e, TOF_CTL_IO, NULL, "the change could not be saved (%s); nothing "
 			 "changed", err);
 	}
@@ -239,7 +242,7 @@ int ctl_persist(struct tof_ctl *ctl, uint32_t skip, const struct tof_chain_confi
 
 /* After a rollback: make sure the file says what the tables say again (a
  * rename may have gone through before its directory fsync failed). */
-static void ctl_persist_again(struct tof_ctl *ctl)
+void ctl_persist_again(struct tof_ctl *ctl)
 {
 	struct tof_ctl_err ignore;
 
@@ -247,7 +250,7 @@ static void ctl_persist_again(struct tof_ctl *ctl)
 }
 
 /* The counters of every slot now, into ctl->pre. Caller holds svc_lock. */
-static void ctl_counters_now(struct tof_ctl *ctl)
+void ctl_counters_now(struct tof_ctl *ctl)
 {
 	struct tof_counters c;
 
@@ -258,14 +261,14 @@ static void ctl_counters_now(struct tof_ctl *ctl)
 	pthread_rwlock_unlock(&ctl->cb_lock);
 }
 
-static void ctl_set_base(struct tof_ctl *ctl, uint32_t slot)
+void ctl_set_base(struct tof_ctl *ctl, uint32_t slot)
 {
 	pthread_mutex_lock(&ctl->base_lock);
 	ctl->base[slot] = ctl->pre[slot];
 	pthread_mutex_unlock(&ctl->base_lock);
 }
 
-static void ctl_bump(struct tof_ctl *ctl)
+void ctl_bump(struct tof_ctl *ctl)
 {
 	__atomic_add_fetch(&ctl->svc_version, 1, __ATOMIC_ACQ_REL);
 }

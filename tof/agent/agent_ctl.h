@@ -116,6 +116,25 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 					 struct tof_service_config *out, struct tof_ctl_err *e);
 
+/* What a tof_ctl_services_apply changed. */
+struct tof_ctl_apply_stats {
+	uint32_t added, updated, removed, unchanged;
+};
+
+/* A reload of the config's services: every service in set (n entries)
+ * ends up exactly as given (added, or updated by name); the services named
+ * in drop (n_drop names, e.g. those an earlier config listed) that set no
+ * longer names are removed; all other services (registered through the
+ * API) stay. Checked as a whole before anything changes: each entry, the
+ * uniqueness of names and addresses in the result, max_services. On a
+ * problem nothing changes and e names the entry of set at fault
+ * ("services[2].serviceIP"). The change reaches the tables under the
+ * writers' lock (sessions are untouched) and the state file in one save;
+ * if the save fails, the tables are put back. st may be NULL. */
+enum tof_ctl_code tof_ctl_services_apply(struct tof_ctl *ctl, const struct tof_service_config *set,
+					 uint32_t n, const char *const *drop, uint32_t n_drop,
+					 struct tof_ctl_apply_stats *st, struct tof_ctl_err *e);
+
 /* Version of the service list: changes whenever a service does. */
 uint64_t tof_ctl_service_version(const struct tof_ctl *ctl);
 
@@ -178,6 +197,17 @@ enum tof_ctl_code tof_ctl_chain_put(struct tof_ctl *ctl, const struct tof_chain_
 enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
 				       struct tof_chain_config *out, struct tof_ctl_err *e);
 
+/* A reload of the config's chains: every chain in set (n entries) is
+ * created or replaced by name, then the chains named in drop (n_drop, those
+ * an earlier config listed) that set does not name are removed; chains the
+ * API made stay. All or nothing: each entry checked as PUT checks it, a
+ * dropped chain no service uses (else TOF_CTL_CONFLICT, e naming it);
+ * saved once; the sink gets the result. e names the entry at fault
+ * ("chains[1].hops[0].ingress"). */
+enum tof_ctl_code tof_ctl_chains_apply(struct tof_ctl *ctl, const struct tof_chain_config *set,
+				       uint32_t n, const char *const *drop, uint32_t n_drop,
+				       struct tof_ctl_err *e);
+
 /* Version of the chain list: changes whenever a chain does. */
 uint64_t tof_ctl_chain_version(const struct tof_ctl *ctl);
 
@@ -217,6 +247,7 @@ struct tof_ctl_stats {
 	uint64_t events[TOF_EV__COUNT];
 	struct pinger_counters pinger;
 	uint32_t n_sessions, max_sessions, max_services;
+	uint64_t table_refused;        /* index inserts refused (tables full) */
 	struct tof_ctl_svc_stats *svc; /* by name, malloc'd */
 	uint32_t n_svc;
 };

@@ -325,6 +325,76 @@ out:
 	return rc;
 }
 
+/* Is name in drop and not in set? */
+static bool ctl_chain_dropped(const char *name, const struct tof_chain_config *set, uint32_t n,
+			      const char *const *drop, uint32_t n_drop)
+{
+	bool listed = false;
+
+	for (uint32_t i = 0; i < n_drop && !listed; i++)
+		listed = strcmp(drop[i], name) == 0;
+	for (uint32_t i = 0; i < n && listed; i++)
+		listed = strcmp(set[i].name, name) != 0;
+	return listed;
+}
+
+enum tof_ctl_code tof_ctl_chains_apply(struct tof_ctl *ctl, const struct tof_chain_config *set,
+				       uint32_t n, const char *const *drop, uint32_t n_drop,
+				       struct tof_ctl_err *e)
+{
+	struct tof_chain_config *v = malloc((ctl->n_chains + n + 1) * sizeof(*v));
+	enum tof_ctl_code rc = TOF_CTL_OK;
+	char prefix[32];
+	uint32_t k = 0;
+
+	ctl_ok(e);
+	if (!v)
+		return ctl_fail(e, TOF_CTL_IO, NULL, "out of memory");
+	pthread_mutex_lock(&ctl->svc_lock);
+	for (uint32_t i = 0; i < ctl->n_chains && rc == TOF_CTL_OK; i++) {
+		const struct tof_chain_config *c = &ctl->chains[i];
+		const char *user;
+		bool replaced = false;
+
+		for (uint32_t j = 0; j < n && !replaced; j++)
+			replaced = strcmp(set[j].name, c->name) == 0;
+		if (replaced)
+			continue;
+		if (!ctl_chain_dropped(c->name, set, n, drop, n_drop)) {
+			v[k++] = *c;
+			continue;
+		}
+		user = ctl_service_using(ctl, NULL, c->name);
+		if (user)
+			rc = ctl_fail(e, TOF_CTL_CONFLICT, "chains", "chain \"%s\" is no longer in "
+				      "the config but service \"%s\" uses it", c->name, user);
+	}
+	for (uint32_t i = 0; i < n && rc == TOF_CTL_OK; i++) {
+		snprintf(prefix, sizeof(prefix), "chains[%u].", i);
+		rc = ctl_check_chain(ctl, &set[i], prefix, e);
+		for (uint32_t j = 0; j < i && rc == TOF_CTL_OK; j++)
+			if (strcmp(set[i].name, set[j].name) == 0)
+				rc = ctl_fail(e, TOF_CTL_CONFLICT, "chains", "chain \"%s\" is listed "
+					      "twice", set[i].name);
+		v[k++] = set[i];
+	}
+	if (rc == TOF_CTL_OK && k > TOF_MAX_CFG_CHAINS)
+		rc = ctl_fail(e, TOF_CTL_FULL, "chains", "at most %d chains", TOF_MAX_CFG_CHAINS);
+	if (rc == TOF_CTL_OK) {
+		qsort(v, k, sizeof(*v), ctl_cmp_chain);
+		if (ctl_persist(ctl, TOF_NO_SLOT, v, k, e) < 0)
+			rc = TOF_CTL_IO;
+	}
+	if (rc == TOF_CTL_OK) {
+		ctl_chains_swap(ctl, v, k);
+		v = NULL;
+		ctl_sink_apply(ctl);
+	}
+	pthread_mutex_unlock(&ctl->svc_lock);
+	free(v);
+	return rc;
+}
+
 enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
 				       struct tof_chain_config *out, struct tof_ctl_err *e)
 {

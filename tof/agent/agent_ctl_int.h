@@ -59,6 +59,8 @@ void ctl_sort_configs(struct tof_service_config *v, uint32_t n);
 
 uint64_t ctl_now_ns(void);
 
+/* Shared by the service changes (agent_ctl.c) and reloads
+ * (agent_ctl_apply.c); see agent_ctl.c. */
 __attribute__((format(printf, 4, 5)))
 enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code, const char *field,
 			   const char *fmt, ...);
@@ -81,5 +83,11 @@ void ctl_sink_apply(struct tof_ctl *ctl);
 
 void ctl_chains_init(struct tof_ctl *ctl);
 void ctl_chains_fini(struct tof_ctl *ctl);
+enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_noname,
+			    const char *prefix, struct tof_ctl_err *e);
+void ctl_persist_again(struct tof_ctl *ctl);
+void ctl_counters_now(struct tof_ctl *ctl);
+void ctl_set_base(struct tof_ctl *ctl, uint32_t slot);
+void ctl_bump(struct tof_ctl *ctl);
 
 #endif

@@ -295,6 +295,7 @@ enum tof_ctl_code tof_ctl_stats(struct tof_ctl *ctl, struct tof_ctl_stats *out,
 	}
 	out->n_sessions = __atomic_load_n(&t->n_sessions, __ATOMIC_RELAXED);
 	out->max_sessions = t->max_sessions;
+	out->table_refused = __atomic_load_n(&t->refused, __ATOMIC_RELAXED);
 	out->max_services = t->max_services;
 	free(snap);
 	free(sc);

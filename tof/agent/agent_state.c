@@ -377,6 +377,42 @@ int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
 	return rc;
 }
 
+int tof_state_check(const char *path, long *n_services, char *err, size_t errlen)
+{
+	struct tof_service_config *svcs = NULL;
+	char msg[512], *buf = NULL, *dir = dir_of(path);
+	struct stat sb;
+	size_t len = 0;
+	uint32_t n = 0;
+	int rc;
+
+	*n_services = -1;
+	if (!dir) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode);
+	if (rc)
+		snprintf(err, errlen, "state_file: directory %s does not exist", dir);
+	free(dir);
+	if (rc)
+		return -1;
+	rc = read_file(path, &buf, &len, msg, sizeof(msg));
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		rc = tof_state_parse(buf, len, &svcs, &n, msg, sizeof(msg));
+		free(buf);
+		free(svcs);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "state_file %s: %s", path, msg);
+		return -1;
+	}
+	*n_services = (long)n;
+	return 0;
+}
+
 static int write_all(int fd, const char *p, size_t len)
 {
 	while (len) {

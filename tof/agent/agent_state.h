@@ -53,6 +53,11 @@ int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
 		   struct tof_service_config **svcs, uint32_t *n, bool *seeded, char *err,
 		   size_t errlen);
 
+/* Without opening it (a running tofd may hold it): does path's directory
+ * exist, and does the file, if there is one, parse? *n_services: how many
+ * it holds (-1: no file yet). Returns 0, or -1 with a message in err. */
+int tof_state_check(const char *path, long *n_services, char *err, size_t errlen);
+
 /* Services and chains to start with, as tof_state_load says; a version 1
  * file takes its chains from the config. */
 int tof_state_load_doc(struct tof_state *st, const struct tof_config *cfg,

@@ -15,6 +15,7 @@
 #define TOF_MAX_EAL_ARGS 64
 #define TOF_MAX_HOPS 16          /* functions in one port chain */
 #define TOF_MAX_CFG_CHAINS 1024
+#define TOF_MAX_APPS_GW 4
 
 enum tof_mode { TOF_MODE_DUAL = 0, TOF_MODE_SINGLE };
 
@@ -24,6 +25,11 @@ enum tof_pinger_policy {
 	TOF_PINGER_ON_DEMAND,  /* when an app's reply finds no downlink tunnel */
 	TOF_PINGER_OFF,
 };
+
+/* tofd's log (tof/log.h): lines for people or JSON lines, and the least
+ * level written. */
+enum tof_log_format { TOF_LOG_TEXT = 0, TOF_LOG_JSON };
+enum tof_log_level { TOF_LOG_DEBUG = 0, TOF_LOG_INFO, TOF_LOG_WARNING, TOF_LOG_ERROR };
 
 /* An address prefix (a plain address is a /32 or /128). */
 struct tof_prefix {
@@ -87,12 +93,30 @@ struct tof_config {
 	bool pinger_key_set;      /* pinger.key came from the file: live tofd
 				   * keeps it instead of drawing a random one */
 
-	uint32_t punt_rate_pps;   /* per port; default 10000; 0 = unlimited */
+	uint32_t pinger_rate_pps; /* probes per second to one SGW; default 1000 */
+
+	uint32_t punt_rate_pps;   /* per punt class per worker; default 10000;
+				   * 0 = unlimited */
 	uint32_t punt_burst;      /* default 1000 */
 
+	/* A UE address moves to another tunnel on an uplink frame alone only
+	 * once the session owning it has been silent this long (the core's
+	 * word, downlink traffic, moves it at once); default 60; 0: never. */
+	uint32_t ue_move_silence_s;
+
+	bool hash_seed_set;       /* hash_seed pins the tables' hash key */
+	uint64_t hash_seed;
+
 	uint8_t apps_mac[6];      /* our MAC on the apps port */
+	/* Addresses the TOF owns on the apps port (the apps' route to the
+	 * UEs): the only ones it answers ARP / Neighbour Solicitations for. */
+	struct gtp_addr apps_gw[TOF_MAX_APPS_GW];
+	unsigned int n_apps_gw;
 	uint16_t s1_mtu;          /* largest outer IP packet we build; default 1500 */
 	uint8_t encap_ttl;        /* default 64 */
+
+	enum tof_log_format log_format; /* default text */
+	enum tof_log_level log_level;   /* default info */
 
 	/* tofd run only: the DPDK data plane */
 	char *eal[TOF_MAX_EAL_ARGS];

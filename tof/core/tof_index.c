@@ -30,6 +30,8 @@ int tof_index_init(struct tof_index *ix, uint32_t max_entries)
 		return -1;
 	ix->mask = cap - 1;
 	ix->used = 0;
+	ix->limit = max_entries < cap / 2 ? max_entries : cap / 2;
+	ix->max_dist = 0;
 	return 0;
 }
 
@@ -45,23 +47,33 @@ static void tof_index_store(struct tof_index_ent *e, uint32_t sig, uint32_t slot
 	__atomic_store_n(&e->slot, slot, __ATOMIC_RELAXED);
 }
 
-void tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot)
+bool tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot)
 {
 	uint32_t pos = sig & ix->mask;
+	uint32_t dist = 0;
 
-	while (ix->ents[pos].slot != 0)
+	if (ix->used >= ix->limit)
+		return false;
+	/* At most half full: an empty entry comes within capacity steps. */
+	while (ix->ents[pos].slot != 0) {
 		pos = (pos + 1) & ix->mask;
+		dist++;
+	}
+	/* Readers must probe this far before they can meet the entry. */
+	if (dist > ix->max_dist)
+		__atomic_store_n(&ix->max_dist, dist, __ATOMIC_RELEASE);
 	tof_index_store(&ix->ents[pos], sig, slot + 1);
 	ix->used++;
+	return true;
 }
 
 bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot)
 {
 	uint32_t pos = sig & ix->mask;
 
-	for (;;) {
+	for (uint32_t d = 0;; d++) {
 		struct tof_index_ent *e = &ix->ents[pos];
-		if (e->slot == 0)
+		if (e->slot == 0 || d > ix->max_dist)
 			return false;
 		if (e->sig == sig && e->slot == slot + 1)
 			break;
@@ -85,26 +97,31 @@ bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot)
 	}
 	tof_index_store(&ix->ents[hole], 0, 0);
 	ix->used--;
+	/* Entries only move closer to home, so max_dist stays an upper
+	 * bound; an empty index starts afresh. */
+	if (ix->used == 0)
+		__atomic_store_n(&ix->max_dist, 0, __ATOMIC_RELEASE);
 	return true;
 }
 
-/* Generic keys: 8-octet words folded through the finaliser. */
-uint32_t tof_hash_bytes(const void *p, size_t len, uint32_t seed)
+/* splitmix64: expands one seed into the key's words. */
+static uint64_t tof_splitmix(uint64_t *x)
 {
-	const uint8_t *b = p;
-	uint64_t h = seed ^ ((uint64_t)len << 32);
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
 
-	while (len >= 8) {
-		uint64_t v;
-		__builtin_memcpy(&v, b, 8);
-		h = tof_hash_fmix(h ^ v);
-		b += 8;
-		len -= 8;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void tof_hash_key_init(struct tof_hash_key *hk, uint64_t seed)
+{
+	uint64_t x = seed;
+
+	for (unsigned int i = 0; i < 8; i += 2) {
+		uint64_t v = tof_splitmix(&x);
+		hk->k[i] = (uint32_t)v;
+		hk->k[i + 1] = (uint32_t)(v >> 32);
 	}
-	if (len > 0) {
-		uint64_t v = 0;
-		__builtin_memcpy(&v, b, len);
-		h = tof_hash_fmix(h ^ v ^ 0x8000000000000000ULL);
-	}
-	return (uint32_t)tof_hash_fmix(h);
+	hk->fin = tof_splitmix(&x);
 }

@@ -49,13 +49,13 @@ static void tof_punt_as(const struct tof_pipeline *pl, struct tof_worker *w,
 	}
 }
 
-/* Does the uplink inner source belong to the session (IPv6: its /64)? */
+/* Does the inner address belong to the session (IPv6: its /64)? */
 static bool tof_ue_matches(const struct gtp_addr *ue4, const struct gtp_addr *ue6,
-			   const struct gtp_addr *src)
+			   const struct gtp_addr *a)
 {
-	if (src->family == GTP_AF_INET)
-		return gtp_addr_eq(ue4, src);
-	return ue6->family == GTP_AF_INET6 && memcmp(ue6->b, src->b, 8) == 0;
+	if (a->family == GTP_AF_INET)
+		return gtp_addr_eq(ue4, a);
+	return ue6->family == GTP_AF_INET6 && memcmp(ue6->b, a->b, 8) == 0;
 }
 
 /* Decapsulate, DNAT to the application, and put an Ethernet header on for
@@ -72,59 +72,113 @@ static void tof_offload(const struct tof_pipeline *pl, struct tof_frame *f, stru
 		      p->inner.family == GTP_AF_INET6 ? PKT_ETHERTYPE_IPV6 : PKT_ETHERTYPE_IPV4);
 }
 
+/* Hand the frame itself to the agent (as TOF_R_UL_FIRST), which decides
+ * where it goes: a first packet to a service must not leak to the core. It
+ * counts under `why` here; if the budget refuses, it is forwarded
+ * unchanged under `refused`. */
+static void tof_hand_over(const struct tof_pipeline *pl, struct tof_worker *w,
+			  const struct tof_frame *f, enum tof_port in, enum tof_reason why,
+			  enum tof_reason refused, uint64_t now_ns, struct tof_result *res)
+{
+	if (tof_worker_punt(pl, w, f->buf + f->off, f->len, in, TOF_R_UL_FIRST, now_ns)) {
+		tof_result_set(res, TOF_V_CONSUME, why);
+		res->punted = true;
+		res->handed_over = true;
+	} else {
+		tof_result_set(res, TOF_V_PASS, refused);
+	}
+}
+
+/* What an uplink frame needs of the tables, copied in one read section. */
+struct tof_ul_view {
+	uint32_t slot, svc;
+	int bearer;
+	struct gtp_addr enb, ue4, ue6, app_ip;
+	uint8_t app_mac[6];
+};
+
+static void tof_uplink_lookup(const struct tof_tables *t, const struct tof_s1_pkt *p,
+			      struct tof_ul_view *v)
+{
+	uint32_t seq;
+
+	do {
+		seq = tof_read_begin(t);
+		v->slot = p->has_sig ? tof_session_find_ul_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
+				       tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
+		if (v->slot != TOF_NO_SLOT) {
+			const struct tof_session *s = &t->sessions[v->slot];
+			v->enb = s->enb;
+			v->ue4 = s->ue4;
+			v->ue6 = s->ue6;
+			v->bearer = tof_session_bearer(s, p->gtp.teid);
+		}
+		v->svc = tof_service_find_ip(t, &p->inner.dst);
+		if (v->svc != TOF_NO_SLOT) {
+			const struct tof_service *sv = &t->services[v->svc];
+			v->app_ip = sv->app_ip;
+			memcpy(v->app_mac, sv->has_app_mac ? sv->app_mac : tof_bcast_mac, 6);
+		}
+	} while (tof_read_retry(t, seq));
+}
+
 static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
 		       enum tof_port in, struct tof_s1_pkt *p, uint64_t now_ns,
 		       struct tof_result *res)
 {
-	const struct tof_tables *t = pl->tables;
-	struct gtp_addr enb, ue4, ue6, app_ip;
-	uint8_t app_mac[6];
-	uint32_t slot, svc, seq;
+	struct tof_ul_view v;
+	bool to_service, ue_src = tof_ue_addr_ok(&p->inner.src);
 
-	do {
-		seq = tof_read_begin(t);
-		slot = p->has_sig ? tof_session_find_ul_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
-				    tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
-		if (slot != TOF_NO_SLOT) {
-			const struct tof_session *s = &t->sessions[slot];
-			enb = s->enb;
-			ue4 = s->ue4;
-			ue6 = s->ue6;
+	tof_uplink_lookup(pl->tables, p, &v);
+	res->session = v.slot;
+	/* A T-PDU with an extension we must understand and do not: we cannot
+	 * act as its receiving endpoint, so it is never offloaded. */
+	to_service = v.svc != TOF_NO_SLOT && !p->gtp.ext_unknown_required;
+	if (v.slot == TOF_NO_SLOT) {
+		if (to_service && ue_src) {
+			tof_hand_over(pl, w, f, in, TOF_R_UL_FIRST, TOF_R_UL_FIRST_PASSED, now_ns, res);
+			return;
 		}
-		svc = tof_service_find_ip(t, &p->inner.dst);
-		if (svc != TOF_NO_SLOT) {
-			const struct tof_service *sv = &t->services[svc];
-			app_ip = sv->app_ip;
-			memcpy(app_mac, sv->has_app_mac ? sv->app_mac : tof_bcast_mac, 6);
-		}
-	} while (tof_read_retry(t, seq));
-
-	res->session = slot;
-	if (slot == TOF_NO_SLOT) {
 		tof_result_set(res, TOF_V_PASS, TOF_R_UL_UNKNOWN);
 		tof_punt_as(pl, w, f, in, TOF_R_UL_UNKNOWN, now_ns, res);
 		return;
 	}
-	tof_touch(&pl->tables->sessions[slot].ul_seen_ns, now_ns);
 	tof_result_set(res, TOF_V_PASS, TOF_R_UL_KNOWN);
-	/* The tunnel is known; tell the agent what changed about it. */
-	if (!gtp_addr_eq(&enb, &p->outer.src))
-		tof_punt_as(pl, w, f, in, TOF_R_UL_HANDOVER, now_ns, res);
-	else if (!tof_ue_matches(&ue4, &ue6, &p->inner.src) && tof_ue_addr_ok(&p->inner.src))
-		tof_punt_as(pl, w, f, in, TOF_R_UL_NEW_UE_ADDR, now_ns, res);
-
-	if (svc == TOF_NO_SLOT)
+	if (!tof_ue_matches(&v.ue4, &v.ue6, &p->inner.src)) {
+		/* Not the session's address: passed to the core, which drops
+		 * what it did not assign; never offloaded. The agent weighs
+		 * the claim (a dual-stack UE's other address, a UE that
+		 * really moved) and hands back what it accepts. */
+		if (!ue_src) {
+			if (to_service)
+				res->reason = TOF_R_UL_SPOOFED;
+			return;
+		}
+		if (to_service) {
+			tof_hand_over(pl, w, f, in, TOF_R_UL_SPOOFED, TOF_R_UL_SPOOFED, now_ns, res);
+			return;
+		}
+		res->reason = TOF_R_UL_SPOOFED;
+		tof_punt_as(pl, w, f, in, TOF_R_UL_SPOOFED, now_ns, res);
 		return;
-	if (p->gtp.ext_unknown_required) {
-		/* We cannot act as the receiving endpoint for this T-PDU. */
-		if (!res->punted)
+	}
+	/* Only the UE's own traffic keeps the session and the bearer alive:
+	 * that is what tells a silent old tunnel from a live one. */
+	tof_touch(&pl->tables->sessions[v.slot].ul_seen_ns, now_ns);
+	if (v.bearer >= 0)
+		tof_touch_coarse(&pl->tables->sessions[v.slot].bearer_seen[v.bearer], now_ns);
+	/* The tunnel is known; tell the agent what changed about it. */
+	if (!gtp_addr_eq(&v.enb, &p->outer.src))
+		tof_punt_as(pl, w, f, in, TOF_R_UL_HANDOVER, now_ns, res);
+	if (!to_service) {
+		if (v.svc != TOF_NO_SLOT && !res->punted)
 			res->reason = TOF_R_GTP_EXT_REQUIRED;
 		return;
 	}
-	res->service = svc;
-	w->svc[svc].ul_pkts++;
-	w->svc[svc].ul_bytes += p->inner.tot_len;
-	tof_offload(pl, f, p, &app_ip, app_mac);
+	res->service = v.svc;
+	w->svc[v.svc].ul_pkts++;
+	w->svc[v.svc].ul_bytes += p->inner.tot_len;
+	tof_offload(pl, f, p, &v.app_ip, v.app_mac);
 	res->verdict = TOF_V_OFFLOAD;
 	res->out_port = TOF_PORT_APPS;
 	if (!res->punted)
@@ -137,21 +191,30 @@ static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, st
 {
 	const struct tof_tables *t = pl->tables;
 	const uint8_t *inner = f->buf + f->off + p->inner_off;
+	struct gtp_addr ue4, ue6;
 	uint32_t slot, seq;
 
 	if ((p->inner.proto == PKT_PROTO_ICMP || p->inner.proto == PKT_PROTO_ICMPV6) &&
 	    pinger_is_reply(&pl->pinger, inner, p->inner_avail, NULL)) {
-		/* Our probe's answer: the UE never asked for it. */
-		tof_result_set(res, TOF_V_CONSUME, TOF_R_DL_PINGER_REPLY);
+		/* Our probe's answer: the UE never asked for it. Consumed only
+		 * once the agent has it to learn from; else it goes on. */
 		if (tof_worker_punt(pl, w, f->buf + f->off, f->len, in, TOF_R_DL_PINGER_REPLY,
-				    now_ns))
+				    now_ns)) {
+			tof_result_set(res, TOF_V_CONSUME, TOF_R_DL_PINGER_REPLY);
 			res->punted = true;
+		} else {
+			tof_result_set(res, TOF_V_PASS, TOF_R_DL_PINGER_REPLY_PASSED);
+		}
 		return;
 	}
 	do {
 		seq = tof_read_begin(t);
 		slot = p->has_sig ? tof_session_find_dl_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
 				    tof_session_find_dl(t, &p->outer.dst, p->gtp.teid);
+		if (slot != TOF_NO_SLOT) {
+			ue4 = t->sessions[slot].ue4;
+			ue6 = t->sessions[slot].ue6;
+		}
 	} while (tof_read_retry(t, seq));
 
 	res->session = slot;
@@ -162,6 +225,10 @@ static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, st
 	}
 	tof_touch(&pl->tables->sessions[slot].dl_seen_ns, now_ns);
 	tof_result_set(res, TOF_V_PASS, TOF_R_DL_KNOWN);
+	/* The core sends another address down this tunnel: its word that the
+	 * address is this UE's (a re-attach, the other half of dual stack). */
+	if (!tof_ue_matches(&ue4, &ue6, &p->inner.dst) && tof_ue_addr_ok(&p->inner.dst))
+		tof_punt_as(pl, w, f, in, TOF_R_DL_NEW_UE_ADDR, now_ns, res);
 }
 
 /* Error Indication: pass it on; if it names a tunnel we know, the agent
@@ -205,6 +272,10 @@ void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct
 	if (c == TOF_C_GTP_MSG) {
 		if (p->gtp.msg_type == GTP_MSG_ERROR_IND)
 			tof_error_ind(pl, w, f, in, res->dir, p, now_ns, res);
+		else if (res->dir == TOF_DIR_DOWNLINK && p->gtp.msg_type == GTP_MSG_ECHO_REQ)
+			/* The SGW's path management: it exists (the pinger
+			 * may ask it). */
+			tof_punt_as(pl, w, f, in, TOF_R_GTP_ECHO, now_ns, res);
 		return;
 	}
 	if (res->dir == TOF_DIR_UPLINK)
@@ -217,6 +288,8 @@ void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct
 
 static enum tof_decision tof_decision_of(const struct tof_result *res)
 {
+	if (res->handed_over)
+		return TOF_D_PUNT;
 	switch (res->verdict) {
 	case TOF_V_PASS:
 		return res->punted ? TOF_D_PUNT : TOF_D_PASS;

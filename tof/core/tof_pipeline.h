@@ -27,22 +27,29 @@ struct tof_frame {
  * Container, minus the apps Ethernet header). */
 #define TOF_ENCAP_HEADROOM 96
 
-/* Token bucket for punts, one per port per worker. */
+/* Token bucket (punts per class per worker; probes per SGW). Tokens are
+ * kept in units of 1e-9 so no fraction is lost however close the calls. */
 struct tof_bucket {
-	uint64_t tokens_milli; /* tokens x 1000 */
-	uint64_t last_ns;
+	uint64_t tokens_nano; /* tokens x 1e9 */
+	uint64_t last_ns;     /* UINT64_MAX: not used yet (starts full) */
 };
 
-/* Called for each copy handed to the agent, with the frame as it arrived
- * (before any rewrite). */
-typedef void (*tof_punt_fn)(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+/* Take one token at now_ns if there is one (rate per second, at most burst
+ * saved up); else how many ns until there is (*wait_ns, may be NULL). */
+bool tof_bucket_take(struct tof_bucket *b, uint64_t now_ns, uint64_t rate, uint64_t burst,
+		     uint64_t *wait_ns);
+
+/* Called for each frame handed to the agent, as it arrived (before any
+ * rewrite). Returns false if it could not be queued (the frame is then
+ * handled as if the budget had refused it). */
+typedef bool (*tof_punt_fn)(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			    enum tof_reason why, uint64_t now_ns);
 
 /* What one worker owns: counters and punt buckets. */
 struct tof_worker {
 	struct tof_counters ctr;
 	struct tof_service_counters *svc; /* max_services entries */
-	struct tof_bucket punt_tb[TOF_PORT__COUNT];
+	struct tof_bucket punt_tb[TOF_PC__COUNT];
 	tof_punt_fn punt;
 	void *punt_ctx;
 	uint16_t ip_id; /* IPv4 identification of the packets we build */
@@ -62,6 +69,7 @@ struct tof_result {
 	enum tof_dir dir;
 	enum tof_port out_port; /* meaningful for PASS, OFFLOAD, ENCAP */
 	bool punted;
+	bool handed_over;       /* the agent has the frame itself (CONSUME here) */
 	uint32_t session;       /* slot or TOF_NO_SLOT */
 	uint32_t service;       /* slot or TOF_NO_SLOT */
 };

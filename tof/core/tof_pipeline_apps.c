@@ -65,8 +65,11 @@ enum tof_reason tof_apps_parse(const struct tof_pipeline *pl, const struct tof_f
 	/* (Test the ethertype, not ip.family: the parser just wrote that byte
 	 * next to ip.proto and a merged 16-bit read would stall.) */
 	if (a->l2.ethertype == PKT_ETHERTYPE_IPV6 && a->ip.proto == PKT_PROTO_ICMPV6 &&
-	    a->ip.l4_len >= 24 && frame[a->l2.l3_off + a->ip.l4_off] == 135)
-		return TOF_R_APPS_ND;
+	    a->ip.l4_len >= 24) {
+		uint8_t type = frame[a->l2.l3_off + a->ip.l4_off];
+		if (type == 135 || type == 136) /* solicitation, advertisement */
+			return TOF_R_APPS_ND;
+	}
 	return TOF_R_APPS_REPLY;
 }
 
@@ -84,7 +87,8 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	switch (parsed) {
 	case TOF_R_APPS_ARP:
 	case TOF_R_APPS_ND:
-		/* Apps ask for their gateway (or a UE): the agent answers. */
+		/* Neighbour resolution: the agent answers for its gateway
+		 * addresses and hears the apps' answers to its own requests. */
 		res->verdict = TOF_V_CONSUME;
 		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, parsed, now_ns);
 		return;
@@ -103,7 +107,8 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	res->reason = TOF_R_APPS_REPLY;
 	res->service = v.svc;
 	res->session = v.slot;
-	/* Learn where the app is (its MAC) from its own frames. */
+	/* The app's frames come from a MAC we do not know for it: the agent
+	 * asks the app (its frames alone could be anyone's). */
 	bool mac_news = pl->l2[TOF_PORT_APPS] == PKT_L2_ETH &&
 			(!v.mac_known || memcmp(v.app_mac, frame + 6, 6) != 0);
 	if (v.slot == TOF_NO_SLOT) {

@@ -30,12 +30,10 @@ static void tof_burst_locate(const struct tof_pipeline *pl, const struct tof_fra
 
 	e->ix = NULL;
 	if (in == TOF_PORT_APPS) {
-		struct gtp_addr key;
 		e->parsed = tof_apps_parse(pl, f, &e->a);
 		if (e->parsed != TOF_R_APPS_REPLY)
 			return;
-		tof_ue_key(&e->a.ip.dst, &key);
-		sig = tof_hash_addr(&key, 0, t->hash_seed ^ 0x0e0e);
+		sig = tof_ue_sig(t, &e->a.ip.dst);
 		e->ix = &t->ix_ue;
 	} else {
 		e->c = tof_classify_s1(f->buf + f->off, f->len, pl->l2[in], &e->p);

@@ -7,17 +7,18 @@
 
 static uint32_t tof_addr_hash(const struct tof_tables *t, const struct gtp_addr *a)
 {
-	return tof_hash_addr(a, 0, t->hash_seed ^ 0x5e5e);
+	return tof_hash_addr(&t->hkey, a, 0x5e5e);
 }
 
 static uint32_t tof_service_find_by(const struct tof_tables *t, const struct tof_index *ix,
 				    const struct gtp_addr *a, bool by_app)
 {
 	uint32_t sig = tof_addr_hash(t, a);
-	uint32_t pos = sig & ix->mask;
+	struct tof_index_iter it;
 	uint32_t slot;
 
-	while ((slot = tof_index_next(ix, sig, &pos)) != TOF_NO_SLOT) {
+	tof_index_start(ix, sig, &it);
+	while ((slot = tof_index_next(ix, sig, &it)) != TOF_NO_SLOT) {
 		const struct tof_service *s = &t->services[slot];
 		if (s->in_use && gtp_addr_eq(by_app ? &s->app_ip : &s->service_ip, a))
 			return slot;
@@ -83,8 +84,12 @@ static void tof_service_index(struct tof_tables *t, uint32_t slot, bool add)
 	uint32_t hs = tof_addr_hash(t, &s->service_ip), ha = tof_addr_hash(t, &s->app_ip);
 
 	if (add) {
-		tof_index_insert(&t->ix_svc, hs, slot);
-		tof_index_insert(&t->ix_app, ha, slot);
+		/* Sized for max_services, one key each: never refused, but
+		 * counted rather than ignored if it ever were. */
+		if (!tof_index_insert(&t->ix_svc, hs, slot))
+			t->refused++;
+		if (!tof_index_insert(&t->ix_app, ha, slot))
+			t->refused++;
 	} else {
 		tof_index_remove(&t->ix_svc, hs, slot);
 		tof_index_remove(&t->ix_app, ha, slot);

@@ -25,16 +25,15 @@ void tof_ue_key(const struct gtp_addr *ue, struct gtp_addr *key)
 		memset(key->b + 8, 0, 8);
 }
 
-static uint32_t tof_ue_hash(const struct tof_tables *t, const struct gtp_addr *ue)
+uint32_t tof_ue_sig(const struct tof_tables *t, const struct gtp_addr *ue)
 {
 	struct gtp_addr key;
 
 	tof_ue_key(ue, &key);
-	return tof_hash_addr(&key, 0, t->hash_seed ^ 0x0e0e);
+	return tof_hash_addr(&t->hkey, &key, 0x0e0e);
 }
 
-/* Does session s own UE address ue (IPv6: by /64)? */
-static bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue)
+bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue)
 {
 	if (ue->family == GTP_AF_INET)
 		return gtp_addr_eq(&s->ue4, ue);
@@ -43,14 +42,14 @@ static bool tof_session_has_ue(const struct tof_session *s, const struct gtp_add
 	return false;
 }
 
-static bool tof_session_has_ul(const struct tof_session *s, uint32_t teid)
+int tof_session_bearer(const struct tof_session *s, uint32_t teid)
 {
 	if (s->ul_teid == teid)
-		return true;
+		return 0;
 	for (unsigned int i = 0; i < s->n_extra && i < TOF_MAX_EXTRA_BEARERS; i++)
 		if (s->ul_extra[i] == teid)
-			return true;
-	return false;
+			return (int)i + 1;
+	return -1;
 }
 
 uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw, uint32_t teid)
@@ -61,12 +60,13 @@ uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *
 uint32_t tof_session_find_ul_sig(const struct tof_tables *t, const struct gtp_addr *sgw,
 				 uint32_t teid, uint32_t sig)
 {
-	uint32_t pos = sig & t->ix_ul.mask;
+	struct tof_index_iter it;
 	uint32_t slot;
 
-	while ((slot = tof_index_next(&t->ix_ul, sig, &pos)) != TOF_NO_SLOT) {
+	tof_index_start(&t->ix_ul, sig, &it);
+	while ((slot = tof_index_next(&t->ix_ul, sig, &it)) != TOF_NO_SLOT) {
 		const struct tof_session *s = &t->sessions[slot];
-		if (s->in_use && (s->flags & TOF_SESS_UL) && tof_session_has_ul(s, teid) &&
+		if (s->in_use && (s->flags & TOF_SESS_UL) && tof_session_bearer(s, teid) >= 0 &&
 		    gtp_addr_eq(&s->sgw, sgw))
 			return slot;
 	}
@@ -81,10 +81,11 @@ uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *
 uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_addr *enb,
 				 uint32_t teid, uint32_t sig)
 {
-	uint32_t pos = sig & t->ix_dl.mask;
+	struct tof_index_iter it;
 	uint32_t slot;
 
-	while ((slot = tof_index_next(&t->ix_dl, sig, &pos)) != TOF_NO_SLOT) {
+	tof_index_start(&t->ix_dl, sig, &it);
+	while ((slot = tof_index_next(&t->ix_dl, sig, &it)) != TOF_NO_SLOT) {
 		const struct tof_session *s = &t->sessions[slot];
 		if (s->in_use && (s->flags & TOF_SESS_DL) && s->dl_teid == teid &&
 		    gtp_addr_eq(&s->enb, enb))
@@ -95,11 +96,12 @@ uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_ad
 
 uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue)
 {
-	uint32_t sig = tof_ue_hash(t, ue);
-	uint32_t pos = sig & t->ix_ue.mask;
+	uint32_t sig = tof_ue_sig(t, ue);
+	struct tof_index_iter it;
 	uint32_t slot;
 
-	while ((slot = tof_index_next(&t->ix_ue, sig, &pos)) != TOF_NO_SLOT) {
+	tof_index_start(&t->ix_ue, sig, &it);
+	while ((slot = tof_index_next(&t->ix_ue, sig, &it)) != TOF_NO_SLOT) {
 		const struct tof_session *s = &t->sessions[slot];
 		if (s->in_use && tof_session_has_ue(s, ue))
 			return slot;
@@ -107,22 +109,34 @@ uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *
 	return TOF_NO_SLOT;
 }
 
+/* Every index is sized for all a full session table can put in it, so a
+ * refusal means a bug; it is counted and the key left out (the session
+ * then works without it) rather than looped on. */
+static bool tof_index_put(struct tof_tables *t, struct tof_index *ix, uint32_t sig, uint32_t slot)
+{
+	if (tof_index_insert(ix, sig, slot))
+		return true;
+	t->refused++;
+	return false;
+}
+
 static void tof_session_index_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
 {
 	struct tof_session *s = &t->sessions[slot];
 
+	if (!tof_index_put(t, &t->ix_ue, tof_ue_sig(t, ue), slot))
+		return;
 	if (ue->family == GTP_AF_INET)
 		s->ue4 = *ue;
 	else
 		s->ue6 = *ue;
-	tof_index_insert(&t->ix_ue, tof_ue_hash(t, ue), slot);
 }
 
 static void tof_session_unindex_ue(struct tof_tables *t, uint32_t slot, struct gtp_addr *ue)
 {
 	if (ue->family == GTP_AF_NONE)
 		return;
-	tof_index_remove(&t->ix_ue, tof_ue_hash(t, ue), slot);
+	tof_index_remove(&t->ix_ue, tof_ue_sig(t, ue), slot);
 	memset(ue, 0, sizeof(*ue));
 }
 
@@ -142,6 +156,26 @@ uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
 	t->n_sessions++;
 	tof_write_end(t);
 	return slot;
+}
+
+/* Drop bearer i (0: ul_teid) from the uplink index and the session; the
+ * first dedicated bearer takes the place of the first. */
+static void tof_session_drop_bearer(struct tof_tables *t, uint32_t slot, unsigned int i)
+{
+	struct tof_session *s = &t->sessions[slot];
+	uint32_t teid = i == 0 ? s->ul_teid : s->ul_extra[i - 1];
+
+	tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot);
+	if (i == 0) {
+		s->ul_teid = s->ul_extra[0];
+		s->bearer_seen[0] = s->bearer_seen[1];
+		i = 1;
+	}
+	for (unsigned int k = i; k < s->n_extra; k++) {
+		s->ul_extra[k - 1] = s->ul_extra[k];
+		s->bearer_seen[k] = s->bearer_seen[k + 1];
+	}
+	s->n_extra--;
 }
 
 /* Remove every uplink TEID of the session from the index. */
@@ -169,43 +203,39 @@ static void tof_session_unindex_dl(struct tof_tables *t, uint32_t slot)
 	s->dl_teid = 0;
 }
 
-void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid)
+void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid, uint64_t now_ns)
 {
 	struct tof_session *s = &t->sessions[slot];
 
 	tof_write_begin(t);
 	if (s->n_extra == TOF_MAX_EXTRA_BEARERS) {
-		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_extra[0]), slot);
-		memmove(s->ul_extra, s->ul_extra + 1, sizeof(s->ul_extra) - sizeof(s->ul_extra[0]));
-		s->n_extra--;
+		/* Full: the bearer silent longest (a re-attach's old default
+		 * bearer, a finished call's) gives way. */
+		unsigned int oldest = 1;
+		for (unsigned int i = 2; i < TOF_MAX_BEARERS; i++)
+			if ((int32_t)(s->bearer_seen[i] - s->bearer_seen[oldest]) < 0)
+				oldest = i;
+		/* Ties keep the default bearer, then the order of arrival. */
+		if ((int32_t)(s->bearer_seen[0] - s->bearer_seen[oldest]) < 0)
+			oldest = 0;
+		tof_session_drop_bearer(t, slot, oldest);
 	}
-	s->ul_extra[s->n_extra++] = teid;
-	tof_index_insert(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot);
+	if (tof_index_put(t, &t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot)) {
+		s->ul_extra[s->n_extra++] = teid;
+		s->bearer_seen[s->n_extra] = tof_coarse(now_ns);
+	}
 	tof_write_end(t);
 }
 
 bool tof_session_del_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid)
 {
 	struct tof_session *s = &t->sessions[slot];
-	unsigned int i;
+	int i = tof_session_bearer(s, teid);
 
-	if (s->n_extra == 0)
+	if (s->n_extra == 0 || i < 0)
 		return false;
 	tof_write_begin(t);
-	tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot);
-	if (s->ul_teid == teid) {
-		/* The first dedicated bearer becomes the first. */
-		s->ul_teid = s->ul_extra[0];
-		i = 0;
-	} else {
-		for (i = 0; i < s->n_extra && s->ul_extra[i] != teid; i++)
-			;
-	}
-	if (i < s->n_extra) {
-		memmove(s->ul_extra + i, s->ul_extra + i + 1,
-			(s->n_extra - i - 1) * sizeof(s->ul_extra[0]));
-		s->n_extra--;
-	}
+	tof_session_drop_bearer(t, slot, (unsigned int)i);
 	tof_write_end(t);
 	return true;
 }
@@ -221,7 +251,7 @@ void tof_session_set_enb(struct tof_tables *t, uint32_t slot, const struct gtp_a
 }
 
 void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
-			const struct gtp_addr *sgw, uint32_t teid)
+			const struct gtp_addr *sgw, uint32_t teid, uint64_t now_ns)
 {
 	struct tof_session *s = &t->sessions[slot];
 
@@ -233,8 +263,9 @@ void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_ad
 	s->enb = *enb;
 	s->sgw = *sgw;
 	s->ul_teid = teid;
-	s->flags |= TOF_SESS_UL;
-	tof_index_insert(&t->ix_ul, tof_tunnel_hash(t, sgw, teid), slot);
+	s->bearer_seen[0] = tof_coarse(now_ns);
+	if (tof_index_put(t, &t->ix_ul, tof_tunnel_hash(t, sgw, teid), slot))
+		s->flags |= TOF_SESS_UL;
 	tof_write_end(t);
 }
 
@@ -243,11 +274,11 @@ void tof_session_set_dl(struct tof_tables *t, uint32_t slot, uint32_t teid)
 	struct tof_session *s = &t->sessions[slot];
 
 	tof_write_begin(t);
-	if (s->flags & TOF_SESS_DL)
-		tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
-	s->dl_teid = teid;
-	s->flags |= TOF_SESS_DL;
-	tof_index_insert(&t->ix_dl, tof_tunnel_hash(t, &s->enb, teid), slot);
+	tof_session_unindex_dl(t, slot);
+	if (tof_index_put(t, &t->ix_dl, tof_tunnel_hash(t, &s->enb, teid), slot)) {
+		s->dl_teid = teid;
+		s->flags |= TOF_SESS_DL;
+	}
 	tof_write_end(t);
 }
 
@@ -258,6 +289,15 @@ void tof_session_add_ue(struct tof_tables *t, uint32_t slot, const struct gtp_ad
 	tof_write_begin(t);
 	tof_session_unindex_ue(t, slot, ue->family == GTP_AF_INET ? &s->ue4 : &s->ue6);
 	tof_session_index_ue(t, slot, ue);
+	tof_write_end(t);
+}
+
+void tof_session_del_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
+{
+	struct tof_session *s = &t->sessions[slot];
+
+	tof_write_begin(t);
+	tof_session_unindex_ue(t, slot, ue->family == GTP_AF_INET ? &s->ue4 : &s->ue6);
 	tof_write_end(t);
 }
 
@@ -278,4 +318,14 @@ void tof_session_del(struct tof_tables *t, uint32_t slot)
 	t->free_head = slot;
 	t->n_sessions--;
 	tof_write_end(t);
+}
+
+uint32_t tof_session_fresh_teid(const struct tof_session *s)
+{
+	unsigned int best = 0;
+
+	for (unsigned int i = 1; i <= s->n_extra && i < TOF_MAX_BEARERS; i++)
+		if ((int32_t)(s->bearer_seen[i] - s->bearer_seen[best]) > 0)
+			best = i;
+	return best == 0 ? s->ul_teid : s->ul_extra[best - 1];
 }

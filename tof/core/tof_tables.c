@@ -17,9 +17,11 @@ static void tof_tables_sizes(uint32_t *max_sessions, uint32_t *max_services)
 size_t tof_tables_memory(uint32_t max_sessions, uint32_t max_services)
 {
 	tof_tables_sizes(&max_sessions, &max_services);
-	/* The UE index holds up to two keys (IPv4 + IPv6) per session. */
+	/* The uplink index holds every bearer's TEID, the UE index up to
+	 * two keys (IPv4 + IPv6) per session. */
 	return sizeof(struct tof_tables) + (size_t)max_sessions * sizeof(struct tof_session) +
-	       2 * tof_index_memory(max_sessions) + tof_index_memory(2 * max_sessions) +
+	       tof_index_memory(TOF_MAX_BEARERS * max_sessions) + tof_index_memory(max_sessions) +
+	       tof_index_memory(2 * max_sessions) +
 	       (size_t)max_services * sizeof(struct tof_service) +
 	       2 * tof_index_memory(max_services);
 }
@@ -33,11 +35,14 @@ struct tof_tables *tof_tables_create(uint32_t max_sessions, uint32_t max_service
 	tof_tables_sizes(&max_sessions, &max_services);
 	t->max_sessions = max_sessions;
 	t->max_services = max_services;
-	t->hash_seed = 0x746f6621;
+	/* A fixed key until tof_tables_seed: tests and tools that never seed
+	 * get reproducible tables; tofd seeds from getrandom. */
+	tof_hash_key_init(&t->hkey, 0x746f6621);
 	t->sessions = calloc(max_sessions, sizeof(*t->sessions));
 	t->services = calloc(max_services, sizeof(*t->services));
 	if (t->sessions == NULL || t->services == NULL ||
-	    tof_index_init(&t->ix_ul, max_sessions) || tof_index_init(&t->ix_dl, max_sessions) ||
+	    tof_index_init(&t->ix_ul, TOF_MAX_BEARERS * max_sessions) ||
+	    tof_index_init(&t->ix_dl, max_sessions) ||
 	    tof_index_init(&t->ix_ue, 2 * max_sessions) ||
 	    tof_index_init(&t->ix_svc, max_services) || tof_index_init(&t->ix_app, max_services)) {
 		tof_tables_destroy(t);
@@ -62,4 +67,10 @@ void tof_tables_destroy(struct tof_tables *t)
 	free(t->sessions);
 	free(t->services);
 	free(t);
+}
+
+void tof_tables_seed(struct tof_tables *t, uint64_t seed)
+{
+	if (t->n_sessions == 0 && t->n_services == 0)
+		tof_hash_key_init(&t->hkey, seed);
 }

@@ -27,37 +27,57 @@ struct tof_index_ent {
 	uint32_t slot; /* pool slot + 1; 0 = empty */
 };
 
+/* Linear probing, at most half full, so an empty entry always ends a probe.
+ * Inserts beyond `limit` are refused, never looped on; readers probe at most
+ * max_dist + 1 entries (the longest displacement any entry has had), so no
+ * lookup is unbounded even while the writer moves entries. */
 struct tof_index {
 	struct tof_index_ent *ents;
-	uint32_t mask; /* capacity - 1, capacity a power of two */
+	uint32_t mask;     /* capacity - 1, capacity a power of two */
 	uint32_t used;
+	uint32_t limit;    /* most entries it takes (capacity / 2 or less) */
+	uint32_t max_dist; /* atomic: longest probe an entry needs, minus one */
 };
 
 int tof_index_init(struct tof_index *ix, uint32_t max_entries);
 void tof_index_free(struct tof_index *ix);
 size_t tof_index_memory(uint32_t max_entries);
-/* Writer side. insert: the key must not be present already. */
-void tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot);
+/* Writer side. insert: the key must not be present already; false (and
+ * nothing changed) when the index already holds `limit` entries. */
+bool tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot);
 /* Remove the entry for (sig, slot); returns false if it is not there. */
 bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot);
 
-/* Reader side: iterate candidate slots whose signature matches. Start with
- * *pos = sig & mask; returns TOF_NO_SLOT when the probe hits an empty entry. */
-static inline uint32_t tof_index_next(const struct tof_index *ix, uint32_t sig, uint32_t *pos)
+/* Reader side: iterate candidate slots whose signature matches. */
+struct tof_index_iter {
+	uint32_t pos;
+	uint32_t left; /* entries still to look at */
+};
+
+static inline void tof_index_start(const struct tof_index *ix, uint32_t sig,
+				   struct tof_index_iter *it)
 {
-	for (;;) {
-		const struct tof_index_ent *e = &ix->ents[*pos];
+	it->pos = sig & ix->mask;
+	it->left = __atomic_load_n(&ix->max_dist, __ATOMIC_ACQUIRE) + 1;
+}
+
+/* The next slot whose entry has signature sig, or TOF_NO_SLOT. */
+static inline uint32_t tof_index_next(const struct tof_index *ix, uint32_t sig,
+				      struct tof_index_iter *it)
+{
+	while (it->left > 0) {
+		const struct tof_index_ent *e = &ix->ents[it->pos];
 		uint32_t slot = __atomic_load_n(&e->slot, __ATOMIC_RELAXED);
 		uint32_t esig = __atomic_load_n(&e->sig, __ATOMIC_RELAXED);
-		*pos = (*pos + 1) & ix->mask;
+		it->pos = (it->pos + 1) & ix->mask;
+		it->left--;
 		if (slot == 0)
 			return TOF_NO_SLOT;
 		if (esig == sig)
 			return slot - 1;
 	}
+	return TOF_NO_SLOT;
 }
-
-uint32_t tof_hash_bytes(const void *p, size_t len, uint32_t seed);
 
 /* 64-bit finaliser (every input bit reaches every output bit). */
 static inline uint64_t tof_hash_fmix(uint64_t h)
@@ -70,21 +90,41 @@ static inline uint64_t tof_hash_fmix(uint64_t h)
 	return h;
 }
 
-/* Hash of an address plus a 32-bit extra (a TEID, or 0): one finaliser for
- * IPv4, two for IPv6. This is on every packet's path. */
-static inline uint32_t tof_hash_addr(const struct gtp_addr *a, uint32_t extra, uint32_t seed)
+/* Secret key of the tables' hash, drawn per process (tof_hash_key_init
+ * expands a 64-bit seed). Keys are hashed with NH (the UMAC universal hash:
+ * sums of (word + key) x (word + key) products), which makes two chosen keys
+ * collide with probability about 2^-32 whatever the attacker picks, then
+ * the finaliser. */
+struct tof_hash_key {
+	uint32_t k[8];
+	uint64_t fin;
+};
+
+void tof_hash_key_init(struct tof_hash_key *hk, uint64_t seed);
+
+static inline uint64_t tof_nh_pair(uint32_t a, uint32_t ka, uint32_t b, uint32_t kb)
 {
-	uint64_t w0, w1;
+	return (uint64_t)(uint32_t)(a + ka) * (uint32_t)(b + kb);
+}
+
+/* Hash of an address plus a 32-bit extra (a TEID, or 0): one product for
+ * IPv4, three for IPv6. This is on every packet's path. */
+static inline uint32_t tof_hash_addr(const struct tof_hash_key *hk, const struct gtp_addr *a,
+				     uint32_t extra)
+{
+	uint32_t w[4];
+	uint64_t h;
 
 	if (a->family != GTP_AF_INET6) {
-		uint32_t v4;
-		__builtin_memcpy(&v4, a->b, 4);
-		return (uint32_t)tof_hash_fmix(((uint64_t)extra << 32 | v4) ^ seed);
+		__builtin_memcpy(w, a->b, 4);
+		h = tof_nh_pair(w[0], hk->k[0], extra, hk->k[1]);
+	} else {
+		__builtin_memcpy(w, a->b, 16);
+		h = tof_nh_pair(w[0], hk->k[2], w[1], hk->k[3]) +
+		    tof_nh_pair(w[2], hk->k[4], w[3], hk->k[5]) +
+		    tof_nh_pair(extra, hk->k[6], 6, hk->k[7]);
 	}
-	__builtin_memcpy(&w0, a->b, 8);
-	__builtin_memcpy(&w1, a->b + 8, 8);
-	uint64_t h = tof_hash_fmix(w0 ^ ((uint64_t)seed << 32 | 6));
-	return (uint32_t)tof_hash_fmix(h ^ w1 ^ extra);
+	return (uint32_t)tof_hash_fmix(h ^ hk->fin);
 }
 
 /* L2 header to put on frames we inject in one direction, learned from the
@@ -106,9 +146,26 @@ struct tof_l2_tmpl {
  * same eNB and SGW, another uplink TEID each): all of them are its uplink
  * tunnels. Replies go down the one downlink tunnel learned. */
 #define TOF_MAX_EXTRA_BEARERS 3
+#define TOF_MAX_BEARERS (1 + TOF_MAX_EXTRA_BEARERS)
+
+/* Coarse times (2^20 ns, about a millisecond) where 32 bits are enough:
+ * they wrap after 52 days, far beyond any silence we measure. */
+#define TOF_COARSE_SHIFT 20
+static inline uint32_t tof_coarse(uint64_t ns)
+{
+	return (uint32_t)(ns >> TOF_COARSE_SHIFT);
+}
+
+/* Nanoseconds since coarse time c, at now_ns (0 if c is in the future). */
+static inline uint64_t tof_coarse_age_ns(uint32_t c, uint64_t now_ns)
+{
+	uint32_t d = tof_coarse(now_ns) - c;
+
+	return d > 0x80000000u ? 0 : (uint64_t)d << TOF_COARSE_SHIFT;
+}
 
 /* One UE's tunnels. Written only by the writer under the seqlock, except the
- * *_seen_ns fields. */
+ * *_seen fields, which readers stamp. */
 struct tof_session {
 	/* First cache line: what an uplink/downlink lookup reads and writes. */
 	uint8_t in_use;
@@ -120,12 +177,15 @@ struct tof_session {
 	uint32_t dl_teid;      /* TEID of downlink G-PDUs (eNB's) */
 	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
 	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
-	uint64_t ul_seen_ns;   /* atomic: last uplink G-PDU */
+	uint64_t ul_seen_ns;   /* atomic: last uplink G-PDU from the UE's own address */
 	/* Second line: the UE's addresses. */
 	struct gtp_addr ue4;   /* IPv4 UE address, GTP_AF_NONE if none */
 	struct gtp_addr ue6;   /* IPv6 UE address first seen, or none; indexed
 				* and matched by its /64 (the UE owns the prefix) */
 	uint64_t dl_seen_ns;   /* atomic: last downlink G-PDU */
+	/* atomic, coarse: when each uplink TEID (ul_teid, then ul_extra[])
+	 * last carried the UE's own traffic; stale bearers age out by it */
+	uint32_t bearer_seen[TOF_MAX_BEARERS];
 	uint64_t created_ns;
 	uint32_t handovers;
 	uint32_t next_free;    /* free list link when !in_use */
@@ -162,7 +222,8 @@ struct tof_tables {
 	struct tof_index ix_svc; /* service_ip */
 	struct tof_index ix_app; /* app_ip */
 
-	uint32_t hash_seed;
+	struct tof_hash_key hkey; /* secret: set with tof_tables_seed */
+	uint64_t refused;         /* inserts an index refused (full) */
 };
 
 /* Create tables for max_sessions / max_services (0 for the defaults:
@@ -171,6 +232,9 @@ struct tof_tables *tof_tables_create(uint32_t max_sessions, uint32_t max_service
 void tof_tables_destroy(struct tof_tables *t);
 /* Bytes tof_tables_create allocates for these sizes. */
 size_t tof_tables_memory(uint32_t max_sessions, uint32_t max_services);
+/* Key the tables' hash with a secret seed (random per process; replay may
+ * pin it). Only while the tables are empty. */
+void tof_tables_seed(struct tof_tables *t, uint64_t seed);
 
 /* Seqlock, reader side. */
 static inline uint32_t tof_read_begin(const struct tof_tables *t)
@@ -213,8 +277,15 @@ uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_ad
 static inline uint32_t tof_tunnel_sig(const struct tof_tables *t, const struct gtp_addr *a,
 				      uint32_t teid)
 {
-	return tof_hash_addr(a, teid, t->hash_seed);
+	return tof_hash_addr(&t->hkey, a, teid);
 }
+/* The UE index's hash of a UE address (IPv6: of its /64). */
+uint32_t tof_ue_sig(const struct tof_tables *t, const struct gtp_addr *ue);
+/* Which of the session's uplink TEIDs teid is: 0 for ul_teid, 1.. for
+ * ul_extra[], -1 if none. */
+int tof_session_bearer(const struct tof_session *s, uint32_t teid);
+/* The uplink TEID that carried the UE's traffic last (where probes go). */
+uint32_t tof_session_fresh_teid(const struct tof_session *s);
 uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue);
 uint32_t tof_service_find_ip(const struct tof_tables *t, const struct gtp_addr *service_ip);
 uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr *app_ip);
@@ -225,20 +296,26 @@ uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr 
  * table is full. */
 uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue);
 /* Set the uplink tunnel of a session, replacing every bearer it had
- * (re-indexes). A new eNB also forgets the downlink tunnel. */
+ * (re-indexes). A new eNB also forgets the downlink tunnel. now_ns starts
+ * the bearer's clock. */
 void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
-			const struct gtp_addr *sgw, uint32_t teid);
+			const struct gtp_addr *sgw, uint32_t teid, uint64_t now_ns);
 /* Another bearer's uplink TEID (same eNB and SGW); when all places are
- * taken the oldest extra one gives way. */
-void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid);
+ * taken the one silent longest gives way. */
+void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid, uint64_t now_ns);
 /* Forget one uplink TEID; returns false if it was the session's only one. */
 bool tof_session_del_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid);
 /* The UE moved to another eNB: all its bearers follow, the downlink TEID
  * (the old eNB's) is forgotten. */
 void tof_session_set_enb(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb);
 void tof_session_set_dl(struct tof_tables *t, uint32_t slot, uint32_t teid);
-/* Give the session one more UE address (dual-stack PDN). */
+/* Give the session a UE address of ue's family (dual-stack PDN), replacing
+ * the one of that family it had. */
 void tof_session_add_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue);
+/* Take the UE address of ue's family away from the session. */
+void tof_session_del_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue);
+/* Does the session own UE address ue (IPv6: by /64)? */
+bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue);
 void tof_session_del(struct tof_tables *t, uint32_t slot);
 
 /* Can this inner source be a UE's address? Not unspecified, multicast,

@@ -65,16 +65,20 @@ const char *tof_decision_name(enum tof_decision d);
 	X(UNKNOWN_DIRECTION, "unknown_direction") /* single mode: peer not listed */  \
 	X(UL_UNKNOWN, "uplink_unknown")                                               \
 	X(UL_HANDOVER, "uplink_handover")                                             \
-	X(UL_NEW_UE_ADDR, "uplink_new_ue_address")                                    \
+	X(UL_SPOOFED, "uplink_spoofed")      /* inner source not the session's */    \
 	X(UL_KNOWN, "uplink_known")                                                   \
 	X(UL_SERVICE, "uplink_service")                                               \
+	X(UL_FIRST, "uplink_unknown_to_service") /* handed to the agent */           \
+	X(UL_FIRST_PASSED, "uplink_unknown_to_service_passed") /* budget refused */  \
 	X(DL_UNKNOWN, "downlink_unknown")                                             \
 	X(DL_KNOWN, "downlink_known")                                                 \
+	X(DL_NEW_UE_ADDR, "downlink_new_ue_address")                                  \
 	X(DL_PINGER_REPLY, "downlink_pinger_reply")                                   \
+	X(DL_PINGER_REPLY_PASSED, "downlink_pinger_reply_passed") /* not learnt */   \
 	X(PUNT_RATE_LIMITED, "punt_rate_limited")                                     \
 	X(APPS_NOT_IP, "apps_not_ip")                                                 \
 	X(APPS_ARP, "apps_arp")                                                       \
-	X(APPS_ND, "apps_neighbour_solicitation")                                     \
+	X(APPS_ND, "apps_neighbour_discovery")                                        \
 	X(APPS_MALFORMED, "apps_malformed")                                           \
 	X(APPS_UNKNOWN_SRC, "apps_unknown_source")                                    \
 	X(APPS_NO_SESSION, "apps_no_session")                                         \
@@ -91,6 +95,26 @@ enum tof_reason {
 };
 const char *tof_reason_name(enum tof_reason r);
 
+/* Punts compete for the agent in classes, each with its own budget, so a
+ * flood of one kind (unknown TEIDs from a rogue eNB) cannot starve another
+ * (our pinger's replies, handovers of known UEs). Adapters queue the urgent
+ * classes ahead of the others. */
+enum tof_punt_class {
+	TOF_PC_KNOWN = 0, /* known sessions: handover, new address, Error
+			   * Indication, replies to our own probes */
+	TOF_PC_DOWNLINK,  /* unknown downlink tunnels: only the SGW side sends */
+	TOF_PC_NEW,       /* unknown uplink tunnels, spoofed inner sources */
+	TOF_PC_FIRST,     /* a UE's first packet to a service, handed over */
+	TOF_PC_APPS,      /* ARP/ND and app frames on the apps port */
+	TOF_PC__COUNT
+};
+enum tof_punt_class tof_punt_class_of(enum tof_reason why);
+const char *tof_punt_class_name(enum tof_punt_class c);
+static inline bool tof_punt_class_urgent(enum tof_punt_class c)
+{
+	return c == TOF_PC_KNOWN || c == TOF_PC_DOWNLINK;
+}
+
 /* Counters of one worker (or of the replay). Summed on read. */
 struct tof_counters {
 	uint64_t rx_pkts[TOF_PORT__COUNT], rx_bytes[TOF_PORT__COUNT];
@@ -99,6 +123,8 @@ struct tof_counters {
 	uint64_t reason[TOF_R__COUNT];
 	uint64_t gtp_err[GTP_ERR__COUNT];
 	uint64_t punt_copies; /* copies handed to the agent (incl. consumed) */
+	uint64_t punt_refused[TOF_PC__COUNT]; /* budget spent or the agent's
+					       * queue full, by class */
 	/* Filled by the data plane: */
 	uint64_t punt_drops;  /* copies lost: the agent's ring or pool full */
 	uint64_t tx_drops[TOF_PORT__COUNT]; /* the port took no more */

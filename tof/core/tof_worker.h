@@ -23,6 +23,15 @@ static inline void tof_touch(uint64_t *seen, uint64_t now_ns)
 		__atomic_store_n(seen, now_ns, __ATOMIC_RELAXED);
 }
 
+/* The same for a coarse time (tof_coarse). */
+static inline void tof_touch_coarse(uint32_t *seen, uint64_t now_ns)
+{
+	uint32_t now = tof_coarse(now_ns);
+
+	if (__atomic_load_n(seen, __ATOMIC_RELAXED) != now)
+		__atomic_store_n(seen, now, __ATOMIC_RELAXED);
+}
+
 /* The S1 half, on a frame already classified into p / c. */
 void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
 		     enum tof_port in, uint64_t now_ns, struct tof_s1_pkt *p, enum tof_class c,
@@ -39,6 +48,7 @@ static inline void tof_result_init(struct tof_result *res)
 	res->dir = TOF_DIR_NONE;
 	res->out_port = TOF_PORT_ENB;
 	res->punted = false;
+	res->handed_over = false;
 	res->session = TOF_NO_SLOT;
 	res->service = TOF_NO_SLOT;
 }

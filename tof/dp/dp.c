@@ -74,6 +74,7 @@ static int tof_dp_eal_init(struct tof_dp *dp, char *err, size_t errlen)
 	    argc < TOF_MAX_EAL_ARGS + 1)
 		argv[argc++] = "--single-file-segments";
 	argv[argc] = NULL;
+	tof_dp_log_init();
 	if (tof_dp_check_hugepages(argc, argv, err, errlen) != 0)
 		return -1;
 	if (rte_eal_init(argc, argv) < 0) {
@@ -102,7 +103,7 @@ static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 
 	dp->pool = rte_pktmbuf_pool_create("tof_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					   (int)rte_socket_id());
-	dp->msgs = rte_mempool_create("tof_msgs", dp->n_workers * TOF_DP_RING_SIZE + 2048,
+	dp->msgs = rte_mempool_create("tof_msgs", dp->n_workers * 2 * TOF_DP_RING_SIZE + 2048,
 				      sizeof(struct tof_dp_msg), 64, 0, NULL, NULL, NULL, NULL,
 				      (int)rte_socket_id(), 0);
 	dp->inject = rte_ring_create("tof_inject", 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
@@ -112,12 +113,19 @@ static int tof_dp_pools(struct tof_dp *dp, char *err, size_t errlen)
 		return -1;
 	}
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
-		snprintf(name, sizeof(name), "tof_punt%u", i);
-		dp->workers[i].punts = rte_ring_create(name, TOF_DP_RING_SIZE, (int)rte_socket_id(),
-						       RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (dp->workers[i].punts == NULL) {
-			snprintf(err, errlen, "punt ring: %s", rte_strerror(rte_errno));
-			return -1;
+		for (int q = 0; q < 2; q++) {
+			snprintf(name, sizeof(name), "tof_punt%u%s", i, q ? "_urgent" : "");
+			struct rte_ring *r = rte_ring_create(name, TOF_DP_RING_SIZE,
+							     (int)rte_socket_id(),
+							     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL) {
+				snprintf(err, errlen, "punt ring: %s", rte_strerror(rte_errno));
+				return -1;
+			}
+			if (q)
+				dp->workers[i].punts_urgent = r;
+			else
+				dp->workers[i].punts = r;
 		}
 	}
 	return 0;
@@ -187,7 +195,14 @@ void tof_dp_counters(struct tof_dp *dp, struct tof_counters *c, struct tof_servi
 		memset(svc, 0, n_svc * sizeof(*svc));
 	if (dp == NULL)
 		return;
-	c->inject_drops = dp->inject_drops;
+	c->inject_drops = __atomic_load_n(&dp->inject_drops, __ATOMIC_RELAXED);
+	/* The agent's own (handed-over frames it sent on). */
+	const struct tof_worker *aw = &dp->ctx.agent->w;
+	tof_counters_add(c, &aw->ctr);
+	for (uint32_t s = 0; svc != NULL && s < n_svc; s++) {
+		svc[s].ul_pkts += aw->svc[s].ul_pkts;
+		svc[s].ul_bytes += aw->svc[s].ul_bytes;
+	}
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
 		const struct tof_dp_worker *w = &dp->workers[i];
 		tof_counters_add(c, &w->w.ctr);
@@ -212,6 +227,7 @@ void tof_dp_stop(struct tof_dp *dp)
 	tof_dp_ports_close(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
 		rte_ring_free(dp->workers[i].punts);
+		rte_ring_free(dp->workers[i].punts_urgent);
 		tof_worker_fini(&dp->workers[i].w);
 	}
 	rte_ring_free(dp->inject);

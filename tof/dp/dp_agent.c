@@ -20,7 +20,7 @@ static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *fram
 
 	(void)when_ns;
 	if (len > sizeof(m->data) || rte_mempool_get(dp->msgs, (void **)&m) != 0) {
-		dp->inject_drops++;
+		__atomic_fetch_add(&dp->inject_drops, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	m->port = (uint16_t)port;
@@ -28,32 +28,43 @@ static void tof_dp_agent_emit(void *ctx, enum tof_port port, const uint8_t *fram
 	memcpy(m->data, frame, len);
 	if (rte_ring_mp_enqueue(dp->inject, m) != 0) {
 		rte_mempool_put(dp->msgs, m);
-		dp->inject_drops++;
+		__atomic_fetch_add(&dp->inject_drops, 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* Hand up to one burst of a ring's punts to the agent; how many. */
+static unsigned int tof_dp_agent_drain(struct tof_dp *dp, struct rte_ring *r)
+{
+	struct tof_dp_msg *msgs[TOF_DP_AGENT_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(r, (void **)msgs, TOF_DP_AGENT_BURST, NULL);
+
+	for (unsigned int k = 0; k < n; k++)
+		tof_agent_punt(dp->ctx.agent, msgs[k]->data, msgs[k]->len,
+			       (enum tof_port)msgs[k]->port, (enum tof_reason)msgs[k]->reason,
+			       msgs[k]->now_ns);
+	rte_mempool_put_bulk(dp->msgs, (void **)msgs, n);
+	return n;
 }
 
 static void *tof_dp_agent_main(void *arg)
 {
 	struct tof_dp *dp = arg;
 	struct tof_agent *a = dp->ctx.agent;
-	struct tof_dp_msg *msgs[TOF_DP_AGENT_BURST];
 
 	while (!dp->quit) {
-		unsigned int total = 0;
+		unsigned int total = 0, urgent;
 
 		pthread_mutex_lock(dp->ctx.writer_lock);
-		for (unsigned int i = 0; i < dp->n_workers; i++) {
-			struct tof_dp_worker *w = &dp->workers[i];
-			unsigned int n = rte_ring_sc_dequeue_burst(w->punts, (void **)msgs,
-								   TOF_DP_AGENT_BURST, NULL);
-			for (unsigned int k = 0; k < n; k++) {
-				tof_agent_punt(a, msgs[k]->data, msgs[k]->len,
-					       (enum tof_port)msgs[k]->port,
-					       (enum tof_reason)msgs[k]->reason, msgs[k]->now_ns);
-			}
-			rte_mempool_put_bulk(dp->msgs, (void **)msgs, n);
-			total += n;
-		}
+		/* Urgent punts (known sessions, the pinger's replies, unknown
+		 * downlink) all go first; a flood of new tunnels waits. */
+		do {
+			urgent = 0;
+			for (unsigned int i = 0; i < dp->n_workers; i++)
+				urgent += tof_dp_agent_drain(dp, dp->workers[i].punts_urgent);
+			total += urgent;
+		} while (urgent > 0 && total < 16 * TOF_DP_AGENT_BURST);
+		for (unsigned int i = 0; i < dp->n_workers; i++)
+			total += tof_dp_agent_drain(dp, dp->workers[i].punts);
 		uint64_t now = tof_dp_now_ns(dp);
 		if (tof_agent_next_deadline(a) <= now)
 			tof_agent_tick(a, now);

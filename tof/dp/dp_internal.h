@@ -43,6 +43,8 @@ struct tof_dp_worker {
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
 	struct rte_ring *punts;        /* worker -> agent, single producer */
+	struct rte_ring *punts_urgent; /* the same for the urgent punt classes,
+					* drained first */
 } __rte_cache_aligned;
 
 struct tof_dp {
@@ -83,8 +85,11 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port p,
 		    struct rte_mbuf **pkts, uint16_t n);
 
 int tof_dp_worker_main(void *arg);
-void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			enum tof_reason why, uint64_t now_ns);
+
+/* DPDK's log lines into tofd's log (before EAL starts). */
+void tof_dp_log_init(void);
 
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen);
 void tof_dp_agent_stop(struct tof_dp *dp);

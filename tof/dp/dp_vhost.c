@@ -15,6 +15,7 @@
 #include <rte_lcore.h>
 
 #include "dp_internal.h"
+#include "log.h"
 
 /* Interrupts accept(): a handler that does nothing, installed without
  * SA_RESTART. */
@@ -62,13 +63,18 @@ static void *tof_dp_vhost_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 	snprintf(devargs, sizeof(devargs), "net_virtio_user_tof,path=%s,server=1,queues=%u,"
 		 "queue_size=%u", cfg->ovs.socket, dp->n_workers, TOF_DP_NB_DESC);
-	fprintf(stderr, "tofd run: apps port: serving %s for %s on bridge %s\n", cfg->ovs.socket,
-		cfg->ovs.port, cfg->ovs.bridge);
+	tof_log(TOF_LOG_INFO, "apps_port_serving",
+		TOF_FIELDS(TOF_LOG_STR("socket", cfg->ovs.socket), TOF_LOG_STR("port", cfg->ovs.port),
+			   TOF_LOG_STR("bridge", cfg->ovs.bridge)),
+		"apps port: serving %s for %s on bridge %s", cfg->ovs.socket, cfg->ovs.port,
+		cfg->ovs.bridge);
 	if (tof_dp_port_setup(dp, &dp->ports[TOF_PORT_APPS], devargs, err, sizeof(err)) == 0)
-		fprintf(stderr, "tofd run: apps port: Open vSwitch connected to %s\n",
-			cfg->ovs.socket);
+		tof_log(TOF_LOG_INFO, "apps_port_connected",
+			TOF_FIELDS(TOF_LOG_STR("socket", cfg->ovs.socket)),
+			"apps port: Open vSwitch connected to %s", cfg->ovs.socket);
 	else if (!dp->quit)
-		fprintf(stderr, "tofd run: apps port: %s\n", err);
+		tof_log(TOF_LOG_ERROR, "apps_port_failed", TOF_FIELDS(TOF_LOG_STR("error", err)),
+			"apps port: %s", err);
 	__atomic_store_n(&dp->vhost_done, true, __ATOMIC_RELEASE);
 	return NULL;
 }

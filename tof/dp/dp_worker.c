@@ -17,25 +17,32 @@ uint64_t tof_dp_now_ns(const struct tof_dp *dp)
 	return (c / dp->tsc_hz) * 1000000000ULL + (c % dp->tsc_hz) * 1000000000ULL / dp->tsc_hz;
 }
 
-void tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			enum tof_reason why, uint64_t now_ns)
 {
 	struct tof_dp_worker *w = ctx;
 	struct tof_dp_msg *m;
+	enum tof_punt_class pc = tof_punt_class_of(why);
 
+	/* A frame handed over whole must fit; a copy to learn from needs
+	 * only its headers. */
+	if (pc == TOF_PC_FIRST && len > sizeof(m->data))
+		return false;
 	if (rte_mempool_get(w->dp->msgs, (void **)&m) != 0) {
 		w->w.ctr.punt_drops++;
-		return;
+		return false;
 	}
 	m->now_ns = now_ns;
 	m->port = (uint16_t)in;
 	m->reason = (uint16_t)why;
 	m->len = (uint16_t)RTE_MIN(len, sizeof(m->data));
 	memcpy(m->data, frame, m->len);
-	if (rte_ring_sp_enqueue(w->punts, m) != 0) {
+	if (rte_ring_sp_enqueue(tof_punt_class_urgent(pc) ? w->punts_urgent : w->punts, m) != 0) {
 		rte_mempool_put(w->dp->msgs, m);
 		w->w.ctr.punt_drops++;
+		return false;
 	}
+	return true;
 }
 
 /* Frames the agent built go out through worker 0's queues. */
@@ -51,7 +58,7 @@ static void tof_dp_worker_inject(struct tof_dp *dp, struct tof_dp_worker *w)
 			tof_dp_port_tx(dp, w, (enum tof_port)msgs[i]->port, &m, 1);
 		} else {
 			rte_pktmbuf_free(m);
-			dp->inject_drops++;
+			__atomic_fetch_add(&dp->inject_drops, 1, __ATOMIC_RELAXED);
 		}
 		rte_mempool_put(dp->msgs, msgs[i]);
 	}

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "ovs_int.h"
 #include "ovs_sock.h"
 
@@ -49,7 +50,8 @@ static void ovs_wake(struct tof_ovs *o)
 	uint64_t one = 1;
 
 	if (write(o->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		fprintf(stderr, "tofd: ovs: wake: %s\n", strerror(errno));
+		tof_log(TOF_LOG_ERROR, "ovs_wake_failed", TOF_FIELDS(TOF_LOG_STR("error",
+			strerror(errno))), "ovs: wake: %s", strerror(errno));
 }
 
 /* --- health --- */
@@ -66,7 +68,9 @@ static void ovs_set_error(struct tof_ovs *o, const char *what, const char *err)
 	snprintf(now + n, sizeof(now) - n, "%.*s", (int)(sizeof(now) - n - 1), err);
 	pthread_mutex_lock(&o->lock);
 	if (strcmp(now, o->health.error) != 0) {
-		fprintf(stderr, "tofd: ovs: %s\n", now);
+		tof_log(TOF_LOG_WARNING, "ovs_problem",
+			TOF_FIELDS(TOF_LOG_STR("bridge", o->cfg.bridge), TOF_LOG_STR("what", what),
+				   TOF_LOG_STR("error", err)), "ovs: %s", now);
 		memcpy(o->health.error, now, sizeof(now));
 	}
 	pthread_mutex_unlock(&o->lock);
@@ -76,7 +80,8 @@ static void ovs_clear_error(struct tof_ovs *o)
 {
 	pthread_mutex_lock(&o->lock);
 	if (o->health.error[0])
-		fprintf(stderr, "tofd: ovs: %s: in step again\n", o->cfg.bridge);
+		tof_log(TOF_LOG_INFO, "ovs_in_sync", TOF_FIELDS(TOF_LOG_STR("bridge", o->cfg.bridge)),
+			"ovs: %s: in step again", o->cfg.bridge);
 	o->health.error[0] = '\0';
 	pthread_mutex_unlock(&o->lock);
 }
@@ -136,8 +141,11 @@ static void ovs_db_view(struct tof_ovs *o)
 	ops = ovs_bridge_fix(&o->db, &o->cfg, &v);
 	ovs_bridge_view_free(&v);
 	if (ops) {
-		fprintf(stderr, "tofd: ovs: %s: creating or fixing the bridge and port %s\n",
-			o->cfg.bridge, o->cfg.port);
+		tof_log(TOF_LOG_INFO, "ovs_bridge_fixed",
+			TOF_FIELDS(TOF_LOG_STR("bridge", o->cfg.bridge),
+				   TOF_LOG_STR("port", o->cfg.port)),
+			"ovs: %s: creating or fixing the bridge and port %s", o->cfg.bridge,
+			o->cfg.port);
 		if (ovsdb_transact(&o->db, ops, NULL, OVS_TIMEOUT_MS) < 0)
 			ovs_set_error(o, "database", o->db.err);
 	}
@@ -222,7 +230,9 @@ static bool ovs_connect(struct tof_ovs *o)
 		ovs_backoff(o);
 		return false;
 	}
-	fprintf(stderr, "tofd: ovs: connected to %s and %s\n", o->cfg.db, o->cfg.openflow);
+	tof_log(TOF_LOG_INFO, "ovs_connected",
+		TOF_FIELDS(TOF_LOG_STR("db", o->cfg.db), TOF_LOG_STR("openflow", o->cfg.openflow)),
+		"ovs: connected to %s and %s", o->cfg.db, o->cfg.openflow);
 	o->ports_dirty = true;   /* a new switch may number ports anew */
 	o->recheck_at_ms = 0;    /* reconcile now */
 	ovs_set_reachable(o, true);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "ovs_int.h"
 
 /* --- reading the switch --- */
@@ -172,8 +173,12 @@ static int sync_no_flood(struct tof_ovs *o, const struct ovs_flowset *set, bool 
 
 static void log_changes(const struct tof_ovs *o, const uint32_t counts[3], uint32_t total)
 {
-	fprintf(stderr, "tofd: ovs: %s: %u flows added, %u changed, %u removed (%u of tofd's "
-		"now)\n", o->cfg.bridge, counts[0], counts[1], counts[2], total);
+	tof_log(TOF_LOG_INFO, "ovs_flows_changed",
+		TOF_FIELDS(TOF_LOG_STR("bridge", o->cfg.bridge), TOF_LOG_U64("added", counts[0]),
+			   TOF_LOG_U64("changed", counts[1]), TOF_LOG_U64("removed", counts[2]),
+			   TOF_LOG_U64("flows", total)),
+		"ovs: %s: %u flows added, %u changed, %u removed (%u of tofd's now)",
+		o->cfg.bridge, counts[0], counts[1], counts[2], total);
 }
 
 int ovs_sync_flows(struct tof_ovs *o, const struct ovs_want *want, uint32_t *flows,

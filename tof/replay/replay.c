@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "replay_int.h"
 
 /* Agent ticks in a row that leave a deadline at or before the time they
@@ -207,7 +208,7 @@ static int open_outputs(struct tof_replay *r, char *err, size_t errlen)
 }
 
 /* Punt callback: the frame is about to be rewritten, so copy it now. */
-static void punt_enqueue(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+static bool punt_enqueue(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 			 enum tof_reason why, uint64_t now_ns)
 {
 	struct tof_replay_punt_queue *q = ctx;
@@ -219,7 +220,7 @@ static void punt_enqueue(void *ctx, const uint8_t *frame, size_t len, enum tof_p
 
 		if (!ent) {
 			q->lost++;
-			return;
+			return false;
 		}
 		memset(ent + q->cap, 0, (cap - q->cap) * sizeof(*ent));
 		q->ent = ent;
@@ -231,7 +232,7 @@ static void punt_enqueue(void *ctx, const uint8_t *frame, size_t len, enum tof_p
 
 		if (!data) {
 			q->lost++;
-			return;
+			return false;
 		}
 		e->data = data;
 		e->cap = len;
@@ -243,6 +244,7 @@ static void punt_enqueue(void *ctx, const uint8_t *frame, size_t len, enum tof_p
 	e->why = why;
 	e->now_ns = now_ns;
 	q->n++;
+	return true;
 }
 
 static void punt_drain(struct tof_replay *r)
@@ -403,6 +405,9 @@ static int setup_core(struct tof_replay *r, char *err, size_t errlen)
 			 cfg->max_sessions, cfg->max_services);
 		return TOF_REPLAY_EIO;
 	}
+	/* Random like the live appliance's unless the config pins it; the
+	 * outputs never depend on it. */
+	tof_tables_seed(r->t, tof_config_hash_seed(cfg));
 	r->pl.cfg = cfg;
 	r->pl.tables = r->t;
 	r->pl.pinger = cfg->pinger;

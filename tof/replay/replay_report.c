@@ -212,13 +212,27 @@ static json_t *pinger_json(struct jdoc *d, const struct pinger_counters *pc)
 	return o;
 }
 
+static json_t *punt_refused_json(struct jdoc *d, const struct tof_counters *c)
+{
+	json_t *o = jnew(d, json_object());
+
+	for (int i = 0; i < TOF_PC__COUNT; i++)
+		jset(d, o, tof_punt_class_name((enum tof_punt_class)i), jint(d, c->punt_refused[i]));
+	return o;
+}
+
 static json_t *services_json(struct jdoc *d, const struct tof_replay *r)
 {
 	json_t *arr = jnew(d, json_array());
 
 	for (uint32_t i = 0; i < r->t->max_services; i++) {
 		const struct tof_service *s = &r->t->services[i];
-		const struct tof_service_counters *sc = &r->w.svc[i];
+		const struct tof_service_counters *w = &r->w.svc[i], *ag = &r->a.w.svc[i];
+		struct tof_service_counters sum = {
+			w->ul_pkts + ag->ul_pkts, w->ul_bytes + ag->ul_bytes,
+			w->dl_pkts + ag->dl_pkts, w->dl_bytes + ag->dl_bytes,
+		};
+		const struct tof_service_counters *sc = &sum;
 		json_t *o;
 
 		if (!s->in_use)
@@ -277,7 +291,9 @@ int tof_replay_write_stats(const struct tof_replay *r, const char *path, char *e
 	jset(&d, root, "pinger", pinger_json(&d, &r->a.pinger));
 	jset(&d, root, "services", services_json(&d, r));
 	jset(&d, root, "sessions", jint(&d, r->t->n_sessions));
+	jset(&d, root, "table_refused", jint(&d, r->t->refused));
 	jset(&d, root, "punt_copies", jint(&d, r->w.ctr.punt_copies));
+	jset(&d, root, "punt_refused", punt_refused_json(&d, &r->w.ctr));
 	jset(&d, root, "replay", replay_json(&d, r));
 	return dump(&d, root, path, err, errlen);
 }

@@ -29,9 +29,11 @@ struct tfix {
 	struct tof_worker w;
 	struct tof_agent a;
 	bool agent_learns;          /* feed punts to the agent after each frame */
+	bool refuse_punts;          /* the agent's queue is full */
 	int n_punts, n_emitted, n_emitted_apps;
 	struct tfix_rec punts[TFIX_MAX_REC];
-	struct tfix_rec emitted[TFIX_MAX_REC];      /* towards S1 (pinger probes) */
+	struct tfix_rec emitted[TFIX_MAX_REC];      /* towards S1 (pinger probes,
+						     * handed-over frames) */
 	struct tfix_rec emitted_apps[TFIX_MAX_REC]; /* out the apps port (ARP, ND) */
 	int n_pending;              /* punts of the frame being processed */
 	struct tfix_rec pending[4];
@@ -45,6 +47,14 @@ void tfix_free(struct tfix *x);
  * afterwards and run its timers up to now_ns first. */
 void tfix_run(struct tfix *x, struct tframe *tf, enum tof_port in, uint64_t now_ns,
 	      struct tof_result *r);
+/* The SGW's answer to a probe the agent emitted (Ethernet + outer IPv4 +
+ * UDP + GTP-U + ICMP echo request): the downlink G-PDU with the echo reply,
+ * in downlink TEID teid, outer addresses swapped. */
+void tfix_answer_probe(const struct tfix_rec *probe, uint32_t teid, struct tframe *tf);
+/* An Error Indication from src to dst (its peer address IE gsn) naming
+ * teid, through the pipeline (and the agent); it must pass. */
+void tfix_error_ind(struct tfix *x, const char *src, const char *dst, uint32_t teid,
+		    const char *gsn, enum tof_port in, uint64_t now_ns);
 /* Run the agent's timers up to now_ns. */
 void tfix_tick(struct tfix *x, uint64_t now_ns);
 
