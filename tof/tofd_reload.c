@@ -67,12 +67,70 @@ static int chain_names_of(const struct tof_config *cfg, char ***out, uint32_t *n
 	return names_copy(cfg->chains, sizeof(*cfg->chains), cfg->n_chains, out, n);
 }
 
+static bool name_in(const char *name, char *const *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Will a service still use chain `dropped` once the services are
+ * reloaded? The new config's, and those only the API made. Before anything
+ * changes, so a refusal leaves everything as it was. */
+static int reload_chain_still_used(struct tofd_reload *r, const struct tof_config *next,
+				   const char *dropped, char *field, size_t fieldlen, char *err,
+				   size_t errlen)
+{
+	struct tof_service_config *now;
+	struct tof_ctl_err e;
+	uint32_t n;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < next->n_services; i++) {
+		if (strcmp(next->services[i].chain, dropped) == 0) {
+			snprintf(field, fieldlen, "services[%u].chain", i);
+			snprintf(err, errlen, "no chain named \"%s\"", dropped);
+			return -1;
+		}
+	}
+	if (tof_ctl_service_list(r->ctl, &now, &n, &e) != TOF_CTL_OK) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		bool from_config = name_in(now[i].name, r->cfg_services, r->n_cfg_services);
+
+		for (uint32_t j = 0; j < next->n_services && !from_config; j++)
+			from_config = strcmp(next->services[j].name, now[i].name) == 0;
+		if (!from_config && strcmp(now[i].chain, dropped) == 0) {
+			snprintf(field, fieldlen, "chains");
+			snprintf(err, errlen, "chain \"%s\" is no longer in the config but service "
+				 "\"%s\" uses it", dropped, now[i].name);
+			rc = -1;
+		}
+	}
+	free(now);
+	return rc;
+}
+
 /* The config's chains, created or replaced (none removed yet: a service
- * may still use one until "services" has run). */
+ * may still use one until "services" has run; whether one will is checked
+ * now). */
 static int reload_chains_put(struct tofd_reload *r, const struct tof_config *next, char *field,
 			     size_t fieldlen, char *err, size_t errlen)
 {
 	struct tof_ctl_err e;
+
+	for (uint32_t i = 0; i < r->n_cfg_chains; i++) {
+		bool kept = false;
+
+		for (uint32_t j = 0; j < next->n_chains && !kept; j++)
+			kept = strcmp(next->chains[j].name, r->cfg_chains[i]) == 0;
+		if (!kept && reload_chain_still_used(r, next, r->cfg_chains[i], field, fieldlen, err,
+						     errlen) < 0)
+			return -1;
+	}
 
 	if (tof_ctl_chains_apply(r->ctl, next->chains, next->n_chains, NULL, 0, &e) !=
 	    TOF_CTL_OK) {
