@@ -96,8 +96,10 @@ dpdk_app_up() {
 	wait_for 20 "DPDK app on dpdk0" dpdk_app_ready
 }
 
+# OVS connected, and testpmd past its set-up (it forwards from then on)
 dpdk_app_ready() {
-	[ "$("$OVS_SH" vsctl --rundir "$OVS_RUN" get Interface dpdk0 link_state)" = up ]
+	[ "$("$OVS_SH" vsctl --rundir "$OVS_RUN" get Interface dpdk0 link_state)" = up ] &&
+		podman logs tof-lab-dpdk 2>&1 | grep "start packet forwarding" >/dev/null
 }
 
 dpdk_app_down() {
