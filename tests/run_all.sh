@@ -79,6 +79,9 @@ tally "image (make image; replay, health, reload in the container)" $?
 tests/deploy/live_image.sh >"$log" 2>&1
 tally "live (middle: tofd from the image)" $?
 
+tests/tsan/run.sh >"$log" 2>&1
+tally "tsan (tof/ovs's thread)" $?
+
 tests/fuzz/run.sh >"$log" 2>&1
 tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?
 

@@ -263,11 +263,13 @@ static void *ovs_main(void *arg)
 		bool up = ovs_connect(o);
 		int wait;
 
-		if (up && (ovsdb_poll(&o->db) < 0 || ofconn_poll(&o->of) < 0)) {
+		/* the database is followed even while OpenFlow is away */
+		if ((ovsdb_is_open(&o->db) && ovsdb_poll(&o->db) < 0) ||
+		    (up && ofconn_poll(&o->of) < 0)) {
 			ovs_lost(o);
 			continue;
 		}
-		if (up && o->db.changed)
+		if (ovsdb_is_open(&o->db) && o->db.changed)
 			ovs_db_view(o);
 		pthread_mutex_lock(&o->lock);
 		bool behind = o->want_gen != o->done_gen;
