@@ -38,8 +38,10 @@ static int want_copy(struct ovs_want *w, const struct tof_service_config *svcs, 
 		want_free(w);
 		return -1;
 	}
-	memcpy(w->svcs, svcs, n * sizeof(*svcs));
-	memcpy(w->chains, chains, n_chains * sizeof(*chains));
+	if (n)
+		memcpy(w->svcs, svcs, n * sizeof(*svcs));
+	if (n_chains)
+		memcpy(w->chains, chains, n_chains * sizeof(*chains));
 	w->n_svcs = n;
 	w->n_chains = n_chains;
 	return 0;

@@ -161,7 +161,8 @@ static int sync_no_flood(struct tof_ovs *o, const struct ovs_flowset *set, bool 
 
 		if (!v)
 			return -1;
-		memcpy(v, set->hop_ports, set->n_hop_ports * sizeof(*v));
+		if (set->n_hop_ports)
+			memcpy(v, set->hop_ports, set->n_hop_ports * sizeof(*v));
 		free(o->no_flood);
 		o->no_flood = v;
 		o->n_no_flood = set->n_hop_ports;
