@@ -64,10 +64,14 @@ done
 # Live: real GTP peers in network namespaces, first with a Linux bridge in
 # the middle (the lab itself works), then with tofd on DPDK af_packet ports,
 # then with tofd's apps side on Open vSwitch (port chains of containers).
-for middle in bridge tofd ovs; do
+for middle in bridge tofd; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
 done
+# port chains: the sanitizer build, so tof/ovs and the late apps port run
+# under ASan/UBSan against the real switch
+TOF_LIVE_MIDDLE=ovs TOFD=build-asan/tofd tests/live/run.sh >"$log" 2>&1
+tally "live (middle: ovs, build-asan/tofd)" $?
 
 # Deployment: the manifests against their schemas and the unit under
 # systemd-analyze; the image (make image, cached) against the host build;
