@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test suite and print one closing line: "N passed, N failed".
-# Unit tests (cmocka) run from the plain and the sanitizer build; the replay
+# Unit tests (cmocka) run from the plain and the sanitizer build (and the
+# concurrency tests from the ThreadSanitizer build); the replay
 # golden tests and the REST API suite run against both tofd binaries.
 set -u
 cd "$(dirname "$0")/.."
@@ -38,12 +39,14 @@ tally() {
 
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 
 # First run: make demo on a fresh machine resolves build flags after deps.
 tests/firstrun/run.sh >"$log" 2>&1
 tally "first run (make demo before any package is installed)" $?
 
-for dir in build build-asan; do
+# build-tsan holds only the concurrency tests (make tsan).
+for dir in build build-asan build-tsan; do
 	for t in "$dir"/tests/test_*; do
 		[ -x "$t" ] || continue
 		"$t" >"$log" 2>&1
@@ -68,6 +71,10 @@ for middle in bridge tofd; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
 done
+# The DPDK data plane under the sanitizers: the same suite once more with the
+# ASan/UBSan tofd (a report in its log or an unclean exit fails it).
+TOFD=build-asan/tofd TOF_LIVE_MIDDLE=tofd tests/live/run.sh >"$log" 2>&1
+tally "live (middle: tofd, ASan/UBSan build)" $?
 # port chains: the sanitizer build, so tof/ovs and the late apps port run
 # under ASan/UBSan against the real switch
 TOF_LIVE_MIDDLE=ovs TOFD=build-asan/tofd tests/live/run.sh >"$log" 2>&1
@@ -82,9 +89,6 @@ tally "deploy files (k8s, compose: schemas; systemd unit)" $?
 tally "image (make image; replay, health, reload in the container)" $?
 tests/deploy/live_image.sh >"$log" 2>&1
 tally "live (middle: tofd from the image)" $?
-
-tests/tsan/run.sh >"$log" 2>&1
-tally "tsan (tof/ovs's thread)" $?
 
 tests/fuzz/run.sh >"$log" 2>&1
 tally "fuzz (pipeline + agent, ${TOF_FUZZ_SECONDS:-30} s)" $?

@@ -361,6 +361,8 @@ class Chains(unittest.TestCase):
                    "/health saying OVS is unreachable")
         code, h = api("GET", "/health")
         self.assertEqual(code, 503)
+        self.assertEqual(h["status"], "not_ready")
+        self.assertIn("ovs", [p["what"] for p in h["problems"]])
         self.assertIsNotNone(h["ovs"]["error"])
         self.assertIn("retry_in_ms", h["ovs"])
         # the API still answers, and takes changes for later
@@ -369,6 +371,7 @@ class Chains(unittest.TestCase):
         wait_until(lambda: (health() or {}).get("ready"), 30, "tofd in sync with the new OVS")
         h = health()
         self.assertEqual(h["ovs"]["state"], "in_sync")
+        self.assertNotIn("ovs", [p["what"] for p in h["problems"]])
         wait_until(lambda: health()["ovs"]["port_up"], 15, "tofd's vhost-user port connected")
         self.assertGreaterEqual(len(flows()), 6 + 4 + 1)
         u = self.ue()

@@ -2,7 +2,8 @@
  * that tie them to services and the bridge (a chain in use, an unknown
  * chain or port, tofd's own port, an app's port as a hop); persistence
  * beside the services (state file v2, v1 files taking the config's
- * chains); and the sink seeing every change in order. */
+ * chains); the sink seeing every change in order; and what the switch
+ * adds to /health. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -269,6 +270,60 @@ static void test_load_order(void **state)
 	assert_string_equal(c[0].hops[0].ingress, "fw1-in");
 }
 
+/* What the fake switch says to /health. */
+static struct tof_ctl_sink_health br_said;
+
+static void br_health(void *ctx, struct tof_ctl_sink_health *h)
+{
+	(void)ctx;
+	*h = br_said;
+}
+
+/* /health's inputs with a switch: unreachable is not ready, with an "ovs"
+ * problem beside the lasting ones; a service held at drop is a problem
+ * of a ready appliance (degraded); a whole bridge adds none. */
+static void test_health_problems(void **state)
+{
+	struct tctl *f = *state;
+	struct tof_ctl_sink sink = { .port_state = br_port_state, .apply = br_apply,
+				     .health = br_health, .own_port = "tof0" };
+	struct tof_ctl_health h;
+
+	memset(&br_said, 0, sizeof(br_said));
+	snprintf(br_said.bridge, sizeof(br_said.bridge), "br-tof");
+	snprintf(br_said.error, sizeof(br_said.error), "openflow: connection refused");
+	br_said.retry_ms = 800;
+	tof_ctl_set_sink(f->ctl, &sink);
+	tof_ctl_add_problem(f->ctl, "state_file", "moved aside");
+	tof_ctl_health(f->ctl, &h);
+	assert_true(h.has_sink);
+	assert_false(h.ready);
+	assert_int_equal(h.n_problems, 2);
+	assert_string_equal(h.problems[0].what, "state_file");
+	assert_string_equal(h.problems[1].what, "ovs");
+	assert_non_null(strstr(h.problems[1].msg, "unreachable"));
+	assert_non_null(strstr(h.problems[1].msg, "connection refused"));
+	assert_non_null(strstr(h.problems[1].msg, "800 ms"));
+
+	br_said.reachable = br_said.in_sync = true;
+	br_said.error[0] = '\0';
+	br_said.degraded = 1;
+	snprintf(br_said.missing, sizeof(br_said.missing), "fw9-in (chain fw)");
+	tof_ctl_health(f->ctl, &h);
+	assert_true(h.ready);
+	assert_int_equal(h.n_problems, 2);
+	assert_string_equal(h.problems[1].what, "ovs");
+	assert_non_null(strstr(h.problems[1].msg, "1 service(s) held at drop"));
+	assert_non_null(strstr(h.problems[1].msg, "fw9-in (chain fw)"));
+
+	br_said.degraded = 0;
+	br_said.missing[0] = '\0';
+	tof_ctl_health(f->ctl, &h);
+	assert_true(h.ready);
+	assert_int_equal(h.n_problems, 1); /* the state file's stays */
+	assert_string_equal(h.problems[0].what, "state_file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +333,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_persisted, setup, tctl_teardown),
 		cmocka_unit_test_setup_teardown(test_version1_file, setup, tctl_teardown),
 		cmocka_unit_test_setup_teardown(test_load_order, setup, tctl_teardown),
+		cmocka_unit_test_setup_teardown(test_health_problems, setup, tctl_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

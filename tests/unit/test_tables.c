@@ -261,7 +261,7 @@ struct churn_ctx {
 	struct tof_tables *t;
 	uint32_t stable[32];
 	struct gtp_addr stable_sgw;
-	volatile int stop;
+	int stop; /* atomic */
 	uint64_t misses, lookups;
 };
 
@@ -269,7 +269,7 @@ static void *churn_reader(void *arg)
 {
 	struct churn_ctx *c = arg;
 
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		for (uint32_t i = 0; i < 32; i++) {
 			uint32_t seq, slot;
 			do {
@@ -313,7 +313,7 @@ static void test_concurrent_readers(void **state)
 		for (uint32_t i = 0; i < 200; i++)
 			tof_session_del(c.t, churn[i]);
 	}
-	c.stop = 1;
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	assert_true(c.lookups > 0);
 	assert_int_equal(c.misses, 0);

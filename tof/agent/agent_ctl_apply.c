@@ -262,7 +262,7 @@ enum tof_ctl_code tof_ctl_services_apply(struct tof_ctl *ctl, const struct tof_s
 			      "(max_services %u)", ctl->t->max_services);
 		ctl_sync_locked(ctl, before, n_before, &back);
 	} else if (ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0) {
-		rc = TOF_CTL_IO;
+		rc = e->code;
 		ctl_sync_locked(ctl, before, n_before, &back);
 		ctl_persist_again(ctl);
 	}

@@ -314,7 +314,7 @@ enum tof_ctl_code tof_ctl_chain_put(struct tof_ctl *ctl, const struct tof_chain_
 	}
 	if (ctl_persist(ctl, TOF_NO_SLOT, v, n, e) < 0) {
 		free(v);
-		rc = TOF_CTL_IO;
+		rc = e->code;
 		goto out;
 	}
 	*created = n > ctl->n_chains;
@@ -383,7 +383,7 @@ enum tof_ctl_code tof_ctl_chains_apply(struct tof_ctl *ctl, const struct tof_cha
 	if (rc == TOF_CTL_OK) {
 		qsort(v, k, sizeof(*v), ctl_cmp_chain);
 		if (ctl_persist(ctl, TOF_NO_SLOT, v, k, e) < 0)
-			rc = TOF_CTL_IO;
+			rc = e->code;
 	}
 	if (rc == TOF_CTL_OK) {
 		ctl_chains_swap(ctl, v, k);
@@ -426,7 +426,7 @@ enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
 	}
 	if (ctl_persist(ctl, TOF_NO_SLOT, v, n, e) < 0) {
 		free(v);
-		rc = TOF_CTL_IO;
+		rc = e->code;
 		goto out;
 	}
 	ctl_chains_swap(ctl, v, n);

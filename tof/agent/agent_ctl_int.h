@@ -36,6 +36,10 @@ struct tof_ctl {
 				     * apply NULL: none */
 	pthread_rwlock_t sink_lock;
 
+	pthread_mutex_t problem_lock;
+	struct tof_ctl_problem problems[TOF_CTL_PROBLEMS_MAX];
+	uint32_t n_problems;
+
 	uint64_t svc_version;       /* atomic */
 	bool state_loaded, dp_required, dp_up; /* atomic */
 	uint64_t started_ns;
@@ -67,7 +71,8 @@ enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code, const 
 void ctl_ok(struct tof_ctl_err *e);
 
 /* Save the services in the tables (less slot skip, or TOF_NO_SLOT) and
- * these chains. Caller holds svc_lock. 0, or -1 with e (TOF_CTL_IO). */
+ * these chains. Caller holds svc_lock. 0, or < 0 with e (TOF_CTL_IO, or
+ * TOF_CTL_NOSPACE when the disk is full). */
 int ctl_persist(struct tof_ctl *ctl, uint32_t skip, const struct tof_chain_config *chains,
 		uint32_t n_chains, struct tof_ctl_err *e);
 

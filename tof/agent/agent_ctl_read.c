@@ -1,5 +1,6 @@
 /* Reads through the ctl: copies taken under the tables' seqlock, without
  * stopping the writers, and checked only once the copy is known good. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,11 +17,12 @@
 				tof_ctl_lock(ctl);                               \
 			uint32_t ctl_seq_ = tof_read_begin((ctl)->t);            \
 			body;                                                    \
+			bool ctl_again_ = tof_read_retry((ctl)->t, ctl_seq_);    \
 			if (ctl_locked_) {                                       \
 				tof_ctl_unlock(ctl);                             \
 				break;                                           \
 			}                                                        \
-			if (!tof_read_retry((ctl)->t, ctl_seq_))                 \
+			if (!ctl_again_)                                         \
 				break;                                           \
 		}                                                                \
 	} while (0)
@@ -316,6 +318,27 @@ void tof_ctl_stats_free(struct tof_ctl_stats *s)
 	s->n_svc = 0;
 }
 
+/* What the switch lacks, as problems beside the lasting ones: OVS away
+ * (then not ready), or services held at drop for want of a port. They go
+ * as soon as the switch is whole again. */
+static void ctl_health_sink_problems(struct tof_ctl_health *h)
+{
+	const struct tof_ctl_sink_health *s = &h->sink;
+	struct tof_ctl_problem *p;
+
+	if (h->n_problems >= TOF_CTL_PROBLEMS_MAX || (s->reachable && !s->degraded))
+		return;
+	p = &h->problems[h->n_problems++];
+	snprintf(p->what, sizeof(p->what), "ovs");
+	if (!s->reachable)
+		snprintf(p->msg, sizeof(p->msg), "Open vSwitch (bridge %s) is unreachable: %s; "
+			 "the next try in %u ms", s->bridge, s->error[0] ? s->error : "not connected",
+			 s->retry_ms);
+	else
+		snprintf(p->msg, sizeof(p->msg), "%u service(s) held at drop, ports missing on "
+			 "bridge %s: %.360s", s->degraded, s->bridge, s->missing);
+}
+
 void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -337,4 +360,10 @@ void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 	h->n_services = __atomic_load_n(&ctl->t->n_services, __ATOMIC_RELAXED);
 	h->n_sessions = __atomic_load_n(&ctl->t->n_sessions, __ATOMIC_RELAXED);
 	h->uptime_ms = (ctl_now_ns() - ctl->started_ns) / 1000000ULL;
+	pthread_mutex_lock(&ctl->problem_lock);
+	h->n_problems = ctl->n_problems;
+	memcpy(h->problems, ctl->problems, ctl->n_problems * sizeof(h->problems[0]));
+	pthread_mutex_unlock(&ctl->problem_lock);
+	if (h->has_sink)
+		ctl_health_sink_problems(h);
 }

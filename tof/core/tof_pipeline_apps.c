@@ -124,12 +124,6 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	if (res->reason != TOF_R_APPS_REPLY)
 		return;
 
-	uint8_t *ipb = f->buf + f->off + l2.l3_off;
-	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &v.service_ip);
-	struct tof_frame g = *f;
-	g.off += l2.l3_off;
-	g.len = ip.tot_len;
-
 	enum tof_port out = tof_pipeline_port_towards(pl, TOF_DIR_DOWNLINK);
 	struct tof_encap_params ep = {
 		.src = v.sgw,
@@ -145,6 +139,18 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		.ip_id = w->ip_id++,
 		.mtu = pl->cfg->s1_mtu,
 	};
+	uint32_t outer = tof_encap_outer_len(&ep);
+	if (ip.tot_len + outer > ep.mtu) {
+		/* the app hears what fits (its packet as it sent it) */
+		tof_apps_too_big(pl, w, f, &l2, &ip, &v.service_ip, (uint16_t)(ep.mtu - outer),
+				 now_ns, res);
+		return;
+	}
+	uint8_t *ipb = f->buf + f->off + l2.l3_off;
+	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &v.service_ip);
+	struct tof_frame g = *f;
+	g.off += l2.l3_off;
+	g.len = ip.tot_len;
 	enum tof_reason why = tof_encap_prepend(&g, &ep);
 	if (why != TOF_R__COUNT) {
 		/* Undo nothing: the frame is dropped. */

@@ -111,9 +111,9 @@ uint32_t tof_service_add(struct tof_tables *t, const struct tof_service_config *
 	memset(s, 0, sizeof(*s));
 	s->generation = gen;
 	tof_service_fill(s, sc);
-	s->in_use = 1;
+	__atomic_store_n(&s->in_use, 1, __ATOMIC_RELAXED);
 	tof_service_index(t, slot, true);
-	t->n_services++;
+	__atomic_store_n(&t->n_services, t->n_services + 1, __ATOMIC_RELAXED);
 	tof_write_end(t);
 	return slot;
 }
@@ -146,9 +146,9 @@ void tof_service_del(struct tof_tables *t, uint32_t slot)
 		return;
 	tof_write_begin(t);
 	tof_service_index(t, slot, false);
-	s->in_use = 0;
+	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELAXED);
 	s->generation++;
-	t->n_services--;
+	__atomic_store_n(&t->n_services, t->n_services - 1, __ATOMIC_RELAXED);
 	tof_write_end(t);
 }
 

@@ -150,10 +150,10 @@ uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
 	struct tof_session *s = &t->sessions[slot];
 	t->free_head = s->next_free;
 	memset(s, 0, sizeof(*s));
-	s->in_use = 1;
+	__atomic_store_n(&s->in_use, 1, __ATOMIC_RELAXED);
 	s->next_free = TOF_NO_SLOT;
 	tof_session_index_ue(t, slot, ue);
-	t->n_sessions++;
+	__atomic_store_n(&t->n_sessions, t->n_sessions + 1, __ATOMIC_RELAXED);
 	tof_write_end(t);
 	return slot;
 }
@@ -312,11 +312,11 @@ void tof_session_del(struct tof_tables *t, uint32_t slot)
 	tof_session_unindex_dl(t, slot);
 	tof_session_unindex_ue(t, slot, &s->ue4);
 	tof_session_unindex_ue(t, slot, &s->ue6);
-	s->in_use = 0;
+	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELAXED);
 	s->flags = 0;
 	s->next_free = t->free_head;
 	t->free_head = slot;
-	t->n_sessions--;
+	__atomic_store_n(&t->n_sessions, t->n_sessions - 1, __ATOMIC_RELAXED);
 	tof_write_end(t);
 }
 

@@ -176,8 +176,10 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port tp
 
 	if (n == 0)
 		return;
-	/* a port attached late (tofd's on OVS) has no queues until it is used */
-	if (!__atomic_load_n(&p->used, __ATOMIC_ACQUIRE)) {
+	/* A port attached late (tofd's on OVS) has no queues until it is used;
+	 * an unused one has none at all (nb_txq 0): nothing to divide by. used
+	 * is read first: nb_txq is set before it. */
+	if (!__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) || p->nb_txq == 0) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		w->w.ctr.tx_drops[tp] += n;
 		return;

@@ -375,6 +375,9 @@ static int process_frame(struct tof_replay *r, const struct tof_pcap_pkt *pkt, c
 		write_frame(r, TOF_PORT_APPS, f.buf + f.off, f.len, f.len + lost_tail,
 			    pkt->ts_ns);
 		break;
+	case TOF_V_REPLY: /* our answer, back where the frame came from */
+		write_frame(r, res.out_port, f.buf + f.off, f.len, f.len, pkt->ts_ns);
+		break;
 	default: /* CONSUME, DROP */
 		break;
 	}
