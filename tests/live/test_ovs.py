@@ -368,6 +368,13 @@ class Chains(unittest.TestCase):
         # the API still answers, and takes changes for later
         self.assertEqual(api("GET", "/service/cache")[0], 200)
         run([OVS_SH, "start-vswitchd", "--rundir", OVS_RUN], check=True, timeout=60)
+        # fail_mode secure: until tofd is back the bridge has no flow at all,
+        # never OVS's own NORMAL one that would let frames skip the functions
+        others = run([OVS_SH, "ofctl", "dump-flows", BRIDGE, "--rundir", OVS_RUN,
+                      "cookie=0/0xffffff0000000000"], check=True).stdout
+        self.assertNotIn("actions=NORMAL", others)
+        self.assertEqual(run([OVS_SH, "vsctl", "--rundir", OVS_RUN, "get-fail-mode", BRIDGE],
+                             check=True).stdout.strip(), "secure")
         wait_until(lambda: (health() or {}).get("ready"), 30, "tofd in sync with the new OVS")
         h = health()
         self.assertEqual(h["ovs"]["state"], "in_sync")

@@ -89,7 +89,7 @@ static void view_until(struct fx *f, struct ovs_bridge_view *v,
 
 static bool all_right(const struct ovs_bridge_view *v)
 {
-	return v->bridge_found && v->netdev && v->port_found && v->port_ok;
+	return v->bridge_found && v->netdev && v->secure && v->port_found && v->port_ok;
 }
 
 static bool not_right(const struct ovs_bridge_view *v)
@@ -149,6 +149,15 @@ static void test_create_and_repair(void **state)
 	view_until(f, &v, not_right);
 	fix(f, &v);
 	ovs_bridge_view_free(&v);
+	/* ... lets it fall back to NORMAL switching without tofd: secure again */
+	vsctl(f, "set-fail-mode br-test standalone");
+	view_until(f, &v, not_right);
+	assert_false(v.secure);
+	fix(f, &v);
+	ovs_bridge_view_free(&v);
+	if (sh("test \"$(ovs-vsctl --db=unix:%s/db.sock get-fail-mode br-test)\" = secure%s",
+	       f->dir, "") != 0)
+		fail_msg("br-test is not fail_mode=secure");
 }
 
 static bool has_marks(const struct ovs_bridge_view *v)

@@ -116,7 +116,7 @@ static void ovs_db_view(struct tof_ovs *o)
 	o->bridge_ports = v.ports;
 	o->n_bridge_ports = v.n_ports;
 	o->ports_known = true;
-	o->health.bridge_ok = v.bridge_found && v.netdev && v.port_found && v.port_ok;
+	o->health.bridge_ok = v.bridge_found && v.netdev && v.secure && v.port_found && v.port_ok;
 	o->health.port_up = v.port_up;
 	pthread_mutex_unlock(&o->lock);
 	v.ports = NULL;

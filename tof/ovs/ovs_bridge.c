@@ -9,9 +9,9 @@
 
 json_t *ovs_bridge_monitor_tables(void)
 {
-	return json_pack("{s:[s,s],s:[s,s,s],s:[s,s,s],s:[s,s,s,s,s,s]}",
+	return json_pack("{s:[s,s],s:[s,s,s,s],s:[s,s,s],s:[s,s,s,s,s,s]}",
 			 "Open_vSwitch", "bridges", "dpdk_initialized",
-			 "Bridge", "name", "ports", "datapath_type",
+			 "Bridge", "name", "ports", "datapath_type", "fail_mode",
 			 "Port", "name", "interfaces", "external_ids",
 			 "Interface", "name", "type", "options", "error", "link_state",
 			 "status");
@@ -140,6 +140,7 @@ int ovs_bridge_view(const struct ovsdb *db, const struct tof_ovs_config *cfg,
 	br = row_named(db, "Bridge", cfg->bridge, NULL);
 	v->bridge_found = br != NULL;
 	v->netdev = br && strcmp(ovsdb_str(br, "datapath_type"), "netdev") == 0;
+	v->secure = br && strcmp(ovsdb_str(br, "fail_mode"), "secure") == 0;
 	view_port(db, cfg, br, v);
 	for (size_t i = 0; br && (e = ovsdb_set_elem(json_object_get(br, "ports"), i)); i++) {
 		root = row_by_uuid(db, "Port", ovsdb_uuid(e));
@@ -184,7 +185,7 @@ json_t *ovs_bridge_fix(const struct ovsdb *db, const struct tof_ovs_config *cfg,
 	json_t *ops;
 
 	if (!v->has_root || v->elsewhere[0] ||
-	    (v->bridge_found && v->netdev && v->port_found && v->port_ok))
+	    (v->bridge_found && v->netdev && v->secure && v->port_found && v->port_ok))
 		return NULL;
 	ops = json_array();
 	if (!v->bridge_found) {
@@ -202,9 +203,10 @@ json_t *ovs_bridge_fix(const struct ovsdb *db, const struct tof_ovs_config *cfg,
 			"name", cfg->bridge, "interfaces", "named-uuid", "ibr", "uuid-name", "pbr"));
 		ops_insert_port(ops, cfg);
 		json_array_append_new(ops, json_pack(
-			"{s:s,s:s,s:{s:s,s:s,s:[s,[[s,s],[s,s]]]},s:s}", "op", "insert", "table",
-			"Bridge", "row", "name", cfg->bridge, "datapath_type", "netdev", "ports",
-			"set", "named-uuid", "pbr", "named-uuid", "ptof", "uuid-name", "br"));
+			"{s:s,s:s,s:{s:s,s:s,s:s,s:[s,[[s,s],[s,s]]]},s:s}", "op", "insert", "table",
+			"Bridge", "row", "name", cfg->bridge, "datapath_type", "netdev", "fail_mode",
+			"secure", "ports", "set", "named-uuid", "pbr", "named-uuid", "ptof",
+			"uuid-name", "br"));
 		json_array_append_new(ops, json_pack(
 			"{s:s,s:s,s:[],s:[[s,s,[s,[[s,s]]]]]}", "op", "mutate", "table",
 			"Open_vSwitch", "where", "mutations", "bridges", "insert", "set",
@@ -214,10 +216,10 @@ json_t *ovs_bridge_fix(const struct ovsdb *db, const struct tof_ovs_config *cfg,
 		return ops;
 	}
 	row_named(db, "Bridge", cfg->bridge, &buuid);
-	if (!v->netdev)
+	if (!v->netdev || !v->secure)
 		json_array_append_new(ops, json_pack(
-			"{s:s,s:s,s:o,s:{s:s}}", "op", "update", "table", "Bridge", "where",
-			where_uuid(buuid), "row", "datapath_type", "netdev"));
+			"{s:s,s:s,s:o,s:{s:s,s:s}}", "op", "update", "table", "Bridge", "where",
+			where_uuid(buuid), "row", "datapath_type", "netdev", "fail_mode", "secure"));
 	if (!v->port_found) {
 		ops_insert_port(ops, cfg);
 		json_array_append_new(ops, json_pack(

@@ -1,6 +1,10 @@
 /* tofd's bridge as the OVSDB replica shows it, and the transaction that
- * makes it what the config says: the bridge (datapath_type=netdev) with
- * tofd's port, a dpdkvhostuserclient interface on tofd's socket. */
+ * makes it what the config says: the bridge (datapath_type=netdev,
+ * fail_mode=secure) with tofd's port, a dpdkvhostuserclient interface on
+ * tofd's socket. fail_mode secure: an ovs-vswitchd that restarts comes back
+ * with no flows rather than the NORMAL flow of a bridge without a
+ * controller, so until tofd has put the chains' flows back nothing reaches
+ * an app around its chain's functions. */
 #ifndef TOF_OVS_BRIDGE_H
 #define TOF_OVS_BRIDGE_H
 
@@ -19,6 +23,7 @@ struct ovs_bridge_view {
 	bool has_root;          /* the Open_vSwitch row exists */
 	bool dpdk_initialized;
 	bool bridge_found, netdev;
+	bool secure;                /* fail_mode=secure */
 	bool port_found, port_ok;   /* on the bridge; the interface as configured */
 	char elsewhere[64];         /* tofd's port is on this other bridge */
 	char port_error[160];       /* the interface's "error" column */
