@@ -157,6 +157,9 @@ int cfg_check_dataplane(struct cfg_ctx *c, const struct tof_config *cfg)
 		return cfg_fail(c, "eal", "only with \"dataplane\": \"dpdk\"");
 	if (cfg->mbufs)
 		return cfg_fail(c, "mbufs", "only with \"dataplane\": \"dpdk\"");
+	if (cfg->ovs_enabled)
+		return cfg_fail(c, "ovs", "only with \"dataplane\": \"dpdk\" so far (in kernel mode, "
+				"make the apps interface a port of your OVS bridge yourself)");
 	if (!cfg->has_kernel)
 		return cfg_fail(c, "kernel", "missing (\"dataplane\": \"kernel\" needs the "
 				"interfaces, e.g. {\"enb\": \"s1-enb\", \"sgw\": \"s1-sgw\", "
