@@ -42,6 +42,7 @@ struct tof_dp_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
+	unsigned int reader;           /* its place among the tables' readers */
 	struct rte_ring *punts;        /* worker -> agent, single producer */
 	struct rte_ring *punts_urgent; /* the same for the urgent punt classes,
 					* drained first */
@@ -57,6 +58,7 @@ struct tof_dp {
 	unsigned int n_workers;
 	uint64_t tsc_hz;
 	uint64_t tsc_start;
+	uint64_t tsc_ns_mult;          /* (1e9 << 32) / tsc_hz */
 	volatile bool quit;
 	pthread_t agent_thread;
 	bool agent_running;
