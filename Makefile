@@ -5,6 +5,8 @@
 #   make test       deps + build + every test (also under ASan/UBSan)
 #   make demo       deps + build + run the appliance in the lab with traffic
 #   make bench      benchmarks (figures, not pass/fail)
+#   make tsan       the concurrency tests under ThreadSanitizer (also in make test)
+#   make soak       a few minutes in the live lab under churn (not in make test)
 #   make fuzz       the long fuzz run (10^7 executions)
 #   make image      the container image localhost/tof:VERSION and :latest (podman)
 #   make clean
@@ -28,6 +30,12 @@ CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prot
 ifeq ($(SAN),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+# ThreadSanitizer (make tsan). gcc warns that it does not model fences: the
+# seqlock's read sections are annotated instead (tof_tables.h).
+ifeq ($(SAN),thread)
+CFLAGS_BASE += -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+LDFLAGS_SAN := -fsanitize=thread
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -64,10 +72,16 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 TESTLIB_SRC := $(wildcard tests/unit/lib/*.c)
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The tests where threads meet: tables under a churning writer, the ctl's
+# writers and readers, the REST server's threads, the data plane's workers
+# against the agent and the API.
+TSAN_TESTS := test_tables test_ctl_race test_ctl test_api test_pipeline_race
+TSAN_BIN  := $(TSAN_TESTS:%=build-tsan/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit replay-test live-test demo bench fuzz clean tofd check-flags unit-bin image
+.PHONY: all deps test unit replay-test live-test demo bench fuzz clean tofd check-flags unit-bin image \
+	tsan tsan-bin soak
 all: $(BUILD)/tofd
 
 tofd: $(BUILD)/tofd
@@ -108,6 +122,8 @@ deps:
 
 unit-bin: $(UNIT_BIN) $(BUILD)/tofd
 
+tsan-bin: $(TSAN_BIN)
+
 # Build flags come from pkg-config, which only knows the libraries once
 # `deps` has installed them: every entry point that installs first builds in
 # a second make, which reads this file (and pkg-config) afresh.
@@ -125,13 +141,26 @@ node_modules: package.json package-lock.json
 test: deps node_modules
 	$(MAKE) unit-bin
 	$(MAKE) BUILD=build-asan SAN=1 OPT=-O1 unit-bin
+	$(MAKE) BUILD=build-tsan SAN=thread OPT=-O1 tsan-bin
 	tests/run_all.sh
+
+# The concurrency tests under ThreadSanitizer (also part of make test).
+tsan: deps
+	$(MAKE) BUILD=build-tsan SAN=thread OPT=-O1 tsan-bin
+	tests/tsan.sh
 
 # Live tests: real GTP peers in network namespaces (root). TOF_LIVE_MIDDLE=bridge
 # (default, no TOF) or tofd.
 live-test: deps
 	$(MAKE) all
 	tests/live/run.sh
+
+# The soak, not part of make test: a few minutes of real traffic in the live
+# lab with UE and service churn, idle purges and a restart (SOAK_SECONDS,
+# default 180; TOFD=build-asan/tofd for the sanitizer build).
+soak: deps
+	$(MAKE) all
+	tests/soak/run.sh
 
 # The OCI image (deploy/Containerfile): built only when its inputs changed.
 image: deps
@@ -153,6 +182,6 @@ bench: deps
 	tests/bench/run.sh build-bench
 
 clean:
-	rm -rf build build-asan build-bench
+	rm -rf build build-asan build-tsan build-bench
 
 -include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -19,8 +19,11 @@
 #define API_DISCARD_MAX (1024u * 1024)
 #define API_STATUS_MAX 600
 
+struct api_guard;
+
 struct tof_api {
 	struct MHD_Daemon *d;
+	struct api_guard *guard;    /* request deadlines (api_guard.c) */
 	struct tof_ctl *ctl;
 	const struct tof_config *cfg;
 	size_t body_limit;
@@ -54,7 +57,7 @@ struct api_op {
 struct api_route {
 	const char *path;           /* "/service", or "/service/" + {name} */
 	bool param;                 /* the rest of the path is a parameter */
-	bool open;                  /* answered without a token (health) */
+	bool open;                  /* answered without a token (/health/live) */
 	const char *allow;          /* for 405 */
 	struct api_op ops[4];
 };
@@ -95,6 +98,21 @@ bool api_query_ok(struct api_req *r);
 /* A query parameter's value (NULL if absent). */
 const char *api_query(struct api_req *r, const char *key);
 void api_count_reply(struct tof_api *api, unsigned int status);
+
+/* --- slow clients (api_guard.c) --- */
+/* Start the reaper: connections whose request (or its answer) takes longer
+ * than timeout_s are cut. */
+int api_guard_start(struct tof_api *api, uint32_t timeout_s, char *err, size_t errlen);
+/* After MHD_stop_daemon. */
+void api_guard_stop(struct tof_api *api);
+/* MHD_OPTION_NOTIFY_CONNECTION: track connections as they come and go. */
+void api_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		      enum MHD_ConnectionNotificationCode code);
+/* A new deadline for the connection: its request arrived (now the answer
+ * must leave in time), or its exchange ended (the next request must come). */
+void api_guard_rearm(struct tof_api *api, struct MHD_Connection *conn);
+/* Connections cut so far, and connections open now. */
+void api_guard_counts(struct tof_api *api, uint64_t *cut, uint32_t *open);
 
 /* --- auth and TLS (api_auth.c) --- */
 int api_auth_load(struct tof_api *api, const struct tof_config *cfg, char *err, size_t errlen);

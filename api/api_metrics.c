@@ -95,8 +95,10 @@ static void m_services(FILE *fp, const struct tof_ctl_stats *s)
 	}
 }
 
-static void m_api(FILE *fp, const struct tof_api *api)
+static void m_api(FILE *fp, struct tof_api *api)
 {
+	uint64_t cut;
+	uint32_t open;
 	char code[8];
 
 	m_head(fp, "tof_api_responses_total", "counter",
@@ -109,9 +111,15 @@ static void m_api(FILE *fp, const struct tof_api *api)
 			m_one(fp, "tof_api_responses_total", "code", code, n);
 		}
 	}
+	api_guard_counts(api, &cut, &open);
+	m_head(fp, "tof_api_connections", "gauge", "REST API connections open now.");
+	m_one(fp, "tof_api_connections", NULL, NULL, open);
+	m_head(fp, "tof_api_connections_cut_total", "counter",
+	       "REST API connections closed for taking longer than api.request_timeout_s.");
+	m_one(fp, "tof_api_connections_cut_total", NULL, NULL, cut);
 }
 
-static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_stats *s,
+static void m_write(FILE *fp, struct tof_api *api, const struct tof_ctl_stats *s,
 		    const struct tof_ctl_health *h)
 {
 	const struct tof_counters *c = &s->ctr;
@@ -121,6 +129,9 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 	m_head(fp, "tof_up", "gauge", "1 when ready: state loaded and the data plane up "
 	       "(or not required).");
 	m_one(fp, "tof_up", NULL, NULL, h->ready);
+	m_head(fp, "tof_degraded", "gauge", "1 while /health lists problems (e.g. a state "
+	       "file moved aside).");
+	m_one(fp, "tof_degraded", NULL, NULL, h->n_problems != 0);
 	m_head(fp, "tof_dataplane_up", "gauge", "1 when a data plane feeds the counters.");
 	m_one(fp, "tof_dataplane_up", NULL, NULL, s->dataplane);
 	m_head(fp, "tof_uptime_seconds", "gauge", "Seconds since tofd started.");
@@ -152,6 +163,9 @@ static void m_write(FILE *fp, const struct tof_api *api, const struct tof_ctl_st
 		      c->punt_refused[i]);
 	m_head(fp, "tof_inject_drops_total", "counter", "Frames of the agent that could not be sent.");
 	m_one(fp, "tof_inject_drops_total", NULL, NULL, c->inject_drops);
+	m_head(fp, "tof_icmp_errors_total", "counter", "ICMP fragmentation needed / packet too "
+	       "big sent to apps whose replies did not fit s1_mtu.");
+	m_one(fp, "tof_icmp_errors_total", NULL, NULL, c->icmp_errors);
 	m_head(fp, "tof_agent_events_total", "counter", "What the agent learned and did.");
 	for (enum tof_agent_event i = 0; i < TOF_EV__COUNT; i++)
 		m_one(fp, "tof_agent_events_total", "event", tof_agent_event_name(i),

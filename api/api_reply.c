@@ -103,7 +103,8 @@ enum MHD_Result api_reply_ctl(struct api_req *r, const struct tof_ctl_err *e)
 	case TOF_CTL_INVALID:
 		status = MHD_HTTP_BAD_REQUEST;
 		break;
-	case TOF_CTL_FULL:
+	case TOF_CTL_FULL:    /* the service table */
+	case TOF_CTL_NOSPACE: /* the state file's disk */
 		status = MHD_HTTP_INSUFFICIENT_STORAGE;
 		break;
 	default:

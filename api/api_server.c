@@ -28,7 +28,9 @@ static const struct api_route api_routes[] = {
 	{ "/tunnels", false, false, "GET", { { "GET", api_tunnels, false, q_tunnels } } },
 	{ "/stats", false, false, "GET", { { "GET", api_stats, false, NULL } } },
 	{ "/metrics", false, false, "GET", { { "GET", api_metrics, false, NULL } } },
-	{ "/health", false, true, "GET", { { "GET", api_health, false, NULL } } },
+	/* readiness follows the token (it tells counts and problems); liveness
+	 * is open and says no more than that it answers */
+	{ "/health", false, false, "GET", { { "GET", api_health, false, NULL } } },
 	{ "/health/live", false, true, "GET", { { "GET", api_health_live, false, NULL } } },
 };
 
@@ -206,6 +208,8 @@ static enum MHD_Result api_access(void *cls, struct MHD_Connection *conn, const 
 	if (!r->op->body && r->seen)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, NULL, "%s takes no body here",
 				       method);
+	/* the request is in: from now on its answer has the time limit */
+	api_guard_rearm(api, conn);
 	if (!api_query_ok(r))
 		return MHD_YES;
 	return r->op->fn(r);
@@ -216,7 +220,8 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 {
 	struct api_req *r = *con_cls;
 
-	(void)cls, (void)conn, (void)toe;
+	(void)toe;
+	api_guard_rearm(cls, conn); /* a kept-alive connection's next request */
 	if (!r)
 		return;
 	free(r->body);
@@ -240,6 +245,7 @@ static void api_log(void *cls, const char *fmt, va_list ap)
 
 static void api_free(struct tof_api *api)
 {
+	api_guard_stop(api);
 	api_auth_free(api);
 	pthread_mutex_destroy(&api->cache_lock);
 	free(api->cache_body);
@@ -286,7 +292,8 @@ int tof_api_start(const struct tof_api_opts *o, struct tof_ctl *ctl, struct tof_
 	api->quiet = o->quiet;
 	api->body_limit = o->body_limit ? o->body_limit : TOF_API_BODY_LIMIT;
 	api->cache_version = UINT64_MAX;
-	if (api_auth_load(api, cfg, err, errlen) < 0)
+	if (api_auth_load(api, cfg, err, errlen) < 0 ||
+	    api_guard_start(api, cfg->api_request_timeout_s, err, errlen) < 0)
 		goto fail;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -300,8 +307,11 @@ int tof_api_start(const struct tof_api_opts *o, struct tof_ctl *ctl, struct tof_
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_SOCK_ADDR, 0, &ss },
 		{ MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL },
-		{ MHD_OPTION_CONNECTION_LIMIT, 1000, NULL },
-		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->api_max_conns, NULL },
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->api_max_client_conns, NULL },
+		/* idle connections; slow ones are api_guard.c's */
+		{ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->api_request_timeout_s, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)api_guard_notify, api },
 		/* headers and the read buffer; bodies go to the handler */
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 256, NULL },

@@ -188,6 +188,7 @@ static void api_stats_json(struct jw *w, const struct tof_api *api, const struct
 		api_key_u64(w, tof_punt_class_name(i), c->punt_refused[i]);
 	jw_end_obj(w);
 	api_key_u64(w, "inject_drops", c->inject_drops);
+	api_key_u64(w, "icmp_errors", c->icmp_errors);
 	api_key_u64(w, "unprocessed", c->unprocessed);
 	jw_key(w, "agent");
 	jw_obj(w);
@@ -246,13 +247,23 @@ enum MHD_Result api_stats(struct api_req *r)
 	return api_reply_text(r, MHD_HTTP_OK, "application/json", text, len);
 }
 
-/* 200 when ready, 503 while not; the body says why either way. */
+/* 200 when ready, 503 while not; the body says why either way, and what
+ * keeps a running appliance from being whole (status "degraded"). */
 enum MHD_Result api_health(struct api_req *r)
 {
 	struct tof_ctl_health h;
-	json_t *o = json_object();
+	json_t *o = json_object(), *problems = json_array();
 
 	tof_ctl_health(r->api->ctl, &h);
+	for (uint32_t i = 0; i < h.n_problems; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "what", json_string(h.problems[i].what));
+		json_object_set_new(p, "message", json_string(h.problems[i].msg));
+		json_array_append_new(problems, p);
+	}
+	json_object_set_new(o, "status", json_string(!h.ready ? "not_ready" :
+						     h.n_problems ? "degraded" : "ok"));
 	json_object_set_new(o, "live", json_true());
 	json_object_set_new(o, "ready", json_boolean(h.ready));
 	json_object_set_new(o, "state_loaded", json_boolean(h.state_loaded));
@@ -263,14 +274,16 @@ enum MHD_Result api_health(struct api_req *r)
 	json_object_set_new(o, "sessions", api_json_u64(h.n_sessions));
 	json_object_set_new(o, "uptime_s", api_json_u64(h.uptime_ms / 1000));
 	json_object_set_new(o, "version", json_string(TOF_VERSION));
+	json_object_set_new(o, "problems", problems);
 	return api_reply_json(r, h.ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }
 
-/* Liveness: answering at all is the proof. */
+/* Liveness, open to anyone: answering at all is the proof, and it tells
+ * nothing else. */
 enum MHD_Result api_health_live(struct api_req *r)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "live", json_true());
+	json_object_set_new(o, "status", json_string("ok"));
 	return api_reply_json(r, MHD_HTTP_OK, o);
 }

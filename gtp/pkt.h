@@ -101,10 +101,30 @@ enum pkt_err pkt_parse_udp(const uint8_t *ip, const struct pkt_ip *iph, struct p
  * transport header is in this packet (first fragment), the TCP/UDP/ICMPv6
  * checksum incrementally. A UDP checksum of zero over IPv4 stays zero. The new
  * address must be of the packet's family. Updates iph->src/dst. Returns 0, or
- * -1 if the family differs. */
+ * -1 if the family differs.
+ * An ICMP error quotes a packet that went the other way: when that packet
+ * has the old address at the other end (its destination for a source
+ * rewrite, and the reverse), it is rewritten too, with its IPv4 header
+ * checksum and its transport checksum when quoted (not behind IPv6
+ * extension headers), and the ICMP checksum follows every change. */
 #define PKT_NAT_SRC 0
 #define PKT_NAT_DST 1
 int pkt_nat_rewrite(uint8_t *ip, struct pkt_ip *iph, int which, const struct gtp_addr *addr);
+
+/* ICMP "fragmentation needed" (IPv4: type 3 code 4) / "packet too big"
+ * (IPv6: type 2) telling the sender of the packet at ip that the next link
+ * takes at most mtu octets. Built in place: the headers go in the
+ * pkt_icmp_too_big_hlen(family) octets before ip (the caller has that
+ * room), the packet itself becomes the quote, cut so that the error stays
+ * within 576 (IPv4) or 1280 (IPv6) octets. From `from` to the packet's
+ * source. Returns the error's length (it starts at ip - hlen), or 0 when
+ * from is of another family. */
+size_t pkt_icmp_too_big_hlen(uint8_t family);
+size_t pkt_icmp_too_big(uint8_t *ip, const struct pkt_ip *iph, const struct gtp_addr *from,
+			uint16_t mtu, uint8_t ttl, uint16_t ip_id);
+/* May the packet get an ICMP error at all? Not a later fragment, and not an
+ * ICMP error itself (RFC 1812 4.3.2.7, RFC 4443 2.4 (e)). */
+bool pkt_icmp_may_answer(const uint8_t *ip, const struct pkt_ip *iph);
 
 /* Header builders. Each writes at out and returns the bytes written. A TTL /
  * hop limit of 0 is taken as 64. */

@@ -17,6 +17,10 @@
 #define PINGER_MAGIC_LEN 8
 #define PINGER_TAG_LEN 8
 #define PINGER_MIN_PAYLOAD (PINGER_MAGIC_LEN + PINGER_TAG_LEN)
+/* The largest probe built (the inner IP packet), and so the most echo data
+ * a probe carries in either family (IPv6 40 + ICMPv6 8 before it). */
+#define PINGER_MAX_PACKET 1500
+#define PINGER_MAX_PAYLOAD (PINGER_MAX_PACKET - 40 - 8)
 
 struct pinger_config {
 	struct gtp_addr target4;  /* IPv4 target (GTP_AF_NONE: none) */
@@ -27,7 +31,8 @@ struct pinger_config {
 	uint32_t backoff_pct;     /* each retry waits this % of the last; default 200 */
 	uint32_t max_interval_ms; /* cap on the wait; default 30000 */
 	uint32_t tries;           /* probes before giving up; default 5 */
-	uint16_t payload_len;     /* echo data octets (>= PINGER_MIN_PAYLOAD); default 16 */
+	uint16_t payload_len;     /* echo data octets, PINGER_MIN_PAYLOAD to
+				   * PINGER_MAX_PAYLOAD; default 16 */
 	uint8_t ttl;              /* default 64 */
 };
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test suite and print one closing line: "N passed, N failed".
-# Unit tests (cmocka) run from the plain and the sanitizer build; the replay
+# Unit tests (cmocka) run from the plain and the sanitizer build (and the
+# concurrency tests from the ThreadSanitizer build); the replay
 # golden tests and the REST API suite run against both tofd binaries.
 set -u
 cd "$(dirname "$0")/.."
@@ -38,12 +39,14 @@ tally() {
 
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 
 # First run: make demo on a fresh machine resolves build flags after deps.
 tests/firstrun/run.sh >"$log" 2>&1
 tally "first run (make demo before any package is installed)" $?
 
-for dir in build build-asan; do
+# build-tsan holds only the concurrency tests (make tsan).
+for dir in build build-asan build-tsan; do
 	for t in "$dir"/tests/test_*; do
 		[ -x "$t" ] || continue
 		"$t" >"$log" 2>&1
@@ -67,6 +70,10 @@ for middle in bridge tofd; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
 done
+# The DPDK data plane under the sanitizers: the same suite once more with the
+# ASan/UBSan tofd (a report in its log or an unclean exit fails it).
+TOFD=build-asan/tofd TOF_LIVE_MIDDLE=tofd tests/live/run.sh >"$log" 2>&1
+tally "live (middle: tofd, ASan/UBSan build)" $?
 
 # Deployment: the manifests against their schemas and the unit under
 # systemd-analyze; the image (make image, cached) against the host build;

@@ -243,7 +243,8 @@ static int cfg_pinger(struct cfg_ctx *c, const char *path, json_t *v, struct tof
 		} else if (strcmp(key, "max_interval_ms") == 0) {
 			rc = cfg_read_u32(c, p, val, 1, 3600000, &pc->max_interval_ms);
 		} else if (strcmp(key, "payload_len") == 0) {
-			rc = cfg_read_u16(c, p, val, PINGER_MIN_PAYLOAD, 9000, &pc->payload_len);
+			rc = cfg_read_u16(c, p, val, PINGER_MIN_PAYLOAD, PINGER_MAX_PAYLOAD,
+					  &pc->payload_len);
 		} else if (strcmp(key, "ident") == 0) {
 			rc = cfg_read_u16(c, p, val, 0, UINT16_MAX, &pc->ident);
 		} else if (strcmp(key, "key") == 0) {
@@ -333,14 +334,17 @@ static int cfg_log(struct cfg_ctx *c, const char *path, json_t *v, struct tof_co
 	return 0;
 }
 
-/* An object whose fields are all strings kept as they are. */
-struct cfg_str_field {
+/* An object of plain fields: strings kept as they are (str), or integers
+ * in [lo, hi] (num). */
+struct cfg_field {
 	const char *name;
-	char **dst;
+	char **str;
+	uint32_t *num;
+	uint32_t lo, hi;
 };
 
-static int cfg_strings(struct cfg_ctx *c, const char *path, json_t *v,
-		       const struct cfg_str_field *fields)
+static int cfg_fields(struct cfg_ctx *c, const char *path, json_t *v,
+		      const struct cfg_field *fields)
 {
 	char p[CFG_PATH_MAX];
 	const char *key;
@@ -350,15 +354,17 @@ static int cfg_strings(struct cfg_ctx *c, const char *path, json_t *v,
 	if (cfg_read_object(c, path, v))
 		return -1;
 	json_object_foreach(v, key, val) {
-		const struct cfg_str_field *f;
+		const struct cfg_field *f;
 
 		cfg_path_key(p, sizeof(p), path, key);
 		for (f = fields; f->name; f++) {
 			if (strcmp(key, f->name) == 0)
 				break;
 		}
-		if (f->name)
-			rc = cfg_read_strdup(c, p, val, f->dst);
+		if (f->str)
+			rc = cfg_read_strdup(c, p, val, f->str);
+		else if (f->num)
+			rc = cfg_read_u32(c, p, val, f->lo, f->hi, f->num);
 		else
 			rc = cfg_fail(c, p, "unknown field");
 		if (rc)
@@ -387,19 +393,29 @@ static int cfg_eal(struct cfg_ctx *c, const char *path, const json_t *v, struct 
 static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 {
 	static const char *const modes[] = { "dual", "single", NULL };
-	const struct cfg_str_field ports[] = {
-		{ "enb", &cfg->port_enb },
-		{ "sgw", &cfg->port_sgw },
-		{ "s1", &cfg->port_s1 },
-		{ "apps", &cfg->port_apps },
-		{ NULL, NULL },
+	const struct cfg_field ports[] = {
+		{ .name = "enb", .str = &cfg->port_enb },
+		{ .name = "sgw", .str = &cfg->port_sgw },
+		{ .name = "s1", .str = &cfg->port_s1 },
+		{ .name = "apps", .str = &cfg->port_apps },
+		{ .name = NULL },
 	};
-	const struct cfg_str_field api[] = {
-		{ "listen", &cfg->api_listen },
-		{ "token_file", &cfg->api_token_file },
-		{ "tls_cert", &cfg->api_tls_cert },
-		{ "tls_key", &cfg->api_tls_key },
-		{ NULL, NULL },
+	const struct cfg_field icmp[] = {
+		{ .name = "rate_pps", .num = &cfg->icmp_rate_pps, .lo = 0, .hi = 1000000 },
+		{ .name = "burst", .num = &cfg->icmp_burst, .lo = 1, .hi = 1000000 },
+		{ .name = NULL },
+	};
+	const struct cfg_field api[] = {
+		{ .name = "listen", .str = &cfg->api_listen },
+		{ .name = "token_file", .str = &cfg->api_token_file },
+		{ .name = "tls_cert", .str = &cfg->api_tls_cert },
+		{ .name = "tls_key", .str = &cfg->api_tls_key },
+		{ .name = "max_connections", .num = &cfg->api_max_conns, .lo = 1, .hi = 10000 },
+		{ .name = "max_client_connections", .num = &cfg->api_max_client_conns,
+		  .lo = 1, .hi = 10000 },
+		{ .name = "request_timeout_s", .num = &cfg->api_request_timeout_s, .lo = 1,
+		  .hi = 3600 },
+		{ .name = NULL },
 	};
 	char p[CFG_PATH_MAX];
 	const char *key;
@@ -432,6 +448,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_pinger(c, p, val, cfg);
 		} else if (strcmp(key, "punt") == 0) {
 			rc = cfg_punt(c, p, val, cfg);
+		} else if (strcmp(key, "icmp_errors") == 0) {
+			rc = cfg_fields(c, p, val, icmp);
 		} else if (strcmp(key, "apps_mac") == 0) {
 			rc = cfg_read_mac(c, p, val, cfg->apps_mac);
 		} else if (strcmp(key, "apps_gateway") == 0) {
@@ -450,9 +468,9 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 		} else if (strcmp(key, "mbufs") == 0) {
 			rc = cfg_read_u32(c, p, val, 1024, 1u << 24, &cfg->mbufs);
 		} else if (strcmp(key, "ports") == 0) {
-			rc = cfg_strings(c, p, val, ports);
+			rc = cfg_fields(c, p, val, ports);
 		} else if (strcmp(key, "api") == 0) {
-			rc = cfg_strings(c, p, val, api);
+			rc = cfg_fields(c, p, val, api);
 		} else if (strcmp(key, "state_file") == 0) {
 			rc = cfg_read_strdup(c, p, val, &cfg->state_file);
 		} else if (strcmp(key, "log") == 0) {
@@ -509,6 +527,9 @@ static int cfg_check(struct cfg_ctx *c, const struct tof_config *cfg)
 		return cfg_fail(c, "pinger.payload_len", "must be an integer between %d and %u "
 				"(s1_mtu %u less the tunnel and probe headers)",
 				PINGER_MIN_PAYLOAD, room, cfg->s1_mtu);
+	if (cfg->api_max_client_conns > cfg->api_max_conns)
+		return cfg_fail(c, "api.max_client_connections", "must be at most "
+				"api.max_connections (%u)", cfg->api_max_conns);
 	if (!cfg->api_tls_cert != !cfg->api_tls_key)
 		return cfg_fail(c, cfg->api_tls_cert ? "api.tls_key" : "api.tls_cert",
 				"missing (api.tls_cert and api.tls_key go together)");
@@ -546,10 +567,15 @@ void tof_config_defaults(struct tof_config *cfg)
 	cfg->pinger_rate_pps = 1000;
 	cfg->punt_rate_pps = 10000;
 	cfg->punt_burst = 1000;
+	cfg->icmp_rate_pps = 100;
+	cfg->icmp_burst = 10;
 	cfg->ue_move_silence_s = 60;
 	memcpy(cfg->apps_mac, apps_mac, sizeof(apps_mac));
 	cfg->s1_mtu = 1500;
 	cfg->encap_ttl = 64;
+	cfg->api_max_conns = 1000;
+	cfg->api_max_client_conns = 64;
+	cfg->api_request_timeout_s = 10;
 	cfg->log_format = TOF_LOG_TEXT;
 	cfg->log_level = TOF_LOG_INFO;
 }

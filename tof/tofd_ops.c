@@ -14,7 +14,8 @@
 
 /* What `tofd run` would refuse at start-up, short of opening ports: the
  * config itself (strict, every field), the API's listen address, token and
- * TLS files, and the state file if there is one. */
+ * TLS files, and the state file's directory. A state file that cannot be
+ * used is only warned about: tofd run starts anyway (degraded). */
 int tofd_cmd_check_config(int argc, char **argv)
 {
 	struct tof_api_client api;
@@ -22,7 +23,7 @@ int tofd_cmd_check_config(int argc, char **argv)
 	char err[1024] = "", api_where[64] = "";
 	const char *path;
 	long n_state = -1;
-	int rc = TOFD_EXIT_OK;
+	int rc = TOFD_EXIT_OK, st = 0;
 
 	if (argc != 2) {
 		fprintf(stderr, "tofd: usage: tofd --check-config FILE\n");
@@ -39,8 +40,14 @@ int tofd_cmd_check_config(int argc, char **argv)
 		snprintf(api_where, sizeof(api_where), "%s",
 			 cfg.api_listen ? cfg.api_listen : TOF_API_LISTEN_DEFAULT);
 		tof_api_client_free(&api);
-		if (cfg.state_file && tof_state_check(cfg.state_file, &n_state, err, sizeof(err)) < 0)
+		if (cfg.state_file)
+			st = tof_state_check(cfg.state_file, &n_state, err, sizeof(err));
+		if (st < 0)
 			rc = TOFD_EXIT_USAGE;
+		else if (st > 0) /* not a reason to keep the link down */
+			fprintf(stderr, "tofd: warning: %s: tofd run will move it aside (%s.bad-TIME) "
+				"and start with the config's services, degraded\n", err,
+				cfg.state_file);
 	}
 	if (rc != TOFD_EXIT_OK) {
 		fprintf(stderr, "tofd: %s: %s\n", path, err);
@@ -48,7 +55,9 @@ int tofd_cmd_check_config(int argc, char **argv)
 		printf("%s: ok: %s mode, %u service%s in the config, API on %s%s", path,
 		       cfg.mode == TOF_MODE_SINGLE ? "single" : "dual", cfg.n_services,
 		       cfg.n_services == 1 ? "" : "s", api_where, cfg.api_tls_cert ? " (TLS)" : "");
-		if (cfg.state_file && n_state >= 0)
+		if (st > 0)
+			printf(", state_file %s unusable (see the warning)", cfg.state_file);
+		else if (cfg.state_file && n_state >= 0)
 			printf(", state_file %s holds %ld service%s (it wins over the config)",
 			       cfg.state_file, n_state, n_state == 1 ? "" : "s");
 		else if (cfg.state_file)

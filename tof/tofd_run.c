@@ -74,15 +74,114 @@ static void tofd_dp_counters(void *ctx, struct tof_counters *c, struct tof_servi
 	tof_dp_counters(ctx, c, svc, n);
 }
 
+/* The state file could not be used: say so loudly, move it aside (so it
+ * is kept and never overwritten), and let the caller run with the
+ * config's services; /health shows the problem. */
+static void tofd_state_bad(struct tofd *d, const char *why)
+{
+	const char *path = tof_state_path(d->state);
+	char moved[600] = "", err[512] = "";
+
+	tof_log(TOF_LOG_ERROR, "state_file_bad",
+		TOF_FIELDS(TOF_LOG_STR("state_file", path), TOF_LOG_STR("error", why)),
+		"ERROR: %s", why);
+	if (tof_state_disabled(d->state)) {
+		/* no lock: nothing on disk is touched */
+	} else if (tof_state_set_aside(d->state, moved, sizeof(moved), err, sizeof(err)) < 0) {
+		tof_log(TOF_LOG_ERROR, "state_file_kept", TOF_FIELDS(TOF_LOG_STR("error", err)),
+			"ERROR: %s; service changes through the API are refused until this is "
+			"fixed", err);
+	} else {
+		tof_log(TOF_LOG_ERROR, "state_file_moved", TOF_FIELDS(TOF_LOG_STR("moved_to", moved)),
+			"ERROR: moved it aside to %s", moved);
+	}
+	tof_log(TOF_LOG_ERROR, "state_file_degraded",
+		TOF_FIELDS(TOF_LOG_U64("services", d->cfg->n_services)),
+		"ERROR: running with the config's %u service(s); services registered through "
+		"the API before are not loaded (re-register them, or restore %s from the moved "
+		"file and restart)", d->cfg->n_services, path);
+	tof_ctl_add_problem(d->ctl, "state_file", "%s; %s%s; running with the config's %u "
+			    "service(s)", why, moved[0] ? "moved aside to " : "not moved aside: ",
+			    moved[0] ? moved : err[0] ? err : "the state is not written",
+			    d->cfg->n_services);
+}
+
+/* Put svcs into the tables (saving them when save). 0, or an exit code
+ * when they are the config's and the tables refuse them; -1 with why when
+ * they are the state file's. A failed save only degrades the run. */
+static int tofd_services_in(struct tofd *d, const struct tof_service_config *svcs, uint32_t n,
+			    bool save, bool from_config, char *why, size_t whylen)
+{
+	struct tof_ctl_err e;
+	enum tof_ctl_code rc = tof_ctl_load_services(d->ctl, svcs, n, save, &e);
+
+	why[0] = '\0';
+	if (rc == TOF_CTL_OK)
+		return 0;
+	if (rc == TOF_CTL_IO || rc == TOF_CTL_NOSPACE) {
+		tof_log(TOF_LOG_ERROR, "services_unsaved", TOF_FIELDS(TOF_LOG_STR("error", e.msg)),
+			"ERROR: %s: running with them unsaved", e.msg);
+		tof_ctl_add_problem(d->ctl, "state_file", "the services could not be saved: %s",
+				    e.msg);
+		return 0;
+	}
+	if (from_config) {
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("file", "config"), TOF_LOG_STR("field", e.field),
+				   TOF_LOG_STR("error", e.msg)),
+			"config: \"%s\": %s", e.field, e.msg);
+		return EXIT_CONFIG;
+	}
+	snprintf(why, whylen, "state_file %s: \"%s\": %s", tof_state_path(d->state), e.field,
+		 e.msg);
+	return -1;
+}
+
+/* The services from the state file, or the config's when there is none
+ * yet; a state file that cannot be used does not stop start-up. */
+static int tofd_load_services(struct tofd *d)
+{
+	struct tof_config *cfg = d->cfg;
+	struct tof_service_config *svcs = NULL;
+	bool seeded, writable = tof_state_persistent(d->state);
+	char err[1024];
+	uint32_t n;
+	int rc;
+
+	if (tof_state_disabled(d->state)) {
+		tof_log(TOF_LOG_ERROR, "state_file_disabled",
+			TOF_FIELDS(TOF_LOG_STR("error", tof_state_disabled(d->state))),
+			"ERROR: state_file: %s: service changes through the API are refused",
+			tof_state_disabled(d->state));
+		tof_ctl_add_problem(d->ctl, "state_file", "%s: service changes are refused",
+				    tof_state_disabled(d->state));
+	}
+	rc = tof_state_load(d->state, cfg, &svcs, &n, &seeded, err, sizeof(err));
+	if (rc == 0) {
+		rc = tofd_services_in(d, svcs, n, seeded && writable, seeded, err, sizeof(err));
+		free(svcs);
+		if (rc >= 0) {
+			if (rc == 0 && writable)
+				tof_log(TOF_LOG_INFO, "services_loaded",
+					TOF_FIELDS(TOF_LOG_U64("services", n),
+						   TOF_LOG_STR("from", seeded ? "config" : "state_file"),
+						   TOF_LOG_STR("state_file", tof_state_path(d->state))),
+					"services: %u from %s%s", n, seeded ? "the config, saved to " : "",
+					tof_state_path(d->state));
+			return rc;
+		}
+	}
+	tofd_state_bad(d, err);
+	rc = tofd_services_in(d, cfg->services, cfg->n_services,
+			      tof_state_persistent(d->state), true, err, sizeof(err));
+	return rc < 0 ? EXIT_CONFIG : rc;
+}
+
 /* Tables, pipeline, agent; the services from the state file or the config. */
 static int tofd_setup(struct tofd *d)
 {
 	struct tof_config *cfg = d->cfg;
-	struct tof_service_config *svcs = NULL;
-	struct tof_ctl_err e;
 	char err[512];
-	bool seeded;
-	uint32_t n;
 
 	d->t = tof_tables_create(cfg->max_sessions, cfg->max_services);
 	if (!d->t) {
@@ -119,29 +218,7 @@ static int tofd_setup(struct tofd *d)
 		tofd_log_failed("out of memory");
 		return EXIT_IO;
 	}
-	if (tof_state_load(d->state, cfg, &svcs, &n, &seeded, err, sizeof(err)) < 0) {
-		tofd_log_failed(err);
-		return EXIT_CONFIG;
-	}
-	if (tof_ctl_load_services(d->ctl, svcs, n, seeded, &e) != TOF_CTL_OK) {
-		const char *from = seeded ? "config" : tof_state_path(d->state);
-
-		tof_log(TOF_LOG_ERROR, "start_failed",
-			TOF_FIELDS(TOF_LOG_STR("file", from), TOF_LOG_STR("field", e.field),
-				   TOF_LOG_STR("error", e.msg)),
-			"%s: \"%s\": %s", from, e.field, e.msg);
-		free(svcs);
-		return e.code == TOF_CTL_IO ? EXIT_IO : EXIT_CONFIG;
-	}
-	free(svcs);
-	if (tof_state_persistent(d->state))
-		tof_log(TOF_LOG_INFO, "services_loaded",
-			TOF_FIELDS(TOF_LOG_U64("services", n),
-				   TOF_LOG_STR("from", seeded ? "config" : "state_file"),
-				   TOF_LOG_STR("state_file", tof_state_path(d->state))),
-			"services: %u from %s%s", n, seeded ? "the config, saved to " : "",
-			tof_state_path(d->state));
-	return 0;
+	return tofd_load_services(d);
 }
 
 static int tofd_start_api(struct tofd *d)

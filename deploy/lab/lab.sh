@@ -14,6 +14,9 @@
 #   lab.sh enb-up          start the eNBs (sgsnemu) once the S1 link carries
 #                          traffic; waits for every PDP context
 #   lab.sh enb-down        stop the eNBs (their UEs and tunnels go away)
+#   lab.sh enb-cycle 1|2   detach that eNB's UEs and attach new ones (its
+#                          sgsnemu restarted with other IMSIs: new UE addresses,
+#                          the GGSN's TEIDs reused)
 #   lab.sh bridge on|off   add/remove the Linux bridge in tof-tof
 #   lab.sh down            stop everything, delete the namespaces and the run dir
 #   lab.sh status          what is up; exit 1 when something is missing
@@ -316,6 +319,10 @@ ggsn_has() { # ENB_IP N
 	[ "$(ggsn_contexts "$1" | wc -l)" -ge "$2" ]
 }
 
+ggsn_none() { # ENB_IP
+	[ "$(ggsn_contexts "$1" | wc -l)" -eq 0 ]
+}
+
 start_enb() { # IDX IP N IMSI
 	local idx=$1 ip=$2 n=$3 imsi=$4 tun=tun-enb$1 table=$((100 + $1)) ue
 	mkdir -p "$RUN/enb$idx"
@@ -323,8 +330,8 @@ start_enb() { # IDX IP N IMSI
 	start_daemon "enb$idx" $NS_ENB stdbuf -oL -eL sgsnemu -l "$ip" -r $SGW_IP \
 		--createif --tun-device "$tun" --contexts "$n" --imsi "$imsi" --apn internet \
 		--statedir "$RUN/enb$idx" --pidfile "$RUN/enb$idx/sgsnemu.pid"
-	wait_for 20 "eNB $ip: $n PDP contexts" enb_ready "$idx" "$n"
-	wait_for 5 "GGSN: $n PDP contexts from $ip" ggsn_has "$ip" "$n"
+	wait_for 20 "eNB $ip: $n PDP contexts" enb_ready "$idx" "$n" || return 1
+	wait_for 5 "GGSN: $n PDP contexts from $ip" ggsn_has "$ip" "$n" || return 1
 	# sgsnemu puts only the first context's address on its tun: add them all,
 	# and route each UE address's traffic into this eNB's tun.
 	ip -n $NS_ENB link set "$tun" mtu $UE_MTU
@@ -367,6 +374,46 @@ do_enb_up() {
 	if [ "$UES2" -gt 0 ]; then start_enb 2 $ENB2_IP "$UES2" $IMSI2; fi
 	start_enb 1 $ENB1_IP "$UES" $IMSI1
 	write_ues
+}
+
+do_enb_cycle() { # IDX
+	local idx=$1 table ip pid try n imsi cycle
+	[ -f "$RUN/lab.env" ] || die "the lab is not up (lab.sh up)"
+	# shellcheck source=/dev/null
+	. "$RUN/lab.env"
+	case $idx in
+	1) ;;
+	2) [ "$UES2" -gt 0 ] || die "enb-cycle: the lab has no eNB2 (--ues2 0)" ;;
+	*) die "enb-cycle 1|2" ;;
+	esac
+	[ -f "$RUN/enb$idx.pid" ] || die "enb-cycle: eNB$idx is not running (lab.sh enb-up)"
+	[ "$idx" = 1 ] && ip=$ENB1_IP || ip=$ENB2_IP
+	# sgsnemu deletes its contexts on SIGTERM, then lingers: let the GGSN
+	# see them go before it is killed. Contexts left behind are dropped by
+	# the GGSN only when the next sgsnemu attaches (a new restart counter),
+	# and osmo-ggsn may lose that one's Create requests meanwhile.
+	pid=$(cat "$RUN/enb$idx.pid")
+	if pid_alive "$pid" && [ "$(ip netns identify "$pid" 2>/dev/null)" = $NS_ENB ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_for 3 "GGSN: contexts of $ip deleted" ggsn_none "$ip" || true
+	fi
+	# New subscribers each time (IMSIs moved on by 100 per cycle): contexts
+	# the GGSN still holds for the old ones must not clash with the new.
+	cycle=$(($(cat "$RUN/enb$idx.cycles" 2>/dev/null || echo 0) + 1))
+	echo $cycle >"$RUN/enb$idx.cycles"
+	for try in 1 2; do
+		stop_daemon "enb$idx" 3
+		table=$((100 + idx))
+		while ip -n $NS_ENB rule del pref $table 2>/dev/null; do :; done
+		if [ "$idx" = 1 ]; then n=$UES imsi=$IMSI1; else n=$UES2 imsi=$IMSI2; fi
+		imsi=$(printf "%015d" $((10#$imsi + (cycle * 2 + try - 1) * 100)))
+		if start_enb "$idx" "$ip" "$n" "$imsi"; then
+			write_ues
+			return 0
+		fi
+		[ $try = 1 ] && log "enb-cycle: eNB$idx did not attach; once more"
+	done
+	return 1
 }
 
 do_enb_down() {
@@ -523,6 +570,11 @@ enb-up)
 	trap - EXIT
 	;;
 enb-down) do_enb_down ;;
+enb-cycle)
+	trap 'rc=$?; if [ $rc -ne 0 ]; then log "enb-cycle failed; logs in $RUN:"; dump_logs; fi' EXIT
+	do_enb_cycle "${1:-}"
+	trap - EXIT
+	;;
 bridge)
 	case ${1:-} in
 	on) bridge_on ;;

@@ -392,7 +392,9 @@ class TestObservation(LiveServer):
         h = r.json()
         self.assertTrue(h["live"] and h["ready"] and h["state_loaded"] and h["persistent"])
         self.assertEqual(h["dataplane"], "not_required")
-        self.assertEqual(self.c.get("/health/live").json(), {"live": True})
+        self.assertEqual(h["status"], "ok")
+        self.assertEqual(h["problems"], [])
+        self.assertEqual(self.c.get("/health/live").json(), {"status": "ok"})
 
     def test_metrics(self):
         self.add(A)

@@ -14,7 +14,9 @@ sees; captures at both ends of the S1 link are checked against it.
 
 Run with tests/live/run.sh (root). Environment:
   TOF_LIVE_MIDDLE      bridge | tofd
-  TOFD                 the tofd binary (default build/tofd)
+  TOFD                 the tofd binary (default build/tofd; make test also runs
+                       the suite once with build-asan/tofd: any sanitizer report
+                       in its log, or an unclean exit, fails the run)
   TOF_LIVE_TOFD_CMD    override the whole tofd command line (runs in tof-tof;
                        {config} is replaced by the generated config's path)
   TOF_LIVE_TOFD_IN_NS  0: run that command in the host's namespace (it joins
@@ -28,10 +30,8 @@ import hashlib
 import json
 import os
 import re
-import select
 import shlex
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -40,6 +40,9 @@ import time
 import unittest
 from collections import namedtuple
 from pathlib import Path
+
+from livecap import (NS_APP, NS_ENB, NS_PDN, NS_SGW, NS_TOF, PING_PATTERN, _remove_captures,
+                     captures, gpdus, tagged)
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = str(ROOT / "deploy/lab/lab.sh")
@@ -52,7 +55,6 @@ IDLE_S = int(os.environ.get("TOF_LIVE_IDLE_S", "3"))
 APP_MAC_IN_CONFIG = os.environ.get("TOF_LIVE_APP_MAC", "0") == "1"
 TOFD_API = "http://127.0.0.1:8080"  # tofd's API default, inside tof-tof
 
-NS_ENB, NS_SGW, NS_PDN, NS_TOF, NS_APP = "tof-enb", "tof-sgw", "tof-pdn", "tof-tof", "tof-app"
 SGW_IP = "198.18.0.2"
 ENB_IPS = ("198.18.0.1", "198.18.0.11")
 PDN_IP = "203.0.113.7"
@@ -64,7 +66,6 @@ APP_GW = "198.51.100.1"
 TOF_APPS_MAC = os.environ.get("TOF_APPS_MAC", "02:00:00:74:6f:66")
 PDN_PAGE = "tof-lab pdn %s\n" % PDN_IP
 APP_PAGE = "tof-lab app %s\n" % APP_IP
-PING_PATTERN = "746f662d6c6162"  # "tof-lab": marks the pings a test sends
 NUM_UES, NUM_UES2 = 4, 1         # lab.sh up --ues / --ues2
 # UEs kept silent until their test: the pinger case needs a UE that has
 # never sent anything, the purge case one whose tunnel only it uses.
@@ -159,241 +160,6 @@ def gtpu_echo(ns, src, dst, timeout=1.0, tries=2):
     p = run([PY, LABTOOL, "gtpu-echo", src, dst, "--timeout", str(timeout), "--tries", str(tries)],
             ns=ns, timeout=timeout * tries + 10)
     return p.returncode == 0
-
-
-# ---------------------------------------------------------------------------
-# Packet captures on the lab's links (tcpdump writes, a small parser reads).
-
-Pkt = namedtuple("Pkt", "ts raw eth_src eth_dst src dst proto sport dport gtp_type teid inner")
-Inner = namedtuple("Inner", "src dst proto icmp_type icmp_id sport dport payload")
-
-
-def _ip4(b):
-    return "%d.%d.%d.%d" % tuple(b)
-
-
-def _parse_ip(b):
-    """IPv4 header -> (src, dst, proto, l4 bytes, first fragment?) or None."""
-    if len(b) < 20 or b[0] >> 4 != 4:
-        return None
-    ihl = (b[0] & 15) * 4
-    tot = struct.unpack("!H", b[2:4])[0]
-    frag = struct.unpack("!H", b[6:8])[0] & 0x1FFF
-    return _ip4(b[12:16]), _ip4(b[16:20]), b[9], b[ihl:tot], frag == 0
-
-
-def _parse_inner(b):
-    ip = _parse_ip(b)
-    if not ip:
-        return None
-    src, dst, proto, l4, first = ip
-    icmp_type = icmp_id = sport = dport = None
-    payload = b""
-    if first and proto == 1 and len(l4) >= 8:
-        icmp_type, icmp_id = l4[0], struct.unpack("!H", l4[4:6])[0]
-        payload = l4[8:]
-    elif first and proto in (6, 17) and len(l4) >= 4:
-        sport, dport = struct.unpack("!HH", l4[:4])
-        off = ((l4[12] >> 4) * 4) if proto == 6 and len(l4) >= 13 else 8
-        payload = l4[off:]
-    return Inner(src, dst, proto, icmp_type, icmp_id, sport, dport, payload)
-
-
-def parse_frame(ts, raw):
-    if len(raw) < 14:
-        return None
-    eth_dst, eth_src = raw[0:6].hex(":"), raw[6:12].hex(":")
-    et, off = struct.unpack("!H", raw[12:14])[0], 14
-    while et in (0x8100, 0x88A8) and len(raw) >= off + 4:
-        et, off = struct.unpack("!H", raw[off + 2:off + 4])[0], off + 4
-    if et != 0x0800:
-        return None
-    ip = _parse_ip(raw[off:])
-    if not ip:
-        return None
-    src, dst, proto, l4, first = ip
-    sport = dport = gtp_type = teid = inner = None
-    if proto in (6, 17) and first and len(l4) >= 4:
-        sport, dport = struct.unpack("!HH", l4[:4])
-    if proto == 17 and first and len(l4) >= 8:
-        udp = l4[8:]
-        if 2152 in (sport, dport) and len(udp) >= 8 and udp[0] >> 5 == 1 and udp[0] & 0x10:
-            flags, gtp_type, glen, teid = struct.unpack("!BBHI", udp[:8])
-            hl = 8
-            if flags & 0x07:
-                hl = 12
-                nxt = udp[11] if len(udp) >= 12 else 0
-                while flags & 0x04 and nxt and len(udp) > hl:
-                    elen = udp[hl] * 4
-                    if elen == 0 or len(udp) < hl + elen:
-                        break
-                    nxt = udp[hl + elen - 1]
-                    hl += elen
-            if gtp_type == 0xFF:
-                inner = _parse_inner(udp[hl:8 + glen])
-    return Pkt(ts, raw, eth_src, eth_dst, src, dst, proto, sport, dport, gtp_type, teid, inner)
-
-
-def read_pcap(path):
-    data = Path(path).read_bytes()
-    if len(data) < 24:
-        return []
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise AssertionError("%s: not a pcap file" % path)
-    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    off, out = 24, []
-    while off + 16 <= len(data):
-        sec, frac, incl, _orig = struct.unpack(e + "IIII", data[off:off + 16])
-        off += 16
-        out.append((sec + frac / (1e9 if nano else 1e6), data[off:off + incl]))
-        off += incl
-    return out
-
-
-_caps = {"dir": None}
-
-
-def _capdir():
-    """One temp dir for the run's captures, removed at the end."""
-    if _caps["dir"] is None:
-        _caps["dir"] = tempfile.mkdtemp(prefix="tof-live-")
-    return _caps["dir"]
-
-
-def _remove_captures():
-    import shutil
-    if _caps["dir"]:
-        shutil.rmtree(_caps["dir"], ignore_errors=True)
-        _caps["dir"] = None
-
-
-class Capture:
-    """tcpdump on IFACE in NS for the duration of a `with` block."""
-
-    def __init__(self, iface, ns=NS_TOF, bpf=None):
-        self.iface, self.ns, self.bpf = iface, ns, bpf
-        fd, self.path = tempfile.mkstemp(prefix="%s-%s-" % (ns, iface), suffix=".pcap", dir=_capdir())
-        os.close(fd)
-        self.proc = None
-
-    def __enter__(self):
-        # -Z root: Debian's tcpdump drops to user tcpdump, who cannot write
-        # the file; --immediate-mode: without it frames still in the kernel's
-        # ring when tcpdump is stopped are lost.
-        args = ["ip", "netns", "exec", self.ns, "tcpdump", "-Z", "root", "--immediate-mode",
-                "-i", self.iface, "-n", "-U", "-s", "0", "-w", self.path]
-        if self.bpf:
-            args.append(self.bpf)
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     start_new_session=True)
-        end = time.monotonic() + 5
-        buf = b""
-        while b"listening on" not in buf:
-            left = end - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                self.stop()
-                raise AssertionError("tcpdump on %s/%s did not start: %s" % (self.ns, self.iface, buf))
-            r, _, _ = select.select([self.proc.stderr], [], [], left)
-            if r:
-                d = os.read(self.proc.stderr.fileno(), 4096)
-                if not d:
-                    continue
-                buf += d
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            time.sleep(0.2)  # let the last frames reach the file
-            os.kill(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-    def packets(self):
-        return [p for p in (parse_frame(ts, raw) for ts, raw in read_pcap(self.path)) if p]
-
-    def tshark(self, display_filter, *fields):
-        p = run(["tshark", "-r", self.path, "-Y", display_filter, "-T", "fields",
-                 "-E", "occurrence=a", "-E", "aggregator=,"] + [a for f in fields for a in ("-e", f)],
-                timeout=60, check=True)
-        return [line.split("\t") for line in p.stdout.splitlines() if line.strip()]
-
-    def cleanup(self):
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-
-
-# Capture points: the far ends of the TOF's links. The wire is the same as
-# on s1-enb/s1-sgw/apps0, but there a capture misses what tofd sends (DPDK's
-# af_packet PMD transmits with PACKET_QDISC_BYPASS, which skips the taps).
-LINKS = {"enb": (NS_ENB, "enb0"),   # what the eNBs send and receive
-         "sgw": (NS_SGW, "sgw0"),   # what the SGW sends and receives
-         "app": (NS_APP, "app0")}   # what the edge app sends and receives
-
-
-class captures:
-    """Several captures at once: `with captures("enb", "sgw") as c: c["enb"]`."""
-
-    def __init__(self, *links, bpf=None):
-        self.caps = {l: Capture(LINKS[l][1], ns=LINKS[l][0], bpf=bpf) for l in links}
-
-    def __enter__(self):
-        started = []
-        try:
-            for c in self.caps.values():
-                c.__enter__()
-                started.append(c)
-        except BaseException:
-            for c in started:
-                c.stop()
-            raise
-        return self.caps
-
-    def __exit__(self, *exc):
-        for c in self.caps.values():
-            c.stop()
-        return False
-
-
-def gpdus(pkts, **match):
-    """G-PDUs whose outer/inner fields match, e.g. src=..., inner_dst=..."""
-    out = []
-    for p in pkts:
-        if p.gtp_type != 0xFF or p.inner is None:
-            continue
-        ok = True
-        for k, v in match.items():
-            if k.startswith("inner_"):
-                ok = getattr(p.inner, k[6:]) == v
-            else:
-                ok = getattr(p, k) == v
-            if not ok:
-                break
-        if ok:
-            out.append(p)
-    return out
-
-
-def tagged(pkts):
-    """G-PDUs that carry a ping this suite sent (payload pattern)."""
-    pat = bytes.fromhex(PING_PATTERN)
-    return [p for p in pkts if p.gtp_type == 0xFF and p.inner and p.inner.proto == 1
-            and pat in p.inner.payload]
 
 
 # ---------------------------------------------------------------------------
@@ -561,12 +327,28 @@ def setUpModule():
     log("lab up with middle=%s in %.1fs: %d UEs" % (MIDDLE, time.monotonic() - t0, len(ues())))
 
 
+def tofd_exit_problem(rc):
+    """Why tofd's run was not clean: its last exit status (SIGTERM must
+    give 0), or a sanitizer report in its log (the ASan/UBSan build)."""
+    text = tofd_log_tail(n=100000)
+    for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        if mark in text:
+            at = text.index(mark)
+            return "tofd: sanitizer report in its log:\n" + text[max(0, at - 200):at + 3000]
+    if rc != 0:
+        return "tofd exited with %s on SIGTERM at the end:\n%s" % (rc, tofd_log_tail())
+    return None
+
+
 def tearDownModule():
-    if _state["failed"]:
+    problem = tofd_exit_problem(_tofd_stop()) if MIDDLE == "tofd" else None
+    if _state["failed"] or problem:
         log("failures: lab logs follow")
         print(lab("logs", check=False).stdout, file=sys.stderr)  # tofd.log too
     stop_middle()
     _remove_captures()
+    if problem:
+        raise AssertionError(problem)
 
 
 # ---------------------------------------------------------------------------
@@ -907,6 +689,56 @@ class Offload(unittest.TestCase):
             self.assertEqual(len(s), 1)
             self.assertEqual((s[0]["enb"], s[0]["sgw"], s[0]["uplink_teid"], s[0]["downlink_teid"]),
                              (u.enb, u.sgw, u.ul, u.dl))
+
+    def test_26_app_learns_path_mtu(self):
+        """An app's reply that would not fit s1_mtu once in the tunnel: the
+        app's own stack hears "fragmentation needed" with the size that fits
+        (from the service IP) and remembers that path MTU."""
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, PDN_IP, count=1)  # a downlink to encapsulate into
+        self.assertEqual(got, sent)
+        conf = json.loads(_tofd_config_path().read_text())
+        fits = conf["s1_mtu"] - (20 + 8 + 8)  # outer IPv4, UDP, GTP-U
+        # the app's link takes more than that (as a jumbo-frame LAN would)
+        for ns, ifc in ((NS_APP, "app0"), (NS_TOF, "apps0")):
+            run(["ip", "link", "set", ifc, "mtu", "2000"], ns=ns, check=True)
+        try:
+            run(["ip", "route", "flush", "cache"], ns=NS_APP)
+            p = run(["ping", "-n", "-c", "1", "-W", "3", "-M", "do", "-s", str(fits + 100 - 28),
+                     u.ip], ns=NS_APP, timeout=15)
+            self.assertIn("From %s" % SERVICE_IP, p.stdout, p.stdout + p.stderr)
+            self.assertIn("mtu = %d" % fits, p.stdout, p.stdout + p.stderr)
+            r = run(["ip", "-4", "route", "get", u.ip], ns=NS_APP, check=True).stdout
+            self.assertIn("mtu %d" % fits, r, "the app's kernel did not take the path MTU")
+            st = tofd_api("/stats")
+            self.assertGreaterEqual(st["icmp_errors"], 1)
+        finally:
+            for ns, ifc in ((NS_APP, "app0"), (NS_TOF, "apps0")):
+                run(["ip", "link", "set", ifc, "mtu", "1500"], ns=ns)
+            run(["ip", "route", "flush", "cache"], ns=NS_APP)
+
+    def test_27_app_port_unreachable_reaches_ue_socket(self):
+        """A UE's datagram to a service port the app does not serve: the
+        app's "port unreachable" reaches the UE translated inside too, so
+        the UE's socket (connected to the service IP) gets ECONNREFUSED."""
+        u = general_ues()[0]
+        sent, got, _ = ue_ping(u.n, PDN_IP, count=1)
+        self.assertEqual(got, sent)
+        probe = ("import os, socket\n"
+                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                 "s.bind((os.environ['UE_IP'], 0))\n"
+                 "s.connect(('%s', 9))\n"
+                 "s.settimeout(3)\n"
+                 "for _ in range(3):\n"
+                 "    try:\n"
+                 "        s.send(b'tof-lab')\n"
+                 "        s.recv(100)\n"
+                 "    except ConnectionRefusedError:\n"
+                 "        print('refused'); break\n"
+                 "    except socket.timeout:\n"
+                 "        print('timeout')\n" % SERVICE_IP)
+        p = ue_run(u.n, [PY, "-c", probe], timeout=30)
+        self.assertIn("refused", p.stdout, p.stdout + p.stderr)
 
     def test_25_tunnels_learned(self):
         """Every UE that sent traffic is a session with the TEIDs the control

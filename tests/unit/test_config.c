@@ -39,13 +39,15 @@ static const char full[] =
 	"   \"backoff_pct\": 150, \"max_interval_ms\": 8000, \"payload_len\": 56, \"ident\": 4660,\n"
 	"   \"key\": 1234567890123, \"ttl\": 32, \"policy\": \"on_demand\", \"rate_pps\": 77},\n"
 	" \"punt\": {\"rate_pps\": 0, \"burst\": 50},\n"
+	" \"icmp_errors\": {\"rate_pps\": 5, \"burst\": 3},\n"
 	" \"apps_mac\": \"02:aa:bb:cc:dd:ee\", \"s1_mtu\": 9000, \"encap_ttl\": 17,\n"
 	" \"apps_gateway\": [\"198.51.100.1\", \"2001:db8:51::1\"], \"ue_move_silence_s\": 0,\n"
 	" \"hash_seed\": 42,\n"
 	" \"eal\": [\"-l\", \"0-1\", \"--in-memory\"],\n"
 	" \"ports\": {\"s1\": \"net_af_packet0,iface=s1\", \"apps\": \"net_tap0\"},\n"
 	" \"api\": {\"listen\": \"127.0.0.1:8080\", \"token_file\": \"/etc/tof/token\",\n"
-	"   \"tls_cert\": \"/etc/tof/cert.pem\", \"tls_key\": \"/etc/tof/key.pem\"},\n"
+	"   \"tls_cert\": \"/etc/tof/cert.pem\", \"tls_key\": \"/etc/tof/key.pem\",\n"
+	"   \"max_connections\": 200, \"max_client_connections\": 8, \"request_timeout_s\": 3},\n"
 	" \"state_file\": \"/var/lib/tof/state.json\",\n"
 	" \"log\": {\"format\": \"json\", \"level\": \"warning\"}}\n";
 
@@ -142,6 +144,8 @@ static void test_defaults(void **state)
 	assert_false(cfg.hash_seed_set);
 	assert_memory_equal(cfg.apps_mac, mac, 6);
 	assert_int_equal(cfg.s1_mtu, 1500);
+	assert_int_equal(cfg.icmp_rate_pps, 100);
+	assert_int_equal(cfg.icmp_burst, 10);
 	assert_int_equal(cfg.encap_ttl, 64);
 	assert_int_equal(cfg.log_format, TOF_LOG_TEXT);
 	assert_int_equal(cfg.log_level, TOF_LOG_INFO);
@@ -155,6 +159,9 @@ static void test_defaults(void **state)
 	assert_null(cfg.api_token_file);
 	assert_null(cfg.api_tls_cert);
 	assert_null(cfg.api_tls_key);
+	assert_int_equal(cfg.api_max_conns, 1000);
+	assert_int_equal(cfg.api_max_client_conns, 64);
+	assert_int_equal(cfg.api_request_timeout_s, 10);
 	assert_null(cfg.state_file);
 
 	/* an empty document is all defaults */
@@ -233,6 +240,8 @@ static void test_full(void **state)
 
 	assert_int_equal(cfg.punt_rate_pps, 0);
 	assert_int_equal(cfg.punt_burst, 50);
+	assert_int_equal(cfg.icmp_rate_pps, 5);
+	assert_int_equal(cfg.icmp_burst, 3);
 	assert_memory_equal(cfg.apps_mac, amac, 6);
 	assert_int_equal(cfg.s1_mtu, 9000);
 	assert_int_equal(cfg.encap_ttl, 17);
@@ -252,6 +261,9 @@ static void test_full(void **state)
 	assert_string_equal(cfg.api_token_file, "/etc/tof/token");
 	assert_string_equal(cfg.api_tls_cert, "/etc/tof/cert.pem");
 	assert_string_equal(cfg.api_tls_key, "/etc/tof/key.pem");
+	assert_int_equal(cfg.api_max_conns, 200);
+	assert_int_equal(cfg.api_max_client_conns, 8);
+	assert_int_equal(cfg.api_request_timeout_s, 3);
 	assert_string_equal(cfg.state_file, "/var/lib/tof/state.json");
 
 	tof_config_free(&cfg);
@@ -484,6 +496,12 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"pinger\": {\"payload_len\": 15}}", "\"pinger.payload_len\": must be an integer between 16" },
 	{ "{\"pinger\": {\"payload_len\": 1389}}",
 	  "\"pinger.payload_len\": must be an integer between 16 and 1388 (s1_mtu 1500" },
+	/* what the probe buffer takes, whatever s1_mtu allows */
+	{ "{\"s1_mtu\": 9000, \"pinger\": {\"payload_len\": 1453}}",
+	  "\"pinger.payload_len\": must be an integer between 16 and 1452" },
+	{ "{\"icmp_errors\": {\"rate_pps\": -1}}", "\"icmp_errors.rate_pps\": must be" },
+	{ "{\"icmp_errors\": {\"burst\": 0}}", "\"icmp_errors.burst\": must be" },
+	{ "{\"icmp_errors\": {\"rate\": 1}}", "\"icmp_errors.rate\": unknown field" },
 	{ "{\"s1_mtu\": 576, \"pinger\": {\"payload_len\": 465}}",
 	  "\"pinger.payload_len\": must be an integer between 16 and 464 (s1_mtu 576" },
 	{ "{\"pinger\": {\"ident\": 65536}}", "\"pinger.ident\": must be an integer between 0 and 65535" },
@@ -533,6 +551,10 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"api\": {\"tls_cert\": \"c.pem\"}}", "config: \"api.tls_key\": missing" },
 	{ "{\"api\": {\"tls_key\": \"k.pem\"}}", "config: \"api.tls_cert\": missing" },
 	{ "{\"api\": {\"port\": 80}}", "config: \"api.port\": unknown field" },
+	{ "{\"api\": {\"request_timeout_s\": 0}}", "\"api.request_timeout_s\": must be" },
+	{ "{\"api\": {\"max_connections\": \"9\"}}", "\"api.max_connections\": must be" },
+	{ "{\"api\": {\"max_connections\": 10, \"max_client_connections\": 11}}",
+	  "\"api.max_client_connections\": must be at most api.max_connections (10)" },
 	{ "{\"state_file\": 1}", "\"state_file\": must be a non-empty string" },
 
 	/* unknown fields are named safely */

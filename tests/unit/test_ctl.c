@@ -235,7 +235,18 @@ static void test_load_services(void **state)
 	assert_string_equal(e.field, "services[1].serviceIP");
 	tof_ctl_health(ctl, &h);
 	assert_false(h.ready);
-	assert_int_equal(tof_ctl_load_services(ctl, v, 1, false, &e), TOF_CTL_CONFLICT);
+	/* all or nothing: "a" did not stay behind */
+	assert_int_equal(x->t->n_services, 0);
+	assert_int_equal(tof_ctl_load_services(ctl, v, 1, false, &e), TOF_CTL_OK);
+	tof_ctl_health(ctl, &h);
+	assert_true(h.ready);
+	assert_int_equal(h.n_services, 1);
+	assert_int_equal(h.n_problems, 0);
+	tof_ctl_add_problem(ctl, "state_file", "moved aside to %s", "x.bad");
+	tof_ctl_health(ctl, &h);
+	assert_int_equal(h.n_problems, 1);
+	assert_string_equal(h.problems[0].what, "state_file");
+	assert_string_equal(h.problems[0].msg, "moved aside to x.bad");
 	tof_ctl_destroy(ctl);
 	tfix_free(x);
 	(void)f;

@@ -67,7 +67,7 @@ static void *writer(void *p)
 	return NULL;
 }
 
-static volatile int readers_stop;
+static int readers_stop; /* atomic */
 
 /* Lists taken while writers work are always a consistent set. */
 static void *reader(void *p)
@@ -78,7 +78,7 @@ static void *reader(void *p)
 	long lists = 0;
 	uint32_t n;
 
-	while (!readers_stop || lists == 0) {
+	while (!__atomic_load_n(&readers_stop, __ATOMIC_ACQUIRE) || lists == 0) {
 		assert_int_equal(tof_ctl_service_list(f->ctl, &v, &n, &e), TOF_CTL_OK);
 		for (uint32_t i = 1; i < n; i++)
 			assert_true(strcmp(v[i - 1].name, v[i].name) < 0); /* sorted, unique */
@@ -104,7 +104,7 @@ static void test_concurrent_writers(void **state)
 	int adds = 0, dels = 0;
 	uint32_t n;
 
-	readers_stop = 0;
+	__atomic_store_n(&readers_stop, 0, __ATOMIC_RELEASE);
 	pthread_create(&rd, NULL, reader, f);
 	for (int i = 0; i < THREADS; i++) {
 		args[i] = (struct worker_arg){ .f = f, .seed = 1234u + (unsigned int)i };
@@ -115,7 +115,7 @@ static void test_concurrent_writers(void **state)
 		adds += args[i].adds;
 		dels += args[i].dels;
 	}
-	readers_stop = 1;
+	__atomic_store_n(&readers_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(rd, NULL);
 	/* no lost update: every acknowledged add and delete is accounted for */
 	assert_int_equal(tof_ctl_service_list(f->ctl, &v, &n, &e), TOF_CTL_OK);

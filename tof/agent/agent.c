@@ -206,7 +206,7 @@ void tof_agent_set_dl(struct tof_agent *a, uint32_t slot, uint32_t teid)
 void tof_agent_send_probe(struct tof_agent *a, const struct tof_probe_path *path, uint16_t seq,
 			  uint64_t now_ns)
 {
-	uint8_t buf[TOF_ENCAP_HEADROOM + 64 + 1500];
+	uint8_t buf[TOF_ENCAP_HEADROOM + 64 + PINGER_MAX_PACKET];
 	struct tof_frame f = {.buf = buf, .off = TOF_ENCAP_HEADROOM + 64, .cap = sizeof(buf)};
 	enum tof_port out = tof_pipeline_port_towards(a->pl, TOF_DIR_UPLINK);
 

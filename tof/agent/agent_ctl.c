@@ -19,6 +19,7 @@ const char *tof_ctl_code_name(enum tof_ctl_code c)
 		[TOF_CTL_INVALID] = "invalid",
 		[TOF_CTL_FULL] = "full",
 		[TOF_CTL_IO] = "i/o error",
+		[TOF_CTL_NOSPACE] = "no space",
 	};
 
 	return (unsigned int)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
@@ -70,6 +71,7 @@ struct tof_ctl *tof_ctl_create(struct tof_tables *t, struct tof_agent *agent,
 	pthread_mutex_init(&ctl->write_lock, NULL);
 	pthread_mutex_init(&ctl->svc_lock, NULL);
 	pthread_mutex_init(&ctl->base_lock, NULL);
+	pthread_mutex_init(&ctl->problem_lock, NULL);
 	pthread_rwlock_init(&ctl->cb_lock, NULL);
 	ctl->t = t;
 	ctl->agent = agent;
@@ -85,6 +87,7 @@ void tof_ctl_destroy(struct tof_ctl *ctl)
 	pthread_mutex_destroy(&ctl->write_lock);
 	pthread_mutex_destroy(&ctl->svc_lock);
 	pthread_mutex_destroy(&ctl->base_lock);
+	pthread_mutex_destroy(&ctl->problem_lock);
 	pthread_rwlock_destroy(&ctl->cb_lock);
 	free(ctl->base);
 	free(ctl->pre);
@@ -118,6 +121,22 @@ void tof_ctl_set_dataplane(struct tof_ctl *ctl, bool required, bool up)
 {
 	__atomic_store_n(&ctl->dp_required, required, __ATOMIC_RELEASE);
 	__atomic_store_n(&ctl->dp_up, up, __ATOMIC_RELEASE);
+}
+
+void tof_ctl_add_problem(struct tof_ctl *ctl, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&ctl->problem_lock);
+	if (ctl->n_problems < TOF_CTL_PROBLEMS_MAX) {
+		struct tof_ctl_problem *p = &ctl->problems[ctl->n_problems++];
+
+		snprintf(p->what, sizeof(p->what), "%s", what);
+		va_start(ap, fmt);
+		vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&ctl->problem_lock);
 }
 
 uint64_t tof_ctl_service_version(const struct tof_ctl *ctl)
@@ -205,8 +224,8 @@ int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
 	uint32_t n = 0;
 	int rc;
 
-	if (!tof_state_persistent(ctl->state))
-		return 0;
+	if (!tof_state_path(ctl->state))
+		return 0; /* nothing kept: nothing to fail (a disabled state refuses) */
 	v = calloc(t->n_services ? t->n_services : 1, sizeof(*v));
 	if (!v) {
 		ctl_fail(e, TOF_CTL_IO, NULL, "out of memory saving the state");
@@ -222,8 +241,8 @@ int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
 	if (rc < 0) {
 		tof_log(TOF_LOG_ERROR, "state_save_failed", TOF_FIELDS(TOF_LOG_STR("error", err)),
 			"state_file: %s", err);
-		ctl_fail(e, TOF_CTL_IO, NULL, "the change could not be saved (%s); nothing "
-			 "changed", err);
+		ctl_fail(e, rc == TOF_STATE_NOSPACE ? TOF_CTL_NOSPACE : TOF_CTL_IO, NULL,
+			 "the change could not be saved (%s); nothing changed", err);
 	}
 	return rc;
 }
@@ -285,28 +304,42 @@ enum tof_ctl_code tof_ctl_load_services(struct tof_ctl *ctl, const struct tof_se
 					uint32_t n, bool save, struct tof_ctl_err *e)
 {
 	enum tof_ctl_code rc = TOF_CTL_OK;
+	uint32_t *added = calloc(n ? n : 1, sizeof(*added)), n_added = 0;
 	char prefix[32];
 
 	ctl_ok(e);
+	if (!added)
+		return ctl_fail(e, TOF_CTL_IO, NULL, "out of memory");
 	pthread_mutex_lock(&ctl->svc_lock);
 	for (uint32_t i = 0; i < n && rc == TOF_CTL_OK; i++) {
 		snprintf(prefix, sizeof(prefix), "services[%u].", i);
 		rc = ctl_check(&svcs[i], false, prefix, e);
 		if (rc == TOF_CTL_OK)
 			rc = ctl_conflict(ctl, &svcs[i], TOF_NO_SLOT, prefix, e);
-		if (rc == TOF_CTL_OK && ctl_add_locked(ctl, &svcs[i]) == TOF_NO_SLOT) {
+		if (rc == TOF_CTL_OK && (added[n_added] = ctl_add_locked(ctl, &svcs[i])) ==
+						TOF_NO_SLOT) {
 			snprintf(prefix, sizeof(prefix), "services[%u]", i);
 			rc = ctl_fail(e, TOF_CTL_FULL, prefix, "more services than max_services "
 				      "(%u)", ctl->t->max_services);
+		} else if (rc == TOF_CTL_OK) {
+			n_added++;
 		}
 	}
-	if (rc == TOF_CTL_OK && save && ctl_persist(ctl, TOF_NO_SLOT, e) < 0)
-		rc = TOF_CTL_IO;
-	if (rc == TOF_CTL_OK) {
+	if (rc != TOF_CTL_OK) {
+		/* all or nothing: whoever loads something else next finds the
+		 * tables as they were */
+		tof_ctl_lock(ctl);
+		for (uint32_t i = 0; i < n_added; i++)
+			tof_service_del(ctl->t, added[i]);
+		tof_ctl_unlock(ctl);
+	} else {
+		if (save && ctl_persist(ctl, TOF_NO_SLOT, e) < 0)
+			rc = e->code; /* running, unsaved */
 		ctl_bump(ctl);
 		__atomic_store_n(&ctl->state_loaded, true, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&ctl->svc_lock);
+	free(added);
 	return rc;
 }
 
@@ -335,7 +368,7 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 		tof_service_del(ctl->t, slot);
 		tof_ctl_unlock(ctl);
 		ctl_persist_again(ctl);
-		rc = TOF_CTL_IO;
+		rc = e->code;
 	}
 	ctl_bump(ctl);
 out:
@@ -398,7 +431,7 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 		tof_service_update(ctl->t, slot, &old);
 		tof_ctl_unlock(ctl);
 		ctl_persist_again(ctl);
-		rc = TOF_CTL_IO;
+		rc = e->code;
 	} else if (out) {
 		ctl_svc_config(&ctl->t->services[slot], out);
 	}
@@ -425,7 +458,7 @@ enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 		ctl_svc_config(&ctl->t->services[slot], out);
 	/* the file first: if it cannot say the service is gone, it stays */
 	if (ctl_persist(ctl, slot, e) < 0) {
-		rc = TOF_CTL_IO;
+		rc = e->code;
 		goto out;
 	}
 	tof_ctl_lock(ctl);

@@ -44,6 +44,7 @@ enum tof_ctl_code {
 	TOF_CTL_INVALID,   /* the request itself is wrong */
 	TOF_CTL_FULL,      /* max_services reached */
 	TOF_CTL_IO,        /* the state file could not be written */
+	TOF_CTL_NOSPACE,   /* ... for want of room on its disk */
 };
 
 /* Why an operation failed: field names the one field at fault ("name",
@@ -75,7 +76,9 @@ pthread_mutex_t *tof_ctl_writer_lock(struct tof_ctl *ctl);
 /* Start-up: put the services into the (empty) tables; with save, also
  * write them to the state file (the first start, seeded from the config).
  * Marks the state loaded. Returns TOF_CTL_OK, or the code with e saying
- * which entry ("services[3].serviceIP") is at fault. */
+ * which entry ("services[3].serviceIP") is at fault; then the tables are
+ * empty again. A failed save (TOF_CTL_IO, TOF_CTL_NOSPACE) keeps the
+ * services in the tables and the state loaded: they run, unsaved. */
 enum tof_ctl_code tof_ctl_load_services(struct tof_ctl *ctl, const struct tof_service_config *svcs,
 					uint32_t n, bool save, struct tof_ctl_err *e);
 
@@ -85,6 +88,18 @@ void tof_ctl_set_counters(struct tof_ctl *ctl, tof_ctl_counters_fn fn, void *fn_
 
 /* Readiness inputs: does this run need a data plane, and is it up? */
 void tof_ctl_set_dataplane(struct tof_ctl *ctl, bool required, bool up);
+
+/* Something that keeps the appliance from being whole while it runs on
+ * (a bad state file moved aside, services that could not be saved): what
+ * ("state_file") and a message. /health reports them; they last until
+ * tofd stops. The first TOF_CTL_PROBLEMS_MAX are kept. */
+#define TOF_CTL_PROBLEMS_MAX 4
+struct tof_ctl_problem {
+	char what[32];
+	char msg[512];
+};
+__attribute__((format(printf, 3, 4)))
+void tof_ctl_add_problem(struct tof_ctl *ctl, const char *what, const char *fmt, ...);
 
 /* --- services --- */
 
@@ -191,6 +206,8 @@ struct tof_ctl_health {
 	bool dp_required, dp_up;
 	uint32_t n_services, n_sessions;
 	uint64_t uptime_ms;
+	uint32_t n_problems;  /* degraded when not 0 */
+	struct tof_ctl_problem problems[TOF_CTL_PROBLEMS_MAX];
 };
 
 void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h);

@@ -25,6 +25,10 @@ struct tof_ctl {
 	struct tof_service_counters *base;
 	struct tof_service_counters *pre; /* scratch for base, under svc_lock */
 
+	pthread_mutex_t problem_lock;
+	struct tof_ctl_problem problems[TOF_CTL_PROBLEMS_MAX];
+	uint32_t n_problems;
+
 	uint64_t svc_version;       /* atomic */
 	bool state_loaded, dp_required, dp_up; /* atomic */
 	uint64_t started_ns;

@@ -319,4 +319,8 @@ void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 	h->n_services = __atomic_load_n(&ctl->t->n_services, __ATOMIC_RELAXED);
 	h->n_sessions = __atomic_load_n(&ctl->t->n_sessions, __ATOMIC_RELAXED);
 	h->uptime_ms = (ctl_now_ns() - ctl->started_ns) / 1000000ULL;
+	pthread_mutex_lock(&ctl->problem_lock);
+	h->n_problems = ctl->n_problems;
+	memcpy(h->problems, ctl->problems, ctl->n_problems * sizeof(h->problems[0]));
+	pthread_mutex_unlock(&ctl->problem_lock);
 }

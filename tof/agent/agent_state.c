@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -24,6 +25,7 @@ struct tof_state {
 	char *tmp;         /* path.tmp */
 	char *dir;         /* directory of path, fsync'd after a rename */
 	int lock_fd;
+	char disabled[400]; /* why saves are refused ("" while they are not) */
 };
 
 static char *str_printf(const char *fmt, const char *a)
@@ -82,14 +84,16 @@ int tof_state_open(const char *path, struct tof_state **out, char *err, size_t e
 			 strerror(errno));
 		goto fail;
 	}
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "state_file: %s is not a regular file", path);
-		goto fail;
-	}
-	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Symbolic links in the state directory are never followed: whoever
+	 * planted one does not get us to write or truncate its target. */
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (st->lock_fd < 0) {
-		snprintf(err, errlen, "state_file: %s: %s", lock, strerror(errno));
-		goto fail;
+		/* without the lock no file is written: run on, but keep nothing */
+		snprintf(st->disabled, sizeof(st->disabled), "%s: %s", lock,
+			 errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
+		free(lock);
+		*out = st;
+		return 0;
 	}
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		snprintf(err, errlen, "state_file: %s is in use by another tofd (%s is locked)",
@@ -97,7 +101,7 @@ int tof_state_open(const char *path, struct tof_state **out, char *err, size_t e
 		goto fail;
 	}
 	/* A temp file means a save died before its rename: not acknowledged,
-	 * so not part of the state. */
+	 * so not part of the state. (unlink removes a link, not its target.) */
 	if (unlink(st->tmp) < 0 && errno != ENOENT && errno != EISDIR) {
 		snprintf(err, errlen, "state_file: cannot remove %s: %s", st->tmp,
 			 strerror(errno));
@@ -126,7 +130,18 @@ void tof_state_close(struct tof_state *st)
 
 bool tof_state_persistent(const struct tof_state *st)
 {
-	return st && st->path;
+	return st && st->path && !st->disabled[0];
+}
+
+void tof_state_disable(struct tof_state *st, const char *why)
+{
+	if (st->path && !st->disabled[0])
+		snprintf(st->disabled, sizeof(st->disabled), "%s", why);
+}
+
+const char *tof_state_disabled(const struct tof_state *st)
+{
+	return st && st->disabled[0] ? st->disabled : NULL;
 }
 
 const char *tof_state_path(const struct tof_state *st)
@@ -214,7 +229,8 @@ fail:
 	return -1;
 }
 
-/* Read the whole file; 1 if it does not exist, 0 done, -1 error. */
+/* Read the whole file; 1 if it does not exist, 0 done, -1 error. Only a
+ * regular file is read: not a link's target, a FIFO or a device. */
 static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
 	struct stat sb;
@@ -222,16 +238,17 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 	char *b;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", errno == ELOOP ? "a symbolic link (refused)" :
+			 strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &sb) < 0 || sb.st_size > (off_t)STATE_MAX_BYTES) {
-		snprintf(err, errlen, "%s", sb.st_size > (off_t)STATE_MAX_BYTES ?
-			 "too big" : strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)STATE_MAX_BYTES) {
+		snprintf(err, errlen, "%s", sb.st_size > (off_t)STATE_MAX_BYTES ? "too big" :
+			 !S_ISREG(sb.st_mode) ? "not a regular file" : strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -295,11 +312,71 @@ int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
 	rc = tof_state_parse(buf, len, svcs, n, msg, sizeof(msg));
 	free(buf);
 	if (rc < 0) {
-		snprintf(err, errlen, "state_file %s: %s (fix or remove it; without it tofd "
-			 "starts from the config's services)", st->path, msg);
+		snprintf(err, errlen, "state_file %s: %s", st->path, msg);
 		return -1;
 	}
 	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dfd < 0 ? -1 : fsync(dfd);
+
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+int tof_state_set_aside(struct tof_state *st, char *moved_to, size_t len, char *err,
+			size_t errlen)
+{
+	char stamp[32], *bad = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	int rc = -1;
+
+	moved_to[0] = '\0';
+	if (!st->path)
+		return 0;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	bad = malloc(strlen(st->path) + sizeof(stamp) + 16);
+	if (!bad) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* never over an earlier bad file: -1, -2, ... when the second is taken */
+	for (int i = 0; i < 100; i++) {
+		if (i == 0)
+			sprintf(bad, "%s.bad-%s", st->path, stamp);
+		else
+			sprintf(bad, "%s.bad-%s-%d", st->path, stamp, i);
+		rc = renameat2(AT_FDCWD, st->path, AT_FDCWD, bad, RENAME_NOREPLACE);
+		if (rc == 0 || errno != EEXIST)
+			break;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot move %s aside: %s", st->path, strerror(errno));
+	} else {
+		snprintf(moved_to, len, "%s", bad);
+		if (fsync_dir(st->dir) < 0)
+			snprintf(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
+		else
+			rc = 0;
+	}
+out:
+	if (rc < 0) {
+		/* the file stays as it is, for whoever looks into it: never
+		 * overwrite it */
+		char why[sizeof(st->disabled)];
+
+		snprintf(why, sizeof(why), "%s (changes are refused so it is not overwritten)",
+			 err);
+		tof_state_disable(st, why);
+	}
+	free(bad);
+	return rc;
 }
 
 int tof_state_check(const char *path, long *n_services, char *err, size_t errlen)
@@ -332,7 +409,7 @@ int tof_state_check(const char *path, long *n_services, char *err, size_t errlen
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "state_file %s: %s", path, msg);
-		return -1;
+		return 1;
 	}
 	*n_services = (long)n;
 	return 0;
@@ -372,45 +449,60 @@ static char *state_dump(const struct tof_service_config *svcs, uint32_t n)
 	return text;
 }
 
+/* Out of room (a full disk or quota) rather than any other failure. */
+static bool errno_nospace(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
 int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
 		      char *err, size_t errlen)
 {
 	char *text;
-	int fd, rc = -1;
+	int fd, rc = -1, e = 0;
 
 	if (!st->path)
 		return 0;
+	if (st->disabled[0]) {
+		snprintf(err, errlen, "the state file is not written: %s", st->disabled);
+		return -1;
+	}
 	text = state_dump(svcs, n);
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	fd = open(st->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_EXCL: the name is ours alone, and a link there is not followed */
+	fd = open(st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST && unlink(st->tmp) == 0)
+		fd = open(st->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", st->tmp, strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "%s: %s", st->tmp, strerror(e));
 		free(text);
-		return -1;
+		return errno_nospace(e) ? TOF_STATE_NOSPACE : -1;
 	}
 	if (write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0)
-		snprintf(err, errlen, "%s: write: %s", st->tmp, strerror(errno));
+		snprintf(err, errlen, "%s: write: %s", st->tmp, strerror(e = errno));
 	else if (fsync(fd) < 0)
-		snprintf(err, errlen, "%s: fsync: %s", st->tmp, strerror(errno));
+		snprintf(err, errlen, "%s: fsync: %s", st->tmp, strerror(e = errno));
 	else
 		rc = 0;
 	if (close(fd) < 0 && rc == 0) {
-		snprintf(err, errlen, "%s: close: %s", st->tmp, strerror(errno));
+		snprintf(err, errlen, "%s: close: %s", st->tmp, strerror(e = errno));
 		rc = -1;
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		unlink(st->tmp);
+		if (errno_nospace(e))
+			rc = TOF_STATE_NOSPACE;
+	}
 	free(text);
 	return rc;
 }
 
 int tof_state_commit(struct tof_state *st, char *err, size_t errlen)
 {
-	int dfd;
-
 	if (!st->path)
 		return 0;
 	if (rename(st->tmp, st->path) < 0) {
@@ -419,21 +511,19 @@ int tof_state_commit(struct tof_state *st, char *err, size_t errlen)
 		return -1;
 	}
 	/* the rename itself must reach the disk before we say it happened */
-	dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
+	if (fsync_dir(st->dir) < 0) {
 		snprintf(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
 		return -1;
 	}
-	close(dfd);
 	return 0;
 }
 
 int tof_state_save(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
 		   char *err, size_t errlen)
 {
-	if (tof_state_prepare(st, svcs, n, err, errlen) < 0)
-		return -1;
+	int rc = tof_state_prepare(st, svcs, n, err, errlen);
+
+	if (rc < 0)
+		return rc;
 	return tof_state_commit(st, err, errlen);
 }

@@ -9,7 +9,12 @@
  * The config's services seed the state on the first start only: with no
  * state file yet they are the state; once the file exists it wins.
  *
- * An exclusive lock on PATH.lock keeps a second tofd off the same file. */
+ * An exclusive lock on PATH.lock keeps a second tofd off the same file.
+ * Symbolic links in place of PATH, PATH.tmp or PATH.lock are never
+ * followed. A file that cannot be read or parsed is moved aside
+ * (tof_state_set_aside) rather than stopping tofd; when even that is
+ * impossible, or the lock cannot be had, saves are refused (the state is
+ * "disabled") and nothing on disk is touched. */
 #ifndef TOF_AGENT_STATE_H
 #define TOF_AGENT_STATE_H
 
@@ -23,13 +28,28 @@ struct tof_state;
 
 /* Open the state at path (take the lock, remove a temp file a crash left).
  * path NULL: no persistence; every save succeeds and keeps nothing.
- * Returns 0, or -1 with a message in err. */
+ * Returns 0, or -1 with a message in err (no such directory, none we may
+ * write in, another tofd holds the lock). A lock that cannot be had
+ * otherwise (a symbolic link) disables the state instead. */
 int tof_state_open(const char *path, struct tof_state **out, char *err, size_t errlen);
 void tof_state_close(struct tof_state *st);
 
-/* Is there a file behind it? */
+/* Are changes kept in a file (one is configured and not disabled)? */
 bool tof_state_persistent(const struct tof_state *st);
 const char *tof_state_path(const struct tof_state *st);
+
+/* Refuse every save from now on, saying why; and why, or NULL while saves
+ * are taken. */
+void tof_state_disable(struct tof_state *st, const char *why);
+const char *tof_state_disabled(const struct tof_state *st);
+
+/* The state file could not be loaded: rename it to PATH.bad-YYYYmmddTHHMMSSZ
+ * (never over an earlier one) and fsync the directory, so the next save
+ * starts a new file and the old one stays for whoever looks into it.
+ * moved_to receives the new name. Returns 0, or -1 with a message in err;
+ * then the state is disabled, so the bad file is never overwritten. */
+int tof_state_set_aside(struct tof_state *st, char *moved_to, size_t len, char *err,
+			size_t errlen);
 
 /* The services to start with: the file's, or the config's when there is no
  * file yet (*seeded set: the caller saves them so the file exists from now
@@ -41,15 +61,21 @@ int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
 
 /* Without opening it (a running tofd may hold it): does path's directory
  * exist, and does the file, if there is one, parse? *n_services: how many
- * it holds (-1: no file yet). Returns 0, or -1 with a message in err. */
+ * it holds (-1: no file yet). Returns 0; -1 with a message in err when the
+ * directory is missing (tofd run refuses that); 1 with a message when the
+ * file cannot be used (tofd run would move it aside and start degraded). */
 int tof_state_check(const char *path, long *n_services, char *err, size_t errlen);
 
 /* Parse a state document (exposed for tests). */
 int tof_state_parse(const char *json, size_t len, struct tof_service_config **svcs,
 		    uint32_t *n, char *err, size_t errlen);
 
-/* Replace the saved list: prepare + commit. Returns 0, or -1 with a
- * message in err (the file still holds the previous list). */
+/* A save failed for want of room (ENOSPC, EDQUOT). */
+#define TOF_STATE_NOSPACE (-2)
+
+/* Replace the saved list: prepare + commit. Returns 0, or -1 (or
+ * TOF_STATE_NOSPACE) with a message in err (the file still holds the
+ * previous list). */
 int tof_state_save(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
 		   char *err, size_t errlen);
 

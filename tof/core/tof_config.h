@@ -70,6 +70,10 @@ struct tof_config {
 				   * 0 = unlimited */
 	uint32_t punt_burst;      /* default 1000 */
 
+	uint32_t icmp_rate_pps;   /* ICMP "too big" to apps, per worker;
+				   * default 100; 0 = none sent */
+	uint32_t icmp_burst;      /* default 10 */
+
 	/* A UE address moves to another tunnel on an uplink frame alone only
 	 * once the session owning it has been silent this long (the core's
 	 * word, downlink traffic, moves it at once); default 60; 0: never. */
@@ -99,6 +103,10 @@ struct tof_config {
 
 	/* tofd run only: the REST API and where services persist */
 	char *api_listen, *api_token_file, *api_tls_cert, *api_tls_key;
+	uint32_t api_max_conns;         /* default 1000 */
+	uint32_t api_max_client_conns;  /* per client address; default 64 */
+	uint32_t api_request_timeout_s; /* a request must arrive whole in this
+					 * time; default 10 */
 	char *state_file;
 };
 

@@ -67,26 +67,41 @@ uint32_t tof_l2_write(uint8_t *out, enum pkt_l2_type type, const struct tof_l2_t
 	return len;
 }
 
+/* The outer headers' description (ext: room for the extension header). */
+static void tof_encap_fill(struct gtp_encap *e, uint8_t ext[4], const struct tof_encap_params *p)
+{
+	memset(e, 0, sizeof(*e));
+	e->src = p->src;
+	e->dst = p->dst;
+	e->sport = GTPU_PORT;
+	e->dport = GTPU_PORT;
+	e->ttl = p->ttl;
+	e->ip_id = p->ip_id;
+	e->udp_csum = false; /* IPv4: zero is allowed and what GTP-U peers send */
+	e->gtp.msg_type = GTP_MSG_GPDU;
+	e->gtp.teid = p->teid;
+	if (p->with_qfi) {
+		e->gtp.first_ext = GTP_EXT_PDU_SESSION;
+		e->gtp.ext = ext;
+		e->gtp.ext_len = gtp_ext_pdu_session(ext, p->pdu_type, p->qfi);
+	}
+}
+
+uint32_t tof_encap_outer_len(const struct tof_encap_params *p)
+{
+	uint8_t ext[4];
+	struct gtp_encap e;
+
+	tof_encap_fill(&e, ext, p);
+	return (uint32_t)gtp_encap_len(&e);
+}
+
 enum tof_reason tof_encap_prepend(struct tof_frame *f, const struct tof_encap_params *p)
 {
 	uint8_t ext[4];
 	struct gtp_encap e;
 
-	memset(&e, 0, sizeof(e));
-	e.src = p->src;
-	e.dst = p->dst;
-	e.sport = GTPU_PORT;
-	e.dport = GTPU_PORT;
-	e.ttl = p->ttl;
-	e.ip_id = p->ip_id;
-	e.udp_csum = false; /* IPv4: zero is allowed and what GTP-U peers send */
-	e.gtp.msg_type = GTP_MSG_GPDU;
-	e.gtp.teid = p->teid;
-	if (p->with_qfi) {
-		e.gtp.first_ext = GTP_EXT_PDU_SESSION;
-		e.gtp.ext = ext;
-		e.gtp.ext_len = gtp_ext_pdu_session(ext, p->pdu_type, p->qfi);
-	}
+	tof_encap_fill(&e, ext, p);
 	uint32_t outer = (uint32_t)gtp_encap_len(&e);
 	uint32_t l2 = tof_l2_len(p->l2_type, p->l2);
 	if (outer + f->len > p->mtu)

@@ -25,6 +25,9 @@ struct tof_encap_params {
 	uint16_t mtu;                   /* largest outer IP packet */
 };
 
+/* Octets of outer IP + UDP + GTP-U (+ extension) the encapsulation adds. */
+uint32_t tof_encap_outer_len(const struct tof_encap_params *p);
+
 /* The IP packet is at f->buf + f->off (f->len octets). Prepend the headers,
  * moving f->off back. Returns TOF_R__COUNT on success, or the reason it
  * could not (TOF_R_NO_HEADROOM, TOF_R_APPS_TOO_BIG). */

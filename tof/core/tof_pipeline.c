@@ -251,7 +251,7 @@ enum tof_decision tof_pipeline_decision(const struct tof_result *res)
 		return TOF_D_ENCAP;
 	case TOF_V_CONSUME:
 		return TOF_D_CONSUME;
-	default:
+	default: /* DROP, and REPLY: the frame was dropped and answered */
 		return TOF_D_DROP;
 	}
 }
@@ -268,7 +268,7 @@ void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
 	c->decision_bytes[d] += in_len;
 	c->reason[res->reason]++;
 	if (res->verdict == TOF_V_PASS || res->verdict == TOF_V_OFFLOAD ||
-	    res->verdict == TOF_V_ENCAP) {
+	    res->verdict == TOF_V_ENCAP || res->verdict == TOF_V_REPLY) {
 		c->tx_pkts[res->out_port]++;
 		c->tx_bytes[res->out_port] += f->len;
 	}

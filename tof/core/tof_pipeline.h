@@ -50,6 +50,7 @@ struct tof_worker {
 	struct tof_counters ctr;
 	struct tof_service_counters *svc; /* max_services entries */
 	struct tof_bucket punt_tb[TOF_PC__COUNT];
+	struct tof_bucket icmp_tb;        /* ICMP errors to the apps */
 	tof_punt_fn punt;
 	void *punt_ctx;
 	uint16_t ip_id; /* IPv4 identification of the packets we build */
@@ -67,7 +68,7 @@ struct tof_result {
 	enum tof_verdict verdict;
 	enum tof_reason reason;
 	enum tof_dir dir;
-	enum tof_port out_port; /* meaningful for PASS, OFFLOAD, ENCAP */
+	enum tof_port out_port; /* meaningful for PASS, OFFLOAD, ENCAP, REPLY */
 	bool punted;
 	bool handed_over;       /* the agent has the frame itself (CONSUME here) */
 	uint32_t session;       /* slot or TOF_NO_SLOT */

@@ -86,13 +86,19 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	if (res->reason != TOF_R_APPS_REPLY)
 		return;
 
+	enum tof_port out = tof_pipeline_port_towards(pl, TOF_DIR_DOWNLINK);
+	uint32_t outer = h->outer.len;
+	if (ip.tot_len + outer > pl->cfg->s1_mtu) {
+		/* the app hears what fits (its packet as it sent it) */
+		tof_apps_too_big(pl, w, f, &l2, &ip, &sv->service_ip,
+				 (uint16_t)(pl->cfg->s1_mtu - outer), now_ns, res);
+		return;
+	}
 	uint8_t *ipb = f->buf + f->off + l2.l3_off;
 	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &sv->service_ip);
 	struct tof_frame g = *f;
 	g.off += l2.l3_off;
 	g.len = ip.tot_len;
-
-	enum tof_port out = tof_pipeline_port_towards(pl, TOF_DIR_DOWNLINK);
 	enum tof_reason why = tof_encap_hot(&g, h, pl->l2[out], w->ip_id++, pl->cfg->s1_mtu);
 	if (why != TOF_R__COUNT) {
 		/* Undo nothing: the frame is dropped. */

@@ -155,7 +155,7 @@ uint32_t tof_service_add(struct tof_tables *t, const struct tof_service_config *
 	s->generation = gen;
 	s->hot = TOF_NO_SLOT;
 	tof_service_fill(s, sc);
-	s->in_use = 1;
+	__atomic_store_n(&s->in_use, 1, __ATOMIC_RELAXED);
 	tof_service_publish(t, slot);
 	__atomic_store_n(&t->n_services, t->n_services + 1, __ATOMIC_RELAXED);
 	return slot;
@@ -184,7 +184,7 @@ void tof_service_del(struct tof_tables *t, uint32_t slot)
 
 	if (!s->in_use)
 		return;
-	s->in_use = 0;
+	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELAXED);
 	s->generation++;
 	tof_service_publish(t, slot);
 	__atomic_store_n(&t->n_services, t->n_services - 1, __ATOMIC_RELAXED);

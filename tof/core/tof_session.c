@@ -78,7 +78,8 @@ uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
 	struct tof_session *s = &t->sessions[slot];
 	t->free_head = s->next_free;
 	memset(s, 0, sizeof(*s));
-	s->in_use = 1;
+	/* (in_use and the counts are read outside the lock: /tunnels, /health.) */
+	__atomic_store_n(&s->in_use, 1, __ATOMIC_RELAXED);
 	s->hot = TOF_NO_SLOT;
 	s->next_free = TOF_NO_SLOT;
 	if (ue->family == GTP_AF_INET)
@@ -206,7 +207,7 @@ void tof_session_del(struct tof_tables *t, uint32_t slot)
 
 	if (!s->in_use)
 		return;
-	s->in_use = 0;
+	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELAXED);
 	tof_session_publish(t, slot);
 	s->flags = 0;
 	s->next_free = t->free_head;

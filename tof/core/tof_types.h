@@ -32,6 +32,8 @@ enum tof_verdict {
 	TOF_V_ENCAP,    /* NATed and encapsulated: out towards the eNB */
 	TOF_V_CONSUME,  /* ours (pinger reply, ARP for us): not forwarded */
 	TOF_V_DROP,
+	TOF_V_REPLY,    /* dropped, and the frame rewritten into our answer to its
+			 * sender (ICMP too big): out res->out_port */
 	TOF_V__COUNT
 };
 
@@ -130,6 +132,7 @@ struct tof_counters {
 	uint64_t tx_drops[TOF_PORT__COUNT]; /* the port took no more */
 	uint64_t unprocessed; /* chained (jumbo) mbufs forwarded untouched */
 	uint64_t inject_drops; /* frames of the agent that could not be sent */
+	uint64_t icmp_errors; /* ICMP "too big" sent back to apps */
 };
 
 /* Per-service traffic, indexed by service slot; one array per worker. */

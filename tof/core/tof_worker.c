@@ -1,4 +1,5 @@
-/* Per-worker state: counters, per-service counters, punt rate limiting. */
+/* Per-worker state: counters, per-service counters, rate limits (punts,
+ * ICMP errors). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ int tof_worker_init(struct tof_worker *w, uint32_t max_services, tof_punt_fn pun
 	w->punt_ctx = ctx;
 	for (int i = 0; i < TOF_PC__COUNT; i++)
 		w->punt_tb[i].last_ns = UINT64_MAX; /* full bucket at the first punt */
+	w->icmp_tb.last_ns = UINT64_MAX;
 	return 0;
 }
 

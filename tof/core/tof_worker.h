@@ -71,6 +71,15 @@ struct tof_apps_pkt {
 enum tof_reason tof_apps_parse(const struct tof_pipeline *pl, const struct tof_frame *f,
 			       struct tof_apps_pkt *a);
 
+/* An app's packet too big for the S1 link once encapsulated (the
+ * encapsulation allows at most mtu octets of it): turn the frame into an
+ * ICMP "fragmentation needed" / "packet too big" back to the app, from
+ * `from`, within the worker's ICMP budget (verdict REPLY); else it is
+ * dropped. The packet is as the app sent it (not NATed yet). */
+void tof_apps_too_big(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
+		      const struct pkt_l2 *l2, const struct pkt_ip *ip, const struct gtp_addr *from,
+		      uint16_t mtu, uint64_t now_ns, struct tof_result *res);
+
 /* The apps-port half of the pipeline, on a frame tof_apps_parse parsed. */
 void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
 		       uint64_t now_ns, const struct tof_apps_pkt *a, enum tof_reason parsed,

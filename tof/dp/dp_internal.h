@@ -26,6 +26,10 @@ struct tof_dp_msg {
 	uint16_t len;
 	uint8_t data[TOF_DP_PUNT_ROOM];
 };
+/* The agent's largest frame fits: a link header, the outer headers of the
+ * largest tunnel, and the largest probe. */
+_Static_assert(TOF_DP_PUNT_ROOM >= TOF_L2_TMPL_MAX + 64 + PINGER_MAX_PACKET,
+	       "an injected pinger probe must fit a message");
 
 /* One DPDK port and how the workers use its queues. */
 struct tof_dp_port {
@@ -63,7 +67,7 @@ struct tof_dp {
 	pthread_t agent_thread;
 	bool agent_running;
 	bool eal_up;
-	uint64_t inject_drops;
+	uint64_t inject_drops;         /* atomic: the agent and worker 0 count */
 };
 
 /* Nanoseconds on the data plane's clock (TSC since start). */

@@ -167,15 +167,17 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port tp
 		    struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tof_dp_port *p = &dp->ports[tp];
-	uint16_t q = (uint16_t)(w->index % p->nb_txq), sent;
+	uint16_t q, sent;
 
 	if (n == 0)
 		return;
-	if (!p->used) {
+	/* an unused port has no queues (nb_txq 0): nothing to divide by */
+	if (!p->used || p->nb_txq == 0) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		w->w.ctr.tx_drops[tp] += n;
 		return;
 	}
+	q = (uint16_t)(w->index % p->nb_txq);
 	if (p->txq_shared)
 		rte_spinlock_lock(&p->txq_lock[q]);
 	sent = rte_eth_tx_burst(p->port_id, q, pkts, n);

@@ -362,6 +362,9 @@ static void frame_leaves(struct tof_replay *r, const struct tof_frame *f,
 	case TOF_V_OFFLOAD:
 		write_frame(r, TOF_PORT_APPS, f->buf + f->off, f->len, f->len + lost_tail, ts_ns);
 		break;
+	case TOF_V_REPLY: /* our answer, back where the frame came from */
+		write_frame(r, res->out_port, f->buf + f->off, f->len, f->len, ts_ns);
+		break;
 	default: /* CONSUME, DROP */
 		break;
 	}

@@ -294,6 +294,7 @@ int tof_replay_write_stats(const struct tof_replay *r, const char *path, char *e
 	jset(&d, root, "table_refused", jint(&d, r->t->refused));
 	jset(&d, root, "punt_copies", jint(&d, r->w.ctr.punt_copies));
 	jset(&d, root, "punt_refused", punt_refused_json(&d, &r->w.ctr));
+	jset(&d, root, "icmp_errors", jint(&d, r->w.ctr.icmp_errors));
 	jset(&d, root, "replay", replay_json(&d, r));
 	return dump(&d, root, path, err, errlen);
 }
