@@ -175,7 +175,7 @@ uint32_t tof_agent_session_new(struct tof_agent *a, const struct gtp_addr *ue,
 	/* An address has one owner: the callers take it away first. */
 	if (tof_session_find_ue(t, ue) != TOF_NO_SLOT)
 		return TOF_NO_SLOT;
-	slot = tof_session_add(t, ue);
+	slot = tof_session_add_ul(t, ue, enb, sgw, teid, now_ns);
 	if (slot == TOF_NO_SLOT) {
 		/* Known sessions and pass-through carry on; this UE waits for
 		 * room (the idle purge). */
@@ -184,7 +184,6 @@ uint32_t tof_agent_session_new(struct tof_agent *a, const struct gtp_addr *ue,
 	}
 	t->sessions[slot].created_ns = now_ns;
 	tof_agent_arm_purge(a, now_ns);
-	tof_session_set_ul(t, slot, enb, sgw, teid, now_ns);
 	a->events[TOF_EV_UL_LEARNED]++;
 	return slot;
 }

@@ -102,15 +102,16 @@ static void tof_agent_learn_dl(struct tof_agent *a, const uint8_t *frame, enum t
 		}
 	}
 	struct tof_session *s = &t->sessions[slot];
+	/* The link header first, so a new downlink is published once. */
+	struct tof_l2_tmpl l2 = s->dl_l2;
+	tof_l2_tmpl_learn(&s->dl_l2, frame, &p->l2, a->pl->l2[in]);
 	if (!(s->flags & TOF_SESS_DL) || s->dl_teid != p->gtp.teid) {
 		a->events[(s->flags & TOF_SESS_DL) ? TOF_EV_DL_CHANGED :
 			  by_pinger ? TOF_EV_DL_BY_PINGER : TOF_EV_DL_LEARNED]++;
 		tof_agent_set_dl(a, slot, p->gtp.teid);
-	}
-	struct tof_l2_tmpl l2 = s->dl_l2;
-	tof_l2_tmpl_learn(&s->dl_l2, frame, &p->l2, a->pl->l2[in]);
-	if (memcmp(&l2, &s->dl_l2, sizeof(l2)) != 0)
+	} else if (memcmp(&l2, &s->dl_l2, sizeof(l2)) != 0) {
 		tof_session_publish(t, slot);
+	}
 	__atomic_store_n(&tof_session_seen(t, slot)->dl_seen_ns, now_ns, __ATOMIC_RELAXED);
 	tof_agent_probe_stop(a, slot, by_pinger && !claim_probe);
 }

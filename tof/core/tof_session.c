@@ -37,6 +37,8 @@ bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue)
 	return false;
 }
 
+static uint32_t tof_session_take(struct tof_tables *t, const struct gtp_addr *ue);
+
 int tof_session_bearer(const struct tof_session *s, uint32_t teid)
 {
 	if (!(s->flags & TOF_SESS_UL))
@@ -71,6 +73,34 @@ uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *
 
 uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
 {
+	uint32_t slot = tof_session_take(t, ue);
+
+	if (slot != TOF_NO_SLOT)
+		tof_session_publish(t, slot);
+	return slot;
+}
+
+uint32_t tof_session_add_ul(struct tof_tables *t, const struct gtp_addr *ue,
+			    const struct gtp_addr *enb, const struct gtp_addr *sgw, uint32_t teid,
+			    uint64_t now_ns)
+{
+	uint32_t slot = tof_session_take(t, ue);
+
+	if (slot == TOF_NO_SLOT)
+		return TOF_NO_SLOT;
+	struct tof_session *s = &t->sessions[slot];
+	s->enb = *enb;
+	s->sgw = *sgw;
+	s->ul_teid = teid;
+	s->bearer_born[0] = tof_coarse(now_ns);
+	s->flags |= TOF_SESS_UL;
+	tof_session_publish(t, slot); /* once, whole */
+	return slot;
+}
+
+/* A free record for ue, not published yet. */
+static uint32_t tof_session_take(struct tof_tables *t, const struct gtp_addr *ue)
+{
 	uint32_t slot = t->free_head;
 
 	if (slot == TOF_NO_SLOT)
@@ -87,7 +117,6 @@ uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
 	else
 		s->ue6 = *ue;
 	__atomic_store_n(&t->n_sessions, t->n_sessions + 1, __ATOMIC_RELAXED);
-	tof_session_publish(t, slot);
 	return slot;
 }
 

@@ -330,6 +330,10 @@ uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr 
 /* A new session for a UE address with an uplink tunnel; TOF_NO_SLOT if the
  * table is full. */
 uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue);
+/* The same with its uplink tunnel (one snapshot published, not two). */
+uint32_t tof_session_add_ul(struct tof_tables *t, const struct gtp_addr *ue,
+			    const struct gtp_addr *enb, const struct gtp_addr *sgw, uint32_t teid,
+			    uint64_t now_ns);
 /* Set the uplink tunnel of a session, replacing every bearer it had
  * (re-indexes). A new eNB also forgets the downlink tunnel. now_ns starts
  * the bearer's clock. */
