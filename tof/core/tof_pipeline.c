@@ -103,6 +103,7 @@ static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		return;
 	}
 	res->session = h->id;
+	res->hot = h;
 	tof_result_set(res, TOF_V_PASS, TOF_R_UL_KNOWN);
 	if (!tof_hot_has_ue(h, &p->inner.src)) {
 		/* Not the session's address: passed to the core, which drops
@@ -179,6 +180,7 @@ static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, st
 		return;
 	}
 	res->session = h->id;
+	res->hot = h;
 	tof_touch(&((struct tof_seen *)&h->seen)->dl_seen_ns, now_ns);
 	tof_result_set(res, TOF_V_PASS, TOF_R_DL_KNOWN);
 	/* The core sends another address down this tunnel: its word that the

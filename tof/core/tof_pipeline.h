@@ -72,6 +72,9 @@ struct tof_result {
 	bool punted;
 	bool handed_over;       /* the agent has the frame itself (CONSUME here) */
 	uint32_t session;       /* slot or TOF_NO_SLOT */
+	/* The session's snapshot the decision used (or NULL): valid until
+	 * the worker's next quiescent point. */
+	const struct tof_sess_hot *hot;
 	uint32_t service;       /* slot or TOF_NO_SLOT */
 };
 

@@ -74,6 +74,7 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		res->reason = TOF_R_APPS_NO_SESSION;
 	} else {
 		res->session = h->id;
+		res->hot = h;
 		if (!(h->flags & TOF_SESS_DL) || h->outer.len == 0) {
 			/* Make sure the pinger runs for this UE. */
 			res->reason = TOF_R_APPS_NO_DOWNLINK;

@@ -55,6 +55,7 @@ static inline void tof_result_init(struct tof_result *res)
 	res->punted = false;
 	res->handed_over = false;
 	res->session = TOF_NO_SLOT;
+	res->hot = NULL;
 	res->service = TOF_NO_SLOT;
 }
 
