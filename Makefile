@@ -24,7 +24,7 @@ DEB_PKGS := build-essential pkg-config libpcap-dev libjansson-dev libcmocka-dev 
 	podman runc debootstrap openvswitch-switch-dpdk libnetfilter-queue-dev iptables
 
 PKGS    := libpcap jansson libmicrohttpd gnutls
-INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Iapi
+INCS    := -Igtp -Ipinger -Itof -Itof/core -Itof/agent -Itof/replay -Itof/dp -Itof/ovs -Iapi
 CFLAGS_BASE := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE $(INCS)
 ifeq ($(SAN),1)
@@ -47,6 +47,7 @@ PINGER_SRC := $(wildcard pinger/*.c)
 CORE_SRC   := $(wildcard tof/core/*.c)
 AGENT_SRC  := $(wildcard tof/agent/*.c)
 REPLAY_SRC := $(wildcard tof/replay/*.c)
+OVS_SRC    := $(wildcard tof/ovs/*.c)
 API_SRC    := $(wildcard api/*.c)
 # tofd's own files: the command line, run, reload, health probe
 TOFD_SRC   := $(wildcard tof/tofd*.c)
@@ -63,7 +64,7 @@ DP_SRC     := tof/dp/dp_stub.c
 endif
 DP_OBJ     := $(DP_SRC:%.c=$(BUILD)/obj/%.o)
 
-LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(API_SRC) \
+LIB_SRC := $(GTP_SRC) $(PINGER_SRC) $(CORE_SRC) $(AGENT_SRC) $(REPLAY_SRC) $(OVS_SRC) $(API_SRC) \
 	$(wildcard tof/config*.c) tof/log.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBTOF  := $(BUILD)/libtof.a
@@ -74,8 +75,9 @@ TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # The tests where threads meet: tables under a churning writer, the ctl's
 # writers and readers, the REST server's threads, the data plane's workers
-# against the agent and the API.
-TSAN_TESTS := test_tables test_ctl_race test_ctl test_api test_pipeline_race
+# against the agent and the API, tof/ovs's thread against callers from
+# several threads.
+TSAN_TESTS := test_tables test_ctl_race test_ctl test_api test_pipeline_race test_ovs_thread
 TSAN_BIN  := $(TSAN_TESTS:%=build-tsan/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)

@@ -247,6 +247,28 @@ enum MHD_Result api_stats(struct api_req *r)
 	return api_reply_text(r, MHD_HTTP_OK, "application/json", text, len);
 }
 
+/* The switch the chains live on: reachable, in step, what is missing. */
+static json_t *api_health_ovs(const struct tof_ctl_sink_health *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "state", json_string(!s->reachable ? "unreachable" :
+						    !s->in_sync ? "syncing" : "in_sync"));
+	json_object_set_new(o, "bridge", json_string(s->bridge));
+	json_object_set_new(o, "port", json_string(s->port));
+	json_object_set_new(o, "bridge_ok", json_boolean(s->bridge_ok));
+	json_object_set_new(o, "port_up", json_boolean(s->port_up));
+	json_object_set_new(o, "flows", api_json_u64(s->flows));
+	json_object_set_new(o, "syncs", api_json_u64(s->syncs));
+	json_object_set_new(o, "degraded_services", api_json_u64(s->degraded));
+	json_object_set_new(o, "missing_ports", s->missing[0] ? json_string(s->missing) :
+			    json_null());
+	json_object_set_new(o, "error", s->error[0] ? json_string(s->error) : json_null());
+	if (!s->reachable)
+		json_object_set_new(o, "retry_in_ms", api_json_u64(s->retry_ms));
+	return o;
+}
+
 /* 200 when ready, 503 while not; the body says why either way, and what
  * keeps a running appliance from being whole (status "degraded"). */
 enum MHD_Result api_health(struct api_req *r)
@@ -271,7 +293,10 @@ enum MHD_Result api_health(struct api_req *r)
 	json_object_set_new(o, "dataplane", json_string(!h.dp_required ? "not_required" :
 							h.dp_up ? "up" : "down"));
 	json_object_set_new(o, "services", api_json_u64(h.n_services));
+	json_object_set_new(o, "chains", api_json_u64(h.n_chains));
 	json_object_set_new(o, "sessions", api_json_u64(h.n_sessions));
+	if (h.has_sink)
+		json_object_set_new(o, "ovs", api_health_ovs(&h.sink));
 	json_object_set_new(o, "uptime_s", api_json_u64(h.uptime_ms / 1000));
 	json_object_set_new(o, "version", json_string(TOF_VERSION));
 	json_object_set_new(o, "problems", problems);

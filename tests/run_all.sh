@@ -65,7 +65,8 @@ for tofd in build/tofd build-asan/tofd; do
 done
 
 # Live: real GTP peers in network namespaces, first with a Linux bridge in
-# the middle (the lab itself works), then with tofd on DPDK af_packet ports.
+# the middle (the lab itself works), then with tofd on DPDK af_packet ports,
+# then with tofd's apps side on Open vSwitch (port chains of containers).
 for middle in bridge tofd; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
@@ -74,6 +75,10 @@ done
 # ASan/UBSan tofd (a report in its log or an unclean exit fails it).
 TOFD=build-asan/tofd TOF_LIVE_MIDDLE=tofd tests/live/run.sh >"$log" 2>&1
 tally "live (middle: tofd, ASan/UBSan build)" $?
+# port chains: the sanitizer build, so tof/ovs and the late apps port run
+# under ASan/UBSan against the real switch
+TOF_LIVE_MIDDLE=ovs TOFD=build-asan/tofd tests/live/run.sh >"$log" 2>&1
+tally "live (middle: ovs, build-asan/tofd)" $?
 
 # Deployment: the manifests against their schemas and the unit under
 # systemd-analyze; the image (make image, cached) against the host build;

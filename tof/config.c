@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "config_ovs.h"
 #include "config_read.h"
 #include "pkt.h"
 
@@ -120,6 +121,8 @@ static int cfg_service(struct cfg_ctx *c, const char *path, json_t *v,
 			s->has_app_mac = true;
 		} else if (strcmp(key, "chain") == 0) {
 			rc = cfg_read_name(c, p, val, s->chain);
+		} else if (strcmp(key, "applicationPort") == 0) {
+			rc = cfg_read_name(c, p, val, s->app_port);
 		} else {
 			rc = cfg_fail(c, p, "unknown field");
 		}
@@ -473,6 +476,10 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct tof_config *cfg)
 			rc = cfg_fields(c, p, val, api);
 		} else if (strcmp(key, "state_file") == 0) {
 			rc = cfg_read_strdup(c, p, val, &cfg->state_file);
+		} else if (strcmp(key, "ovs") == 0) {
+			rc = cfg_ovs(c, p, val, cfg);
+		} else if (strcmp(key, "chains") == 0) {
+			rc = cfg_chains(c, p, val, cfg);
 		} else if (strcmp(key, "log") == 0) {
 			rc = cfg_log(c, p, val, cfg);
 		} else {
@@ -533,7 +540,7 @@ static int cfg_check(struct cfg_ctx *c, const struct tof_config *cfg)
 	if (!cfg->api_tls_cert != !cfg->api_tls_key)
 		return cfg_fail(c, cfg->api_tls_cert ? "api.tls_key" : "api.tls_cert",
 				"missing (api.tls_cert and api.tls_key go together)");
-	return 0;
+	return cfg_check_ovs(c, cfg);
 }
 
 /* --- public --- */
@@ -591,6 +598,7 @@ void tof_config_free(struct tof_config *cfg)
 	free(cfg->services);
 	cfg->services = NULL;
 	cfg->n_services = 0;
+	cfg_free_ovs(cfg);
 	for (unsigned int i = 0; i < cfg->n_eal; i++) {
 		free(cfg->eal[i]);
 		cfg->eal[i] = NULL;

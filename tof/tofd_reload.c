@@ -31,27 +31,139 @@ static void names_free(char **v, uint32_t n)
 	free(v);
 }
 
-/* The names of cfg's services, malloc'd (NULL, 0 when none). */
-static int names_of(const struct tof_config *cfg, char ***out, uint32_t *n)
+/* The names of count entries of stride octets from first (services or
+ * chains, whose name is their first member), malloc'd (NULL, 0 when none). */
+static int names_copy(const void *first, size_t stride, uint32_t count, char ***out,
+		      uint32_t *n)
 {
 	char **v = NULL;
 
 	*out = NULL;
 	*n = 0;
-	if (cfg->n_services == 0)
+	if (count == 0)
 		return 0;
-	v = calloc(cfg->n_services, sizeof(*v));
+	v = calloc(count, sizeof(*v));
 	if (!v)
 		return -1;
-	for (uint32_t i = 0; i < cfg->n_services; i++) {
-		v[i] = strdup(cfg->services[i].name);
+	for (uint32_t i = 0; i < count; i++) {
+		v[i] = strdup((const char *)first + i * stride);
 		if (!v[i]) {
 			names_free(v, i);
 			return -1;
 		}
 	}
 	*out = v;
-	*n = cfg->n_services;
+	*n = count;
+	return 0;
+}
+
+static int names_of(const struct tof_config *cfg, char ***out, uint32_t *n)
+{
+	return names_copy(cfg->services, sizeof(*cfg->services), cfg->n_services, out, n);
+}
+
+static int chain_names_of(const struct tof_config *cfg, char ***out, uint32_t *n)
+{
+	return names_copy(cfg->chains, sizeof(*cfg->chains), cfg->n_chains, out, n);
+}
+
+static bool name_in(const char *name, char *const *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Will a service still use chain `dropped` once the services are
+ * reloaded? The new config's, and those only the API made. Before anything
+ * changes, so a refusal leaves everything as it was. */
+static int reload_chain_still_used(struct tofd_reload *r, const struct tof_config *next,
+				   const char *dropped, char *field, size_t fieldlen, char *err,
+				   size_t errlen)
+{
+	struct tof_service_config *now;
+	struct tof_ctl_err e;
+	uint32_t n;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < next->n_services; i++) {
+		if (strcmp(next->services[i].chain, dropped) == 0) {
+			snprintf(field, fieldlen, "services[%u].chain", i);
+			snprintf(err, errlen, "no chain named \"%s\"", dropped);
+			return -1;
+		}
+	}
+	if (tof_ctl_service_list(r->ctl, &now, &n, &e) != TOF_CTL_OK) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		bool from_config = name_in(now[i].name, r->cfg_services, r->n_cfg_services);
+
+		for (uint32_t j = 0; j < next->n_services && !from_config; j++)
+			from_config = strcmp(next->services[j].name, now[i].name) == 0;
+		if (!from_config && strcmp(now[i].chain, dropped) == 0) {
+			snprintf(field, fieldlen, "chains");
+			snprintf(err, errlen, "chain \"%s\" is no longer in the config but service "
+				 "\"%s\" uses it", dropped, now[i].name);
+			rc = -1;
+		}
+	}
+	free(now);
+	return rc;
+}
+
+/* The config's chains, created or replaced (none removed yet: a service
+ * may still use one until "services" has run; whether one will is checked
+ * now). */
+static int reload_chains_put(struct tofd_reload *r, const struct tof_config *next, char *field,
+			     size_t fieldlen, char *err, size_t errlen)
+{
+	struct tof_ctl_err e;
+
+	for (uint32_t i = 0; i < r->n_cfg_chains; i++) {
+		bool kept = false;
+
+		for (uint32_t j = 0; j < next->n_chains && !kept; j++)
+			kept = strcmp(next->chains[j].name, r->cfg_chains[i]) == 0;
+		if (!kept && reload_chain_still_used(r, next, r->cfg_chains[i], field, fieldlen, err,
+						     errlen) < 0)
+			return -1;
+	}
+
+	if (tof_ctl_chains_apply(r->ctl, next->chains, next->n_chains, NULL, 0, &e) !=
+	    TOF_CTL_OK) {
+		snprintf(field, fieldlen, "%s", e.field);
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Chains an earlier config listed and this one does not: removed. */
+static int reload_chains_drop(struct tofd_reload *r, const struct tof_config *next, char *field,
+			      size_t fieldlen, char *err, size_t errlen)
+{
+	struct tof_ctl_err e;
+	char **names;
+	uint32_t n_names;
+
+	if (chain_names_of(next, &names, &n_names) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (tof_ctl_chains_apply(r->ctl, next->chains, next->n_chains,
+				 (const char *const *)r->cfg_chains, r->n_cfg_chains, &e) !=
+	    TOF_CTL_OK) {
+		snprintf(field, fieldlen, "%s", e.field);
+		snprintf(err, errlen, "%s", e.msg);
+		names_free(names, n_names);
+		return -1;
+	}
+	names_free(r->cfg_chains, r->n_cfg_chains);
+	r->cfg_chains = names;
+	r->n_cfg_chains = n_names;
 	return 0;
 }
 
@@ -87,7 +199,9 @@ static int reload_services(struct tofd_reload *r, const struct tof_config *next,
 }
 
 static const struct tofd_reload_part tofd_reload_parts[] = {
+	{ "chains", reload_chains_put },
 	{ "services", reload_services },
+	{ "chains", reload_chains_drop },
 	{ "log", reload_log },
 };
 
@@ -109,6 +223,8 @@ int tofd_reload_init(struct tofd_reload *r, const char *path, const struct tof_c
 	r->ctl = ctl;
 	if (path)
 		r->started_with = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	if (chain_names_of(cfg, &r->cfg_chains, &r->n_cfg_chains) < 0)
+		return -1;
 	return names_of(cfg, &r->cfg_services, &r->n_cfg_services);
 }
 
@@ -116,6 +232,9 @@ void tofd_reload_fini(struct tofd_reload *r)
 {
 	json_decref(r->started_with);
 	names_free(r->cfg_services, r->n_cfg_services);
+	names_free(r->cfg_chains, r->n_cfg_chains);
+	r->cfg_chains = NULL;
+	r->n_cfg_chains = 0;
 	r->started_with = NULL;
 	r->cfg_services = NULL;
 	r->n_cfg_services = 0;
@@ -147,8 +266,8 @@ static void reload_warn_restart(struct tofd_reload *r, json_t *next)
 	}
 	if (len)
 		tof_log(TOF_LOG_WARNING, "reload_restart_needed", TOF_FIELDS(TOF_LOG_STR("fields", list)),
-			"reload: %s changed: takes effect at the next start (services and log "
-			"apply now)", list);
+			"reload: %s changed: takes effect at the next start (chains, services "
+			"and log apply now)", list);
 }
 
 int tofd_reload(struct tofd_reload *r)

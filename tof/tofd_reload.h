@@ -9,8 +9,10 @@
  *             does not are removed; services only the API registered stay.
  *             All or nothing, saved to the state file once.
  *   log       format and level
- *   (chains, from issue 10, hook in here: one part that adds and updates
- *   chains before "services" and one that removes them after it.)
+ *   chains    (before services) the config's chains are created or replaced
+ *             by name; (after services) those an earlier load listed and
+ *             this one does not are removed, if no service uses them;
+ *             chains only the API made stay.
  * Any other top-level field that differs from the config tofd started
  * with is named in a reload_restart_needed warning: it takes effect at the
  * next start. */
@@ -30,6 +32,8 @@ struct tofd_reload {
 	json_t *started_with;  /* the document tofd started with */
 	char **cfg_services;   /* names of the services the config last listed */
 	uint32_t n_cfg_services;
+	char **cfg_chains;     /* ... and of its chains */
+	uint32_t n_cfg_chains;
 	uint64_t count;        /* reloads done */
 };
 

@@ -20,6 +20,7 @@
 #include "dp.h"
 #include "config.h"
 #include "log.h"
+#include "ovs.h"
 #include "tofd_reload.h"
 #include "tofd_run.h"
 #include "version.h"
@@ -38,6 +39,7 @@ struct tofd {
 	struct tof_ctl *ctl;
 	struct tof_api *api;
 	struct tof_dp *dp;
+	struct tof_ovs *ovs;
 	struct tofd_reload reload;
 };
 
@@ -76,11 +78,12 @@ static void tofd_dp_counters(void *ctx, struct tof_counters *c, struct tof_servi
 
 /* The state file could not be used: say so loudly, move it aside (so it
  * is kept and never overwritten), and let the caller run with the
- * config's services; /health shows the problem. */
+ * config's services and chains; /health shows the problem. */
 static void tofd_state_bad(struct tofd *d, const char *why)
 {
 	const char *path = tof_state_path(d->state);
 	char moved[600] = "", err[512] = "";
+	uint32_t n = d->cfg->n_services, m = d->cfg->n_chains;
 
 	tof_log(TOF_LOG_ERROR, "state_file_bad",
 		TOF_FIELDS(TOF_LOG_STR("state_file", path), TOF_LOG_STR("error", why)),
@@ -89,41 +92,49 @@ static void tofd_state_bad(struct tofd *d, const char *why)
 		/* no lock: nothing on disk is touched */
 	} else if (tof_state_set_aside(d->state, moved, sizeof(moved), err, sizeof(err)) < 0) {
 		tof_log(TOF_LOG_ERROR, "state_file_kept", TOF_FIELDS(TOF_LOG_STR("error", err)),
-			"ERROR: %s; service changes through the API are refused until this is "
-			"fixed", err);
+			"ERROR: %s; service and chain changes through the API are refused until "
+			"this is fixed", err);
 	} else {
 		tof_log(TOF_LOG_ERROR, "state_file_moved", TOF_FIELDS(TOF_LOG_STR("moved_to", moved)),
 			"ERROR: moved it aside to %s", moved);
 	}
 	tof_log(TOF_LOG_ERROR, "state_file_degraded",
-		TOF_FIELDS(TOF_LOG_U64("services", d->cfg->n_services)),
-		"ERROR: running with the config's %u service(s); services registered through "
-		"the API before are not loaded (re-register them, or restore %s from the moved "
-		"file and restart)", d->cfg->n_services, path);
+		TOF_FIELDS(TOF_LOG_U64("services", n), TOF_LOG_U64("chains", m)),
+		"ERROR: running with the config's %u service(s) and %u chain(s); services and "
+		"chains registered through the API before are not loaded (re-register them, or "
+		"restore %s from the moved file and restart)", n, m, path);
 	tof_ctl_add_problem(d->ctl, "state_file", "%s; %s%s; running with the config's %u "
-			    "service(s)", why, moved[0] ? "moved aside to " : "not moved aside: ",
-			    moved[0] ? moved : err[0] ? err : "the state is not written",
-			    d->cfg->n_services);
+			    "service(s) and %u chain(s)", why,
+			    moved[0] ? "moved aside to " : "not moved aside: ",
+			    moved[0] ? moved : err[0] ? err : "the state is not written", n, m);
 }
 
-/* Put svcs into the tables (saving them when save). 0, or an exit code
- * when they are the config's and the tables refuse them; -1 with why when
- * they are the state file's. A failed save only degrades the run. */
-static int tofd_services_in(struct tofd *d, const struct tof_service_config *svcs, uint32_t n,
-			    bool save, bool from_config, char *why, size_t whylen)
+/* Put a document's chains, then its services, into the ctl (saving both
+ * when save). 0, or an exit code when they are the config's and the ctl
+ * refuses them; -1 with why when they are the state file's. A failed save
+ * only degrades the run. */
+static int tofd_doc_in(struct tofd *d, const struct tof_state_doc *doc, bool save,
+		       bool from_config, char *why, size_t whylen)
 {
 	struct tof_ctl_err e;
-	enum tof_ctl_code rc = tof_ctl_load_services(d->ctl, svcs, n, save, &e);
+	enum tof_ctl_code rc = tof_ctl_load_chains(d->ctl, doc->chains, doc->n_chains, &e);
+	bool chains_ok = rc == TOF_CTL_OK;
 
 	why[0] = '\0';
+	if (chains_ok)
+		rc = tof_ctl_load_services(d->ctl, doc->svcs, doc->n_svcs, save, &e);
 	if (rc == TOF_CTL_OK)
 		return 0;
-	if (rc == TOF_CTL_IO || rc == TOF_CTL_NOSPACE) {
+	if (chains_ok && (rc == TOF_CTL_IO || rc == TOF_CTL_NOSPACE)) {
 		tof_log(TOF_LOG_ERROR, "services_unsaved", TOF_FIELDS(TOF_LOG_STR("error", e.msg)),
 			"ERROR: %s: running with them unsaved", e.msg);
-		tof_ctl_add_problem(d->ctl, "state_file", "the services could not be saved: %s",
-				    e.msg);
+		tof_ctl_add_problem(d->ctl, "state_file", "the services and chains could not be "
+				    "saved: %s", e.msg);
 		return 0;
+	}
+	if (rc == TOF_CTL_IO) { /* out of memory */
+		tofd_log_failed(e.msg);
+		return EXIT_IO;
 	}
 	if (from_config) {
 		tof_log(TOF_LOG_ERROR, "start_failed",
@@ -137,43 +148,43 @@ static int tofd_services_in(struct tofd *d, const struct tof_service_config *svc
 	return -1;
 }
 
-/* The services from the state file, or the config's when there is none
- * yet; a state file that cannot be used does not stop start-up. */
-static int tofd_load_services(struct tofd *d)
+/* The services and chains from the state file, or the config's when there
+ * is none yet; a state file that cannot be used does not stop start-up. */
+static int tofd_load_state(struct tofd *d)
 {
 	struct tof_config *cfg = d->cfg;
-	struct tof_service_config *svcs = NULL;
+	struct tof_state_doc doc;
 	bool seeded, writable = tof_state_persistent(d->state);
 	char err[1024];
-	uint32_t n;
 	int rc;
 
 	if (tof_state_disabled(d->state)) {
 		tof_log(TOF_LOG_ERROR, "state_file_disabled",
 			TOF_FIELDS(TOF_LOG_STR("error", tof_state_disabled(d->state))),
-			"ERROR: state_file: %s: service changes through the API are refused",
-			tof_state_disabled(d->state));
-		tof_ctl_add_problem(d->ctl, "state_file", "%s: service changes are refused",
-				    tof_state_disabled(d->state));
+			"ERROR: state_file: %s: service and chain changes through the API are "
+			"refused", tof_state_disabled(d->state));
+		tof_ctl_add_problem(d->ctl, "state_file", "%s: service and chain changes are "
+				    "refused", tof_state_disabled(d->state));
 	}
-	rc = tof_state_load(d->state, cfg, &svcs, &n, &seeded, err, sizeof(err));
+	rc = tof_state_load_doc(d->state, cfg, &doc, &seeded, err, sizeof(err));
 	if (rc == 0) {
-		rc = tofd_services_in(d, svcs, n, seeded && writable, seeded, err, sizeof(err));
-		free(svcs);
-		if (rc >= 0) {
-			if (rc == 0 && writable)
-				tof_log(TOF_LOG_INFO, "services_loaded",
-					TOF_FIELDS(TOF_LOG_U64("services", n),
-						   TOF_LOG_STR("from", seeded ? "config" : "state_file"),
-						   TOF_LOG_STR("state_file", tof_state_path(d->state))),
-					"services: %u from %s%s", n, seeded ? "the config, saved to " : "",
-					tof_state_path(d->state));
+		rc = tofd_doc_in(d, &doc, seeded && writable, seeded, err, sizeof(err));
+		if (rc == 0 && writable)
+			tof_log(TOF_LOG_INFO, "services_loaded",
+				TOF_FIELDS(TOF_LOG_U64("services", doc.n_svcs),
+					   TOF_LOG_U64("chains", doc.n_chains),
+					   TOF_LOG_STR("from", seeded ? "config" : "state_file"),
+					   TOF_LOG_STR("state_file", tof_state_path(d->state))),
+				"services: %u, chains: %u from %s%s", doc.n_svcs, doc.n_chains,
+				seeded ? "the config, saved to " : "", tof_state_path(d->state));
+		tof_state_doc_free(&doc);
+		if (rc >= 0)
 			return rc;
-		}
 	}
 	tofd_state_bad(d, err);
-	rc = tofd_services_in(d, cfg->services, cfg->n_services,
-			      tof_state_persistent(d->state), true, err, sizeof(err));
+	doc = (struct tof_state_doc){ .svcs = cfg->services, .n_svcs = cfg->n_services,
+				      .chains = cfg->chains, .n_chains = cfg->n_chains };
+	rc = tofd_doc_in(d, &doc, tof_state_persistent(d->state), true, err, sizeof(err));
 	return rc < 0 ? EXIT_CONFIG : rc;
 }
 
@@ -218,7 +229,7 @@ static int tofd_setup(struct tofd *d)
 		tofd_log_failed("out of memory");
 		return EXIT_IO;
 	}
-	return tofd_load_services(d);
+	return tofd_load_state(d);
 }
 
 static int tofd_start_api(struct tofd *d)
@@ -233,6 +244,28 @@ static int tofd_start_api(struct tofd *d)
 	}
 	tof_log(TOF_LOG_INFO, "api_listening", TOF_FIELDS(TOF_LOG_STR("url", tof_api_url(d->api))),
 		"API listening on %s", tof_api_url(d->api));
+	return 0;
+}
+
+/* With "ovs": the bridge, tofd's port on it and the flows, kept by a
+ * thread of tof/ovs that the ctl hands every change to. */
+static int tofd_start_ovs(struct tofd *d)
+{
+	char err[256];
+
+	if (!d->cfg->ovs_enabled)
+		return 0;
+	d->ovs = tof_ovs_start(&d->cfg->ovs, err, sizeof(err));
+	if (!d->ovs) {
+		tofd_log_failed(err);
+		return EXIT_IO;
+	}
+	tof_ovs_attach_ctl(d->ovs, d->ctl);
+	tof_log(TOF_LOG_INFO, "ovs_started",
+		TOF_FIELDS(TOF_LOG_STR("bridge", d->cfg->ovs.bridge),
+			   TOF_LOG_STR("port", d->cfg->ovs.port), TOF_LOG_STR("db", d->cfg->ovs.db)),
+		"ovs: bridge %s, port %s (%s)", d->cfg->ovs.bridge, d->cfg->ovs.port,
+		d->cfg->ovs.db);
 	return 0;
 }
 
@@ -293,6 +326,10 @@ static void tofd_teardown(struct tofd *d)
 {
 	tof_api_stop(d->api);
 	tofd_reload_fini(&d->reload);
+	if (d->ovs) {
+		tof_ovs_detach_ctl(d->ovs, d->ctl);
+		tof_ovs_stop(d->ovs);
+	}
 	if (d->ctl)
 		tof_ctl_set_counters(d->ctl, NULL, NULL);
 	if (d->dp)
@@ -335,6 +372,8 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 		rc = tofd_reload_init(&d.reload, o->config_path, cfg, d.ctl) < 0 ? EXIT_IO : 0;
 	if (rc == 0)
 		rc = tofd_start_api(&d);
+	if (rc == 0)
+		rc = tofd_start_ovs(&d);
 	if (rc == 0 && o->no_dataplane)
 		tof_ctl_set_dataplane(d.ctl, false, false);
 	else if (rc == 0)

@@ -3,7 +3,7 @@
 # peers (sgsnemu = eNodeBs + UEs, osmo-ggsn = SGW/PDN gateway), a PDN server
 # and an edge app. See deploy/lab/README.md for the wiring.
 #
-#   lab.sh up [--bridge] [--ues N] [--ues2 M] [--echo-interval S] [--app-static-neigh]
+#   lab.sh up [--bridge] [--ovs] [--ues N] [--ues2 M] [--echo-interval S] [--app-static-neigh]
 #                          N UEs on eNB1 198.18.0.1 (default 4, at most 250), M on
 #                          eNB2 198.18.0.11 (default 1, 0: no eNB2);
 #                          build the lab (a fresh one: an existing lab is taken
@@ -11,6 +11,10 @@
 #                          s1-enb and s1-sgw in tof-tof (the no-TOF baseline)
 #                          and starts the eNBs; without it the S1 link is left
 #                          open for tofd: start tofd, then `lab.sh enb-up`.
+#                          --ovs: the apps side is an OVS-DPDK bridge with the
+#                          apps and two functions as podman containers
+#                          (deploy/lab/lab-ovs.sh) instead of the tof-app netns
+#   lab.sh dpdk-app up|down  (--ovs) a DPDK app container on a vhost-user port
 #   lab.sh enb-up          start the eNBs (sgsnemu) once the S1 link carries
 #                          traffic; waits for every PDP context
 #   lab.sh enb-down        stop the eNBs (their UEs and tunnels go away)
@@ -26,7 +30,8 @@
 #                          replaced by the UE's address; UE_IP, UE_DEV,
 #                          UE_UL_TEID and UE_DL_TEID are in the environment
 #   lab.sh tofd-config [--idle S] [--app-mac]  print a `tofd run` config for
-#                          this lab (--app-mac: the service names the app's MAC)
+#                          this lab (--app-mac: the service names the app's MAC;
+#                          with --ovs: tofd's port on br-tof, chain "fw")
 #   lab.sh logs            print the logs of the run dir
 #
 # Only the DESIGN.md test addresses, only inside the namespaces below.
@@ -57,6 +62,8 @@ TOF_APPS_MAC=${TOF_APPS_MAC:-02:00:00:74:6f:66}
 IMSI1=001010000000001 IMSI2=001010000001001
 
 log() { echo "lab: $*" >&2; }
+# shellcheck source=lab-ovs.sh
+. "$HERE/lab-ovs.sh"
 die() { echo "lab: error: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
@@ -138,6 +145,8 @@ dump_logs() {
 
 do_down() {
 	local ns pid name
+	# containers and OVS first (OVS runs in tof-tof)
+	ovs_lab_down
 	if [ -d "$RUN" ]; then
 		# eNBs first (sgsnemu deletes its contexts on SIGTERM but with more than
 		# one context does not exit by itself: short grace, then SIGKILL).
@@ -191,12 +200,13 @@ net_up() {
 
 	veth $NS_ENB enb0 $MAC_ENB0 $NS_TOF s1-enb $MAC_S1_ENB $S1_MTU
 	veth $NS_SGW sgw0 $MAC_SGW0 $NS_TOF s1-sgw $MAC_S1_SGW $S1_MTU
-	veth $NS_APP app0 $MAC_APP0 $NS_TOF apps0 $MAC_APPS0 1500
 	veth $NS_SGW sgi0 $MAC_SGI0 $NS_PDN pdn0 $MAC_PDN0 1500
-	for ns_if in $NS_ENB:enb0 $NS_SGW:sgw0 $NS_APP:app0 $NS_TOF:s1-enb $NS_TOF:s1-sgw $NS_TOF:apps0; do
+	for ns_if in $NS_ENB:enb0 $NS_SGW:sgw0 $NS_TOF:s1-enb $NS_TOF:s1-sgw; do
 		no_offload "${ns_if%%:*}" "${ns_if#*:}"
 	done
-	for ifc in s1-enb s1-sgw apps0; do ip -n $NS_TOF link set "$ifc" promisc on; done
+	for ifc in s1-enb s1-sgw; do ip -n $NS_TOF link set "$ifc" promisc on; done
+	# with --ovs the apps are containers on OVS (lab-ovs.sh)
+	[ "$OVS" = 1 ] || app_link_up
 
 	ip -n $NS_ENB addr add $ENB1_IP/$S1_PLEN dev enb0
 	ip -n $NS_ENB addr add $ENB2_IP/$S1_PLEN dev enb0
@@ -211,6 +221,14 @@ net_up() {
 	for pfx in 203.0.113.100/30 203.0.113.104/29 203.0.113.112/28 203.0.113.128/26 203.0.113.192/29; do
 		ip -n $NS_SGW route add blackhole "$pfx"
 	done
+}
+
+# The edge app in tof-app on a veth to tofd's af_packet apps port.
+app_link_up() {
+	veth $NS_APP app0 $MAC_APP0 $NS_TOF apps0 $MAC_APPS0 1500
+	no_offload $NS_APP app0
+	no_offload $NS_TOF apps0
+	ip -n $NS_TOF link set apps0 promisc on
 	ip -n $NS_APP addr add $APP_IP/$APP_PLEN dev app0
 	# Replies to UEs go to the TOF's apps port through a gateway address on
 	# the link; tofd answers ARP for it (proxy). --app-static-neigh pins it.
@@ -274,8 +292,9 @@ servers_up() {
 		>"$RUN/www-pdn/big.bin"
 	cp "$RUN/www-pdn/big.bin" "$RUN/www-app/big.bin"
 	start_daemon http-pdn $NS_PDN $PY -m http.server 80 --bind $PDN_IP --directory "$RUN/www-pdn"
-	start_daemon http-app $NS_APP $PY -m http.server 80 --bind $APP_IP --directory "$RUN/www-app"
 	wait_for 10 "PDN web server" http_ready http-pdn $NS_PDN $PDN_IP
+	[ "$OVS" = 1 ] && return 0
+	start_daemon http-app $NS_APP $PY -m http.server 80 --bind $APP_IP --directory "$RUN/www-app"
 	wait_for 10 "app web server" http_ready http-app $NS_APP $APP_IP
 }
 
@@ -433,6 +452,7 @@ UES=$UES
 UES2=$UES2
 ECHO_INTERVAL=$ECHO_INTERVAL
 APP_STATIC_NEIGH=$APP_STATIC_NEIGH
+OVS=$OVS
 ENB1_IP=$ENB1_IP
 ENB2_IP=$ENB2_IP
 SGW_IP=$SGW_IP
@@ -448,7 +468,7 @@ EOF
 }
 
 do_up() {
-	MIDDLE=none UES=4 UES2=1 ECHO_INTERVAL=3 APP_STATIC_NEIGH=0
+	MIDDLE=none UES=4 UES2=1 ECHO_INTERVAL=3 APP_STATIC_NEIGH=0 OVS=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--bridge) MIDDLE=bridge ;;
@@ -456,6 +476,7 @@ do_up() {
 		--ues2) UES2=$2; shift ;;
 		--echo-interval) ECHO_INTERVAL=$2; shift ;;
 		--app-static-neigh) APP_STATIC_NEIGH=1 ;;
+		--ovs) OVS=1 ;;
 		*) die "up: unknown option $1" ;;
 		esac
 		shift
@@ -479,6 +500,7 @@ do_up() {
 	net_up
 	ggsn_up
 	servers_up
+	[ "$OVS" = 0 ] || ovs_lab_up
 	if [ "$MIDDLE" = bridge ]; then
 		bridge_on
 		do_enb_up
@@ -541,15 +563,24 @@ do_tofd_config() {
 		esac
 		shift
 	done
-	# --no-pci: DPDK must not probe the host's own NICs; --no-huge: no
-	# hugepages needed (af_packet ports); the API listens inside tof-tof only.
-	cat <<EOF
-{"mode": "dual",
+	OVS=0
+	# shellcheck source=/dev/null
+	[ -f "$RUN/lab.env" ] && . "$RUN/lab.env"
+	echo '{"mode": "dual",'
+	if [ "$OVS" = 1 ]; then
+		ovs_tofd_config
+	else
+		# --no-pci: DPDK must not probe the host's own NICs; --no-huge: no
+		# hugepages needed (af_packet ports); the API listens inside tof-tof only.
+		cat <<EOF
  "eal": ["-l", "0-1", "--no-huge", "--no-pci", "-m", "512", "--file-prefix", "tof-lab"],
  "ports": {"enb": "net_af_packet0,iface=s1-enb", "sgw": "net_af_packet1,iface=s1-sgw",
            "apps": "net_af_packet2,iface=apps0"},
- "enb": ["$ENB1_IP", "$ENB2_IP"], "sgw": ["$SGW_IP"],
  "services": [{"name": "cache", "serviceIP": "$SERVICE_IP", "applicationIP": "$APP_IP"$app_mac}],
+EOF
+	fi
+	cat <<EOF
+ "enb": ["$ENB1_IP", "$ENB2_IP"], "sgw": ["$SGW_IP"],
  "idle_timeout_s": $idle,
  "s1_mtu": $S1_MTU,
  "apps_mac": "$TOF_APPS_MAC", "apps_gateway": "$APP_GW",
@@ -585,6 +616,13 @@ bridge)
 ues) if [ -f "$RUN/ues" ]; then cat "$RUN/ues"; else die "no UEs"; fi ;;
 exec-ue) [ $# -ge 2 ] || die "exec-ue N CMD..."; do_exec_ue "$@" ;;
 tofd-config) do_tofd_config "$@" ;;
+dpdk-app)
+	case ${1:-} in
+	up) dpdk_app_up ;;
+	down) dpdk_app_down ;;
+	*) die "dpdk-app up|down" ;;
+	esac
+	;;
 logs) dump_logs 2>&1 ;;
 *) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

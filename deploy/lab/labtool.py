@@ -114,6 +114,28 @@ def gtpu_echo(src, dst, timeout=1.0, tries=1, seq=0x7E57):
     return False
 
 
+def udp_echo(src, dst, port, count, timeout):
+    """Datagrams out, their echoes back (same payload, from dst:port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.settimeout(timeout)
+    got = 0
+    for i in range(count):
+        payload = b"tof-lab udp %d" % i
+        s.sendto(payload, (dst, port))
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                data, peer = s.recvfrom(2048)
+            except socket.timeout:
+                break
+            if data == payload and peer == (dst, port):
+                got += 1
+                break
+    s.close()
+    return got
+
+
 def main(argv):
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -145,6 +167,24 @@ def main(argv):
             print("usage: labtool.py gtpu-echo SRC DST [--timeout S] [--tries N]", file=sys.stderr)
             return 2
         return 0 if gtpu_echo(pos[0], pos[1], timeout, tries) else 1
+    if cmd == "udp-echo":
+        opts = {"--count": 5, "--timeout": 1.0}
+        pos = []
+        i = 0
+        while i < len(args):
+            if args[i] in opts:
+                opts[args[i]] = type(opts[args[i]])(args[i + 1])
+                i += 2
+            else:
+                pos.append(args[i])
+                i += 1
+        if len(pos) != 3:
+            print("usage: labtool.py udp-echo SRC DST PORT [--count N] [--timeout S]",
+                  file=sys.stderr)
+            return 2
+        got = udp_echo(pos[0], pos[1], int(pos[2]), opts["--count"], opts["--timeout"])
+        print("%d of %d echoed" % (got, opts["--count"]))
+        return 0 if got == opts["--count"] else 1
     print("labtool.py: unknown command %r" % cmd, file=sys.stderr)
     return 2
 

@@ -12,11 +12,12 @@ from tofapi import Server, base_config, svc
 
 A = svc("cache", "203.0.113.100", "198.51.100.10")
 B = svc("web", "203.0.113.101", "198.51.100.11")
+FW = {"name": "fw", "hops": [{"ingress": "fw0-in", "egress": "fw0-out"}]}
 
 
 class TestRestart(unittest.TestCase):
     def setUp(self):
-        self.srv = Server(base_config(services=[A]))
+        self.srv = Server(base_config(services=[A], chains=[FW]))
 
     def tearDown(self):
         self.srv.cleanup()
@@ -25,7 +26,7 @@ class TestRestart(unittest.TestCase):
         c = self.srv.start().client()
         self.assertEqual(c.services(), [A])
         with open(self.srv.state_file) as f:
-            self.assertEqual(json.load(f), {"version": 1, "services": [A]})
+            self.assertEqual(json.load(f), {"version": 2, "services": [A], "chains": [FW]})
         self.assertEqual(c.delete("/service/cache").status, 200)
         self.assertEqual(c.post("/service", B).status, 200)
         # the config still lists A, and gains another: the state file wins

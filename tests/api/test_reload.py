@@ -99,6 +99,39 @@ class TestReload(unittest.TestCase):
         self.srv.config = base_config(services=[A, B], log={"format": "json"})
         self.srv.stop()
 
+    def test_chains_follow_the_config(self):
+        fw = {"name": "fw", "hops": [{"ingress": "fw0"}]}
+        fw2 = {"name": "fw", "hops": [{"ingress": "fw1", "egress": "fw2"}]}
+        dpi = {"name": "dpi", "hops": [{"ingress": "dpi0"}]}
+        mine = {"hops": [{"ingress": "api0", "egress": "api0"}]}
+        self.assertEqual(self.c.put("/chains/mine", mine).status, 201)
+        self.reload(base_config(services=[dict(A, chain="fw")], chains=[fw, dpi],
+                                log={"format": "json"}))
+        self.assertEqual(self.c.get("/service/cache").json()["chain"], "fw")
+        self.assertEqual({c["name"] for c in self.c.get("/chains").json()}, {"fw", "dpi", "mine"})
+        # fw replaced, dpi gone from the config: removed; the API's chain stays
+        self.reload(base_config(services=[dict(A, chain="fw")], chains=[fw2],
+                                log={"format": "json"}))
+        got = {c["name"]: c for c in self.c.get("/chains").json()}
+        self.assertEqual(set(got), {"fw", "mine"})
+        self.assertEqual(got["fw"]["hops"], fw2["hops"])
+        with open(self.srv.state_file) as f:
+            self.assertEqual({c["name"] for c in json.load(f)["chains"]}, {"fw", "mine"})
+        # a chain the config drops while an API service still uses it: refused
+        self.assertEqual(self.c.post("/service", dict(API, chain="fw")).status, 200)
+        before = self.c.get("/chains").json(), self.names()
+        ev = self.reload(base_config(services=[A], log={"format": "json"}), "reload_failed")
+        self.assertEqual(ev["field"], "chains")
+        self.assertIn("apisvc", ev["error"])
+        self.assertEqual((self.c.get("/chains").json(), self.names()), before)
+        # a service naming a chain that is nowhere: refused, named
+        ev = self.reload(base_config(services=[dict(A, chain="nope")],
+                                     chains=[{"name": "nope2", "hops": [{"ingress": "x"}]}],
+                                     log={"format": "json"}), "reload_failed")
+        self.assertIn("chain", ev["error"])
+        self.srv.config = base_config(services=[A, B], log={"format": "json"})
+        self.srv.stop()
+
     def test_restart_only_fields_are_named(self):
         ev = self.reload(base_config(services=[A, B], log={"format": "json"}, idle_timeout_s=10,
                                      max_sessions=2048), "reload_restart_needed")

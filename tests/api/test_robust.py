@@ -1,7 +1,8 @@
 """The API and the state file under abuse and on bad disks: slow clients
 (slowloris) cannot take the API from others; a state file that cannot be
-used is moved aside and tofd starts degraded with the config's services;
-a full disk answers 507 and leaves the old file whole (a small tmpfs)."""
+used is moved aside and tofd starts degraded with the config's services
+and chains; a full disk answers 507 to service and chain changes and leaves
+the old file whole (a small tmpfs)."""
 import glob
 import json
 import os
@@ -17,6 +18,8 @@ from tofapi import Server, base_config, svc
 A = svc("cache", "203.0.113.100", "198.51.100.10")
 B = svc("web", "203.0.113.101", "198.51.100.11")
 C = svc("video", "203.0.113.102", "198.51.100.12")
+FW = {"name": "fw", "hops": [{"ingress": "fw1-in", "egress": "fw1-out"}]}
+A_FW = dict(A, chain="fw")
 
 PER_CLIENT = 4
 TIMEOUT_S = 2
@@ -273,6 +276,39 @@ class TestBadStateFile(unittest.TestCase):
             self.assertEqual(f.read(), before)  # never written through the link
         self.assertTrue(os.path.islink(glob.glob(srv.state_file + ".bad-*")[0]))
 
+    def test_bad_chains_config_chains(self):
+        """A version 2 file whose service names a chain the file does not
+        have: moved aside; the config's services and chains run, and are
+        the new file."""
+        doc = {"version": 2, "services": [dict(B, chain="gone")],
+               "chains": [{"name": "other", "hops": [{"ingress": "x1"}]}]}
+        text = json.dumps(doc).encode()
+
+        def write(path):
+            with open(path, "wb") as f:
+                f.write(text)
+        srv = Server(base_config(services=[A_FW], chains=[FW]))
+        self.addCleanup(srv.cleanup)
+        write(srv.state_file)
+        c = srv.start().client()
+        h = c.get("/health")
+        self.assertEqual(h.status, 200)
+        h = h.json()
+        self.assertEqual(h["status"], "degraded")
+        self.assertIn("services[0].chain", h["problems"][0]["message"])
+        self.assertIn("1 chain(s)", h["problems"][0]["message"])
+        self.assertEqual(c.services(), [A_FW])
+        self.assertEqual(c.get("/chains").json(), [FW])
+        bad = glob.glob(srv.state_file + ".bad-*")
+        self.assertEqual(len(bad), 1, bad)
+        with open(bad[0], "rb") as f:
+            self.assertEqual(f.read(), text)
+        with open(srv.state_file) as f:
+            saved = json.load(f)
+        self.assertEqual(saved["version"], 2)
+        self.assertEqual(saved["chains"], [FW])
+        srv.stop()
+
 
 class TestDiskFull(unittest.TestCase):
     """The state file on a 64 KiB tmpfs: once it is full, changes answer 507
@@ -303,29 +339,62 @@ class TestDiskFull(unittest.TestCase):
             os.close(fd)
         return path
 
-    def test_507_and_old_file_intact(self):
-        srv = Server(base_config(services=[A],
-                                 state_file=os.path.join(self.mnt, "state.json")))
+    def start_full(self, **cfg):
+        """tofd with its state file on the tmpfs, then the tmpfs filled: the
+        server, a client, the file as it was, the filler."""
+        srv = Server(base_config(state_file=os.path.join(self.mnt, "state.json"), **cfg))
         self.addCleanup(srv.cleanup)
         c = srv.start().client()
         with open(srv.state_file, "rb") as f:
             before = f.read()
-        filler = self.fill()
-        for r in (c.post("/service", B),
-                  c.put("/service/cache", svc("cache", "203.0.113.100", "198.51.100.20")),
-                  c.delete("/service/cache")):
+        return srv, c, before, self.fill()
+
+    def assert_refused_unchanged(self, srv, answers, before):
+        """Every answer 507 with the JSON error; the file as it was."""
+        for r in answers:
             self.assertEqual(r.status, 507, r)
             self.assertIn("No space left", r.json()["error"])
             self.assertIn("nothing changed", r.json()["error"])
-        self.assertEqual(c.services(), [A])
         with open(srv.state_file, "rb") as f:
             self.assertEqual(f.read(), before)
         self.assertFalse(os.path.exists(srv.state_file + ".tmp"))
+
+    def test_507_and_old_file_intact(self):
+        srv, c, before, filler = self.start_full(services=[A])
+        self.assert_refused_unchanged(srv, (
+            c.post("/service", B),
+            c.put("/service/cache", svc("cache", "203.0.113.100", "198.51.100.20")),
+            c.delete("/service/cache")), before)
+        self.assertEqual(c.services(), [A])
         self.assertEqual(c.get("/health").json()["status"], "ok")  # serving as before
         os.unlink(filler)
         self.assertEqual(c.post("/service", B).status, 200)
         srv.restart()
         self.assertEqual(srv.client().services(), [A, B])
+        srv.stop()
+
+    def test_507_for_chains_and_old_file_intact(self):
+        srv, c, before, filler = self.start_full(services=[A_FW], chains=[FW])
+        fw2 = {"hops": [{"ingress": "fw2-in", "egress": "fw2-out"}]}
+        self.assert_refused_unchanged(srv, (
+            c.put("/chains/fw2", fw2),
+            c.put("/chains/fw", fw2),
+            c.put("/service/cache", A)), before)
+        self.assertEqual(c.get("/chains").json(), [FW])
+        self.assertEqual(c.services(), [A_FW])
+        os.unlink(filler)
+        self.assertEqual(c.put("/chains/fw2", fw2).status, 201)
+        self.assertEqual(c.put("/service/cache", A).status, 200)
+        self.assertEqual(c.delete("/chains/fw").status, 200)
+        srv.restart()
+        c = srv.client()
+        self.assertEqual(c.get("/chains").json(), [dict(fw2, name="fw2")])
+        self.assertEqual(c.services(), [A])
+        with open(srv.state_file, "rb") as f:
+            before = f.read()
+        self.fill()
+        self.assert_refused_unchanged(srv, (c.delete("/chains/fw2"),), before)
+        self.assertEqual(c.get("/chains").json(), [dict(fw2, name="fw2")])
         srv.stop()
 
     def test_full_at_first_start_runs_unsaved(self):

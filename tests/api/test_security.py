@@ -42,8 +42,10 @@ class TestToken(unittest.TestCase):
     def test_missing_token(self):
         for m, p in (("GET", "/service"), ("GET", "/service/x"), ("DELETE", "/service/x"),
                      ("GET", "/tunnels"), ("GET", "/stats"), ("GET", "/metrics"),
-                     ("GET", "/nope"), ("PATCH", "/service")):
+                     ("GET", "/nope"), ("PATCH", "/service"), ("GET", "/chains"),
+                     ("GET", "/chains/fw"), ("DELETE", "/chains/fw")):
             self.expect_401(self.anon.request(m, p))
+        self.expect_401(self.anon.put("/chains/fw", {"hops": [{"ingress": "a"}]}))
         self.expect_401(self.anon.post("/service", A))
         self.expect_401(self.anon.put("/service/cache", A))
         self.assertEqual(self.ok.services(), [])  # nothing got in

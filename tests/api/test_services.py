@@ -70,8 +70,10 @@ class TestServiceRoutes(LiveServer):
         self.assertEqual(self.c.get("/service/x").json(), r.json())
 
     def test_optional_fields_round_trip(self):
+        self.assertIn(self.c.put("/chains/fw.v1-a_b", {"hops": [{"ingress": "fw0"}]}).status,
+                      (200, 201))
         s = svc("m", "203.0.113.110", "198.51.100.20", applicationMAC="02:00:00:00:00:AA",
-                chain="fw.v1-a_b")
+                chain="fw.v1-a_b", applicationPort="app.0")
         r = self.c.post("/service", s)
         self.assertEqual(r.status, 200)
         want = dict(s, applicationMAC="02:00:00:00:00:aa")
@@ -93,6 +95,7 @@ class TestServiceRoutes(LiveServer):
         self.assertError(self.c.get("/service/" + "x" * 200), 404)  # past any name
 
     def test_put_replaces(self):
+        self.assertIn(self.c.put("/chains/fw", {"hops": [{"ingress": "fw0"}]}).status, (200, 201))
         self.add(svc("m", "203.0.113.110", "198.51.100.20", chain="fw"))
         r = self.c.put("/service/m", {"serviceIP": "203.0.113.111",
                                       "applicationIP": "198.51.100.21"})
@@ -214,7 +217,8 @@ class TestBadInput(LiveServer):
 
     def test_wrong_types(self):
         ok = svc("n", "203.0.113.5", "198.51.100.5")
-        for field in ("name", "serviceIP", "applicationIP", "applicationMAC", "chain"):
+        for field in ("name", "serviceIP", "applicationIP", "applicationMAC", "chain",
+                      "applicationPort"):
             for bad in (1, 1.5, None, True, [], {}):
                 self.assertError(self.c.post("/service", dict(ok, **{field: bad})), 400, field)
 
@@ -253,6 +257,10 @@ class TestBadInput(LiveServer):
                              "applicationMAC")
         self.assertError(self.c.post("/service", dict(ok, chain="a b")), 400, "chain")
         self.assertError(self.c.post("/service", dict(ok, chain="")), 400, "chain")
+        self.assertError(self.c.post("/service", dict(ok, applicationPort="a b")), 400,
+                         "applicationPort")
+        # a chain that does not exist
+        self.assertError(self.c.post("/service", dict(ok, chain="nope")), 409, "chain")
 
     def test_content_type(self):
         body = json.dumps(svc("n", "203.0.113.5", "198.51.100.5")).encode()

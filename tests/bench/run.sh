@@ -9,6 +9,20 @@ taskset -c 1 "$dir/bench/bench_pipeline" "${TOF_BENCH_PACKETS:-4000000}"
 echo "== data plane (tests/bench/bench_dp.py)"
 /usr/bin/python3 tests/bench/bench_dp.py "$dir"
 
+# --- Open vSwitch (issue 10): tofd -> OVS -> app port beside OVS alone, and
+# OVS's own GTP-U decapsulation beside tofd's uplink offload. OVS-DPDK and
+# tofd's vhost-user port need hugepages (only ever raised here). One at a
+# time with the labs: it uses a namespace and OVS of its own.
+echo "== Open vSwitch (tests/bench/bench_ovs.py)"
+[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 1024 ] || echo 1024 >/proc/sys/vm/nr_hugepages
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages
+(
+	exec 9>/run/tof-lab.lock
+	flock 9
+	/usr/bin/python3 tests/bench/bench_ovs.py "$dir"
+)
+
 # --- REST API (issue 4): wrk against a live tofd on loopback, beside a bare
 # libmicrohttpd responder with the same threads and body size; then the
 # POST -> effect latency in-process. tofd and the reference run on core 1,

@@ -10,7 +10,7 @@ out=build-fuzz
 mkdir -p "$out/corpus"
 srcs="tests/fuzz/fuzz_pipeline.c $(ls gtp/*.c pinger/*.c tof/core/*.c tof/config*.c) \
       tof/agent/agent.c tof/agent/agent_learn.c tof/agent/agent_neigh.c tof/agent/agent_own.c \
-      tof/agent/agent_sgw.c"
+      tof/agent/agent_sgw.c tof/agent/agent_svc_json.c tof/agent/agent_chain_json.c"
 if ! clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Igtp -Ipinger -Itof -Itof/core -Itof/agent \
 	$(pkg-config --cflags jansson) -o "$out/fuzz_pipeline" $srcs \

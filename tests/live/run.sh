@@ -1,6 +1,8 @@
 #!/bin/sh
 # Live tests: real GTP peers (sgsnemu, osmo-ggsn) in network namespaces with a
-# middle box on the S1-U link (TOF_LIVE_MIDDLE=bridge|tofd, default bridge).
+# middle box on the S1-U link (TOF_LIVE_MIDDLE=bridge|tofd, default bridge);
+# TOF_LIVE_MIDDLE=ovs: tofd with its apps side on Open vSwitch, port chains of
+# function containers (tests/live/test_ovs.py).
 # Needs root. The last line is "N passed, N failed, N skipped"; the exit
 # status is non-zero on any failure. The lab is torn down however it ends.
 set -u
@@ -15,6 +17,10 @@ exec 9>/run/tof-lab.lock
 flock 9
 trap 'deploy/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT TERM
-/usr/bin/python3 tests/live/test_live.py "$@" 2>&1
+if [ "${TOF_LIVE_MIDDLE:-}" = ovs ]; then
+	/usr/bin/python3 tests/live/test_ovs.py "$@" 2>&1
+else
+	/usr/bin/python3 tests/live/test_live.py "$@" 2>&1
+fi
 rc=$?
 exit $rc

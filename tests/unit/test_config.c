@@ -33,6 +33,7 @@ static const char full[] =
 	"   \"applicationMAC\": \"02:00:00:00:00:0a\", \"chain\": \"fw.v1-a_b\"},\n"
 	"  {\"name\": \"v6.app\", \"serviceIP\": \"2001:db8:cafe::1\","
 	"   \"applicationIP\": \"2001:db8:51::10\"}],\n"
+	" \"chains\": [{\"name\": \"fw.v1-a_b\", \"hops\": [{\"ingress\": \"fw0\"}]}],\n"
 	" \"idle_timeout_s\": 0, \"purge_interval_ms\": 250,\n"
 	" \"max_sessions\": 4096, \"max_services\": 16,\n"
 	" \"pinger\": {\"target\": \"2001:db8:71::1\", \"interval_ms\": 500, \"tries\": 7,\n"

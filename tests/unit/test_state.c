@@ -283,7 +283,12 @@ static void test_parse_strict(void **state)
 {
 	(void)state;
 	expect_parse_error("[]", "top level");
-	expect_parse_error("{\"version\": 2, \"services\": []}", "\"version\"");
+	expect_parse_error("{\"version\": 3, \"services\": []}", "\"version\"");
+	expect_parse_error("{\"version\": 2, \"services\": []}", "\"chains\": missing");
+	expect_parse_error("{\"version\": 1, \"services\": [], \"chains\": []}",
+			   "\"chains\": not in a version 1 file");
+	expect_parse_error("{\"version\": 2, \"services\": [], \"chains\": [{\"name\": \"c\", "
+			   "\"hops\": []}]}", "\"chains[0].hops\"");
 	expect_parse_error("{\"services\": []}", "\"version\": missing");
 	expect_parse_error("{\"version\": 1}", "\"services\": missing");
 	expect_parse_error("{\"version\": 1, \"services\": {}}", "must be an array");

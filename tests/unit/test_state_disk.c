@@ -275,6 +275,113 @@ static void test_unmovable_bad_file_disables(void **state)
 	tof_state_close(st);
 }
 
+/* A chain of one function, for the version 2 document. */
+static struct tof_chain_config chain_of(const char *name, const char *in, const char *out)
+{
+	struct tof_chain_config c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	c.n_hops = 1;
+	snprintf(c.hops[0].ingress, sizeof(c.hops[0].ingress), "%s", in);
+	snprintf(c.hops[0].egress, sizeof(c.hops[0].egress), "%s", out);
+	return c;
+}
+
+/* Services and chains together (version 2): a full disk fails the save of
+ * more chains with "no space", and the old file, chains and all, stays. */
+static void test_disk_full_keeps_old_chains(void **state)
+{
+	struct fx *f = *state;
+	struct tof_service_config a = tctl_svc("a", "203.0.113.100", "198.51.100.10");
+	struct tof_chain_config chains[40];
+	struct tof_state_doc d = { .svcs = &a, .n_svcs = 1, .chains = chains, .n_chains = 1 }, got;
+	struct tof_state *st;
+	char err[ERRLEN] = "", tmp[128], *before, *after;
+	const char *filler;
+	bool has_chains;
+
+	fx_tmpfs(f, 64 * 1024);
+	for (int i = 0; i < 40; i++) {
+		char name[24], in[24], out[24];
+
+		snprintf(name, sizeof(name), "fw%d", i);
+		snprintf(in, sizeof(in), "fw%d-in", i);
+		snprintf(out, sizeof(out), "fw%d-out", i);
+		chains[i] = chain_of(name, in, out);
+	}
+	strcpy(a.chain, "fw0");
+	assert_int_equal(tof_state_open(f->path, &st, err, sizeof(err)), 0);
+	assert_int_equal(tof_state_save_doc(st, &d, err, sizeof(err)), 0);
+	before = tfile_slurp(f->path);
+	filler = tfile_fill(f->dir);
+	d.n_chains = 40;
+	assert_int_equal(tof_state_save_doc(st, &d, err, sizeof(err)), TOF_STATE_NOSPACE);
+	assert_non_null(strstr(err, "No space left"));
+	after = tfile_slurp(f->path);
+	assert_string_equal(before, after);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	assert_int_equal(access(tmp, F_OK), -1);
+	/* what is there is still the one chain and its service */
+	assert_int_equal(tof_state_parse_doc(after, strlen(after), &got, &has_chains, err,
+					     sizeof(err)), 0);
+	assert_true(has_chains);
+	assert_int_equal(got.n_svcs, 1);
+	assert_int_equal(got.n_chains, 1);
+	assert_string_equal(got.chains[0].name, "fw0");
+	tof_state_doc_free(&got);
+	assert_int_equal(unlink(filler), 0);
+	assert_int_equal(tof_state_save_doc(st, &d, err, sizeof(err)), 0);
+	free(before);
+	free(after);
+	tof_state_close(st);
+}
+
+/* A version 2 file with a bad chain is moved aside like any bad file; the
+ * state then starts from the config's services and chains. A disabled
+ * state refuses a save of chains as of services. */
+static void test_bad_chains_set_aside(void **state)
+{
+	struct fx *f = *state;
+	struct tof_chain_config c = chain_of("fw", "fw1-in", "fw1-out");
+	struct tof_state_doc d = { .chains = &c, .n_chains = 1 };
+	struct tof_config cfg;
+	struct tof_state *st;
+	char err[ERRLEN] = "", moved[256], *t;
+	const char *bad = "{\"version\": 2, \"services\": [], \"chains\": [{\"name\": \"fw\", "
+			  "\"hops\": [{\"ingress\": \"a b\"}]}]}";
+	bool seeded;
+
+	assert_int_equal(tof_config_load_string(
+		"{\"chains\": [{\"name\": \"cfgfw\", \"hops\": [{\"ingress\": \"p1\"}]}], "
+		"\"services\": [{\"name\": \"cache\", \"serviceIP\": \"203.0.113.100\", "
+		"\"applicationIP\": \"198.51.100.10\", \"chain\": \"cfgfw\"}]}", &cfg, err,
+		sizeof(err)), 0);
+	tfile_write(f->path, bad);
+	assert_int_equal(tof_state_open(f->path, &st, err, sizeof(err)), 0);
+	assert_int_equal(tof_state_load_doc(st, &cfg, &d, &seeded, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "chains[0].hops[0].ingress"));
+	assert_int_equal(tof_state_set_aside(st, moved, sizeof(moved), err, sizeof(err)), 0);
+	t = tfile_slurp(moved);
+	assert_string_equal(t, bad);
+	free(t);
+	assert_int_equal(tof_state_load_doc(st, &cfg, &d, &seeded, err, sizeof(err)), 0);
+	assert_true(seeded);
+	assert_int_equal(d.n_svcs, 1);
+	assert_string_equal(d.svcs[0].chain, "cfgfw");
+	assert_int_equal(d.n_chains, 1);
+	assert_string_equal(d.chains[0].name, "cfgfw");
+	tof_state_doc_free(&d);
+	/* disabled: chains are not written either, and nothing is touched */
+	tof_state_disable(st, "test");
+	d = (struct tof_state_doc){ .chains = &c, .n_chains = 1 };
+	assert_int_equal(tof_state_save_doc(st, &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not written"));
+	assert_int_equal(access(f->path, F_OK), -1);
+	tof_state_close(st);
+	tof_config_free(&cfg);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -285,6 +392,8 @@ int main(void)
 		T(test_set_aside_keeps_every_bad_file),
 		T(test_disk_full_keeps_old),
 		T(test_unmovable_bad_file_disables),
+		T(test_disk_full_keeps_old_chains),
+		T(test_bad_chains_set_aside),
 	};
 #undef T
 	return cmocka_run_group_tests_name("state_disk", tests, NULL, NULL);

@@ -73,6 +73,7 @@ struct tof_ctl *tof_ctl_create(struct tof_tables *t, struct tof_agent *agent,
 	pthread_mutex_init(&ctl->base_lock, NULL);
 	pthread_mutex_init(&ctl->problem_lock, NULL);
 	pthread_rwlock_init(&ctl->cb_lock, NULL);
+	ctl_chains_init(ctl);
 	ctl->t = t;
 	ctl->agent = agent;
 	ctl->state = st;
@@ -89,6 +90,7 @@ void tof_ctl_destroy(struct tof_ctl *ctl)
 	pthread_mutex_destroy(&ctl->base_lock);
 	pthread_mutex_destroy(&ctl->problem_lock);
 	pthread_rwlock_destroy(&ctl->cb_lock);
+	ctl_chains_fini(ctl);
 	free(ctl->base);
 	free(ctl->pre);
 	free(ctl);
@@ -153,7 +155,7 @@ enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_nona
 {
 	char f[TOF_SVC_FIELD_MAX];
 	size_t nlen = strnlen(sc->name, sizeof(sc->name));
-	size_t clen = strnlen(sc->chain, sizeof(sc->chain));
+	size_t clen = strnlen(sc->chain, sizeof(sc->chain)), plen;
 
 #define CTL_FIELD(name) (snprintf(f, sizeof(f), "%s%s", prefix, name), f)
 	if (!(allow_noname && nlen == 0) && !tof_svc_name_valid(sc->name, nlen))
@@ -174,6 +176,11 @@ enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_nona
 	if (clen != 0 && !tof_svc_name_valid(sc->chain, clen))
 		return ctl_fail(e, TOF_CTL_INVALID, CTL_FIELD("chain"),
 				"chain must be 1 to %d of A-Z a-z 0-9 . _ -", TOF_NAME_MAX);
+	plen = strnlen(sc->app_port, sizeof(sc->app_port));
+	if (plen != 0 && !tof_svc_name_valid(sc->app_port, plen))
+		return ctl_fail(e, TOF_CTL_INVALID, CTL_FIELD("applicationPort"),
+				"applicationPort must be 1 to %d of A-Z a-z 0-9 . _ -",
+				TOF_NAME_MAX);
 #undef CTL_FIELD
 	return TOF_CTL_OK;
 }
@@ -216,10 +223,12 @@ static enum tof_ctl_code ctl_conflict(struct tof_ctl *ctl, const struct tof_serv
 /* Save what the tables hold now. Caller holds svc_lock, so no other
  * service change runs; skip: a slot to leave out (a deletion saved before
  * it is made), or TOF_NO_SLOT. */
-int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
+int ctl_persist(struct tof_ctl *ctl, uint32_t skip, const struct tof_chain_config *chains,
+		uint32_t n_chains, struct tof_ctl_err *e)
 {
 	const struct tof_tables *t = ctl->t;
 	struct tof_service_config *v;
+	struct tof_state_doc doc;
 	char err[256];
 	uint32_t n = 0;
 	int rc;
@@ -236,7 +245,10 @@ int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e)
 			ctl_svc_config(&t->services[i], &v[n++]);
 	}
 	ctl_sort_configs(v, n);
-	rc = tof_state_save(ctl->state, v, n, err, sizeof(err));
+	doc = (struct tof_state_doc){ .svcs = v, .n_svcs = n,
+				      .chains = (struct tof_chain_config *)chains,
+				      .n_chains = n_chains };
+	rc = tof_state_save_doc(ctl->state, &doc, err, sizeof(err));
 	free(v);
 	if (rc < 0) {
 		tof_log(TOF_LOG_ERROR, "state_save_failed", TOF_FIELDS(TOF_LOG_STR("error", err)),
@@ -253,7 +265,7 @@ void ctl_persist_again(struct tof_ctl *ctl)
 {
 	struct tof_ctl_err ignore;
 
-	ctl_persist(ctl, TOF_NO_SLOT, &ignore);
+	ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, &ignore);
 }
 
 /* The counters of every slot now, into ctl->pre. Caller holds svc_lock. */
@@ -316,6 +328,8 @@ enum tof_ctl_code tof_ctl_load_services(struct tof_ctl *ctl, const struct tof_se
 		rc = ctl_check(&svcs[i], false, prefix, e);
 		if (rc == TOF_CTL_OK)
 			rc = ctl_conflict(ctl, &svcs[i], TOF_NO_SLOT, prefix, e);
+		if (rc == TOF_CTL_OK)
+			rc = ctl_check_refs(ctl, &svcs[i], prefix, e);
 		if (rc == TOF_CTL_OK && (added[n_added] = ctl_add_locked(ctl, &svcs[i])) ==
 						TOF_NO_SLOT) {
 			snprintf(prefix, sizeof(prefix), "services[%u]", i);
@@ -333,10 +347,11 @@ enum tof_ctl_code tof_ctl_load_services(struct tof_ctl *ctl, const struct tof_se
 			tof_service_del(ctl->t, added[i]);
 		tof_ctl_unlock(ctl);
 	} else {
-		if (save && ctl_persist(ctl, TOF_NO_SLOT, e) < 0)
+		if (save && ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0)
 			rc = e->code; /* running, unsaved */
 		ctl_bump(ctl);
 		__atomic_store_n(&ctl->state_loaded, true, __ATOMIC_RELEASE);
+		ctl_sink_apply(ctl);
 	}
 	pthread_mutex_unlock(&ctl->svc_lock);
 	free(added);
@@ -355,6 +370,8 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 		return rc;
 	pthread_mutex_lock(&ctl->svc_lock);
 	rc = ctl_conflict(ctl, sc, TOF_NO_SLOT, "", e);
+	if (rc == TOF_CTL_OK)
+		rc = ctl_check_refs(ctl, sc, "", e);
 	if (rc != TOF_CTL_OK)
 		goto out;
 	if (ctl->t->n_services >= ctl->t->max_services ||
@@ -363,7 +380,7 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 			      "%u)", ctl->t->max_services);
 		goto out;
 	}
-	if (ctl_persist(ctl, TOF_NO_SLOT, e) < 0) {
+	if (ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0) {
 		tof_ctl_lock(ctl);
 		tof_service_del(ctl->t, slot);
 		tof_ctl_unlock(ctl);
@@ -371,6 +388,7 @@ enum tof_ctl_code tof_ctl_service_add(struct tof_ctl *ctl, const struct tof_serv
 		rc = e->code;
 	}
 	ctl_bump(ctl);
+	ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;
@@ -419,6 +437,8 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 	if (next.name[0] == '\0')
 		memcpy(next.name, old.name, sizeof(next.name));
 	rc = ctl_conflict(ctl, &next, slot, "", e);
+	if (rc == TOF_CTL_OK)
+		rc = ctl_check_refs(ctl, &next, "", e);
 	if (rc != TOF_CTL_OK)
 		goto out;
 	tof_ctl_lock(ctl);
@@ -426,7 +446,7 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 	if (ctl->agent != NULL)
 		tof_agent_services_changed(ctl->agent);
 	tof_ctl_unlock(ctl);
-	if (ctl_persist(ctl, TOF_NO_SLOT, e) < 0) {
+	if (ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0) {
 		tof_ctl_lock(ctl);
 		tof_service_update(ctl->t, slot, &old);
 		tof_ctl_unlock(ctl);
@@ -436,6 +456,7 @@ enum tof_ctl_code tof_ctl_service_update(struct tof_ctl *ctl, const char *name,
 		ctl_svc_config(&ctl->t->services[slot], out);
 	}
 	ctl_bump(ctl);
+	ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;
@@ -457,7 +478,7 @@ enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 	if (out)
 		ctl_svc_config(&ctl->t->services[slot], out);
 	/* the file first: if it cannot say the service is gone, it stays */
-	if (ctl_persist(ctl, slot, e) < 0) {
+	if (ctl_persist(ctl, slot, ctl->chains, ctl->n_chains, e) < 0) {
 		rc = e->code;
 		goto out;
 	}
@@ -465,6 +486,7 @@ enum tof_ctl_code tof_ctl_service_delete(struct tof_ctl *ctl, const char *key,
 	tof_service_del(ctl->t, slot);
 	tof_ctl_unlock(ctl);
 	ctl_bump(ctl);
+	ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;

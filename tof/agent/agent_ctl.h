@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "agent_chain_json.h"
 #include "agent_state.h"
 #include "agent_svc_json.h"
 #include "tof_config.h"
@@ -39,8 +40,9 @@ struct tof_ctl;
 
 enum tof_ctl_code {
 	TOF_CTL_OK = 0,
-	TOF_CTL_NOT_FOUND, /* no such service */
-	TOF_CTL_CONFLICT,  /* a name or address already taken */
+	TOF_CTL_NOT_FOUND, /* no such service or chain */
+	TOF_CTL_CONFLICT,  /* a name or address already taken; a chain or
+			    * port that does not exist or is in use */
 	TOF_CTL_INVALID,   /* the request itself is wrong */
 	TOF_CTL_FULL,      /* max_services reached */
 	TOF_CTL_IO,        /* the state file could not be written */
@@ -151,6 +153,79 @@ enum tof_ctl_code tof_ctl_services_apply(struct tof_ctl *ctl, const struct tof_s
 /* Version of the service list: changes whenever a service does. */
 uint64_t tof_ctl_service_version(const struct tof_ctl *ctl);
 
+/* --- port chains --- */
+
+/* How the sink is doing, for /health. */
+struct tof_ctl_sink_health {
+	bool reachable;       /* the switch answers (database and OpenFlow) */
+	bool in_sync;         /* its flows are the services' and chains' now */
+	bool bridge_ok;       /* the bridge and tofd's port are as configured */
+	bool port_up;         /* tofd's port is connected */
+	uint32_t flows;       /* tofd's flows on the bridge */
+	uint32_t degraded;    /* services held at drop: a port is missing */
+	uint64_t syncs;       /* changes committed (bundles) */
+	uint32_t retry_ms;    /* while unreachable: the next try is this far */
+	char bridge[TOF_NAME_MAX + 1], port[TOF_NAME_MAX + 1];
+	char missing[512];    /* "fw0-in (chain fw), ..." */
+	char error[256];      /* the last problem, "" if none */
+};
+
+/* Where services and chains take effect besides the tables: the flows of
+ * an Open vSwitch bridge (tof/ovs), whichever data plane runs. */
+struct tof_ctl_sink {
+	/* Is port on the bridge? 1 yes, 0 no, -1 not known now (the switch
+	 * is unreachable: the chain is taken and waits for it). NULL: no
+	 * check. */
+	int (*port_state)(void *ctx, const char *port);
+	/* The whole set after a change, in the order changes were made;
+	 * called with the service lock held, so it may wait a little for the
+	 * effect but must not call back into the ctl. */
+	void (*apply)(void *ctx, const struct tof_service_config *svcs, uint32_t n,
+		      const struct tof_chain_config *chains, uint32_t n_chains);
+	/* Fill h (zeroed). NULL: nothing to say. */
+	void (*health)(void *ctx, struct tof_ctl_sink_health *h);
+	const char *own_port; /* tofd's port on the bridge: no hop nor app's */
+	void *ctx;
+};
+
+/* Register the sink (copied; NULL removes it) and hand it the current set. */
+void tof_ctl_set_sink(struct tof_ctl *ctl, const struct tof_ctl_sink *sink);
+
+/* Start-up, before tof_ctl_load_services: the chains to start with (the
+ * services' load saves them too). e names the entry ("chains[2].hops"). */
+enum tof_ctl_code tof_ctl_load_chains(struct tof_ctl *ctl, const struct tof_chain_config *chains,
+				      uint32_t n, struct tof_ctl_err *e);
+
+/* All chains by name; *out malloc'd (NULL when *n is 0). */
+enum tof_ctl_code tof_ctl_chain_list(struct tof_ctl *ctl, struct tof_chain_config **out,
+				     uint32_t *n, struct tof_ctl_err *e);
+enum tof_ctl_code tof_ctl_chain_get(struct tof_ctl *ctl, const char *name,
+				    struct tof_chain_config *out, struct tof_ctl_err *e);
+
+/* Create or replace chain c->name; *created says which. Its ports must be
+ * on the bridge (when known), not tofd's, not an app's. Saved before it
+ * returns; services using it move to the new hops at once. */
+enum tof_ctl_code tof_ctl_chain_put(struct tof_ctl *ctl, const struct tof_chain_config *c,
+				    bool *created, struct tof_ctl_err *e);
+
+/* Remove a chain no service uses (TOF_CTL_CONFLICT otherwise). */
+enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
+				       struct tof_chain_config *out, struct tof_ctl_err *e);
+
+/* A reload of the config's chains: every chain in set (n entries) is
+ * created or replaced by name, then the chains named in drop (n_drop, those
+ * an earlier config listed) that set does not name are removed; chains the
+ * API made stay. All or nothing: each entry checked as PUT checks it, a
+ * dropped chain no service uses (else TOF_CTL_CONFLICT, e naming it);
+ * saved once; the sink gets the result. e names the entry at fault
+ * ("chains[1].hops[0].ingress"). */
+enum tof_ctl_code tof_ctl_chains_apply(struct tof_ctl *ctl, const struct tof_chain_config *set,
+				       uint32_t n, const char *const *drop, uint32_t n_drop,
+				       struct tof_ctl_err *e);
+
+/* Version of the chain list: changes whenever a chain does. */
+uint64_t tof_ctl_chain_version(const struct tof_ctl *ctl);
+
 /* --- tunnels --- */
 
 /* A learned session, copied out of the table. */
@@ -200,12 +275,15 @@ void tof_ctl_stats_free(struct tof_ctl_stats *s);
 
 struct tof_ctl_health {
 	bool live;          /* always, if anyone can ask */
-	bool ready;         /* state loaded, data plane up or not required */
+	bool ready;         /* state loaded, data plane up or not required,
+			     * the sink (if any) reachable and in sync */
 	bool state_loaded;
 	bool persistent;    /* services are kept in a state file */
 	bool dp_required, dp_up;
-	uint32_t n_services, n_sessions;
+	uint32_t n_services, n_sessions, n_chains;
 	uint64_t uptime_ms;
+	bool has_sink;      /* services and chains go to a switch too */
+	struct tof_ctl_sink_health sink;
 	uint32_t n_problems;  /* degraded when not 0 */
 	struct tof_ctl_problem problems[TOF_CTL_PROBLEMS_MAX];
 };

@@ -10,6 +10,7 @@
 static bool ctl_svc_same(const struct tof_service_config *a, const struct tof_service_config *b)
 {
 	return strcmp(a->name, b->name) == 0 && strcmp(a->chain, b->chain) == 0 &&
+	       strcmp(a->app_port, b->app_port) == 0 &&
 	       gtp_addr_eq(&a->service_ip, &b->service_ip) &&
 	       gtp_addr_eq(&a->app_ip, &b->app_ip) && a->has_app_mac == b->has_app_mac &&
 	       (!a->has_app_mac || memcmp(a->app_mac, b->app_mac, 6) == 0);
@@ -234,6 +235,13 @@ enum tof_ctl_code tof_ctl_services_apply(struct tof_ctl *ctl, const struct tof_s
 		}
 	}
 	pthread_mutex_lock(&ctl->svc_lock);
+	/* chains and ports are the ctl's to check, under its lock */
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(prefix, sizeof(prefix), "services[%u].", i);
+		rc = ctl_check_refs(ctl, &set[i], prefix, e);
+		if (rc != TOF_CTL_OK)
+			goto out;
+	}
 	rc = ctl_result(ctl, set, n, drop, n_drop, &res, &from, &n_res, e);
 	if (rc == TOF_CTL_OK)
 		rc = ctl_check_unique(res, n_res, from, e);
@@ -253,14 +261,16 @@ enum tof_ctl_code tof_ctl_services_apply(struct tof_ctl *ctl, const struct tof_s
 		rc = ctl_fail(e, TOF_CTL_FULL, "services", "the service table is full "
 			      "(max_services %u)", ctl->t->max_services);
 		ctl_sync_locked(ctl, before, n_before, &back);
-	} else if (ctl_persist(ctl, TOF_NO_SLOT, e) < 0) {
-		rc = TOF_CTL_IO;
+	} else if (ctl_persist(ctl, TOF_NO_SLOT, ctl->chains, ctl->n_chains, e) < 0) {
+		rc = e->code;
 		ctl_sync_locked(ctl, before, n_before, &back);
 		ctl_persist_again(ctl);
 	}
 	if (rc != TOF_CTL_OK)
 		memset(st, 0, sizeof(*st));
 	ctl_bump(ctl);
+	if (rc == TOF_CTL_OK)
+		ctl_sink_apply(ctl);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	free(res);

@@ -25,6 +25,16 @@ struct tof_ctl {
 	struct tof_service_counters *base;
 	struct tof_service_counters *pre; /* scratch for base, under svc_lock */
 
+	/* Port chains: changed under svc_lock, swapped whole under
+	 * chain_lock so readers copy without waiting for a save. */
+	pthread_rwlock_t chain_lock;
+	struct tof_chain_config *chains; /* by name */
+	uint32_t n_chains;
+	uint64_t chain_version;     /* atomic */
+	struct tof_ctl_sink sink;   /* set under svc_lock and sink_lock (write);
+				     * apply NULL: none */
+	pthread_rwlock_t sink_lock;
+
 	pthread_mutex_t problem_lock;
 	struct tof_ctl_problem problems[TOF_CTL_PROBLEMS_MAX];
 	uint32_t n_problems;
@@ -58,9 +68,27 @@ __attribute__((format(printf, 4, 5)))
 enum tof_ctl_code ctl_fail(struct tof_ctl_err *e, enum tof_ctl_code code, const char *field,
 			   const char *fmt, ...);
 void ctl_ok(struct tof_ctl_err *e);
+
+/* Save the services in the tables (less slot skip, or TOF_NO_SLOT) and
+ * these chains. Caller holds svc_lock. 0, or < 0 with e (TOF_CTL_IO, or
+ * TOF_CTL_NOSPACE when the disk is full). */
+int ctl_persist(struct tof_ctl *ctl, uint32_t skip, const struct tof_chain_config *chains,
+		uint32_t n_chains, struct tof_ctl_err *e);
+
+/* A service's references: its chain exists, its app port is on the
+ * bridge (when that is known) and is neither tofd's nor a hop's. Caller
+ * holds svc_lock. prefix: for the field ("services[3]."). */
+enum tof_ctl_code ctl_check_refs(struct tof_ctl *ctl, const struct tof_service_config *sc,
+				 const char *prefix, struct tof_ctl_err *e);
+
+/* Hand the services and chains as they are now to the sink. Caller holds
+ * svc_lock. */
+void ctl_sink_apply(struct tof_ctl *ctl);
+
+void ctl_chains_init(struct tof_ctl *ctl);
+void ctl_chains_fini(struct tof_ctl *ctl);
 enum tof_ctl_code ctl_check(const struct tof_service_config *sc, bool allow_noname,
 			    const char *prefix, struct tof_ctl_err *e);
-int ctl_persist(struct tof_ctl *ctl, uint32_t skip, struct tof_ctl_err *e);
 void ctl_persist_again(struct tof_ctl *ctl);
 void ctl_counters_now(struct tof_ctl *ctl);
 void ctl_set_base(struct tof_ctl *ctl, uint32_t slot);

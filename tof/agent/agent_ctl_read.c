@@ -1,5 +1,6 @@
 /* Reads through the ctl: copies of the agent's records taken under the
  * writers' lock, briefly, and checked once the lock is released. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,8 @@ void ctl_svc_config(const struct tof_service *s, struct tof_service_config *out)
 	memset(out, 0, sizeof(*out));
 	memcpy(out->name, s->name, TOF_NAME_MAX);
 	memcpy(out->chain, s->chain, TOF_NAME_MAX);
-	out->name[TOF_NAME_MAX] = out->chain[TOF_NAME_MAX] = '\0';
+	memcpy(out->app_port, s->app_port, TOF_NAME_MAX);
+	out->name[TOF_NAME_MAX] = out->chain[TOF_NAME_MAX] = out->app_port[TOF_NAME_MAX] = '\0';
 	out->service_ip = s->service_ip;
 	out->app_ip = s->app_ip;
 	if (s->mac_configured) {
@@ -307,6 +309,27 @@ void tof_ctl_stats_free(struct tof_ctl_stats *s)
 	s->n_svc = 0;
 }
 
+/* What the switch lacks, as problems beside the lasting ones: OVS away
+ * (then not ready), or services held at drop for want of a port. They go
+ * as soon as the switch is whole again. */
+static void ctl_health_sink_problems(struct tof_ctl_health *h)
+{
+	const struct tof_ctl_sink_health *s = &h->sink;
+	struct tof_ctl_problem *p;
+
+	if (h->n_problems >= TOF_CTL_PROBLEMS_MAX || (s->reachable && !s->degraded))
+		return;
+	p = &h->problems[h->n_problems++];
+	snprintf(p->what, sizeof(p->what), "ovs");
+	if (!s->reachable)
+		snprintf(p->msg, sizeof(p->msg), "Open vSwitch (bridge %s) is unreachable: %s; "
+			 "the next try in %u ms", s->bridge, s->error[0] ? s->error : "not connected",
+			 s->retry_ms);
+	else
+		snprintf(p->msg, sizeof(p->msg), "%u service(s) held at drop, ports missing on "
+			 "bridge %s: %.360s", s->degraded, s->bridge, s->missing);
+}
+
 void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -316,6 +339,15 @@ void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 	h->dp_up = __atomic_load_n(&ctl->dp_up, __ATOMIC_ACQUIRE);
 	h->persistent = tof_state_persistent(ctl->state);
 	h->ready = h->state_loaded && (h->dp_up || !h->dp_required);
+	h->n_chains = __atomic_load_n(&ctl->n_chains, __ATOMIC_RELAXED);
+	/* not under svc_lock: a change may be waiting for the switch */
+	pthread_rwlock_rdlock(&ctl->sink_lock);
+	if (ctl->sink.health) {
+		h->has_sink = true;
+		ctl->sink.health(ctl->sink.ctx, &h->sink);
+		h->ready = h->ready && h->sink.reachable && h->sink.in_sync;
+	}
+	pthread_rwlock_unlock(&ctl->sink_lock);
 	h->n_services = __atomic_load_n(&ctl->t->n_services, __ATOMIC_RELAXED);
 	h->n_sessions = __atomic_load_n(&ctl->t->n_sessions, __ATOMIC_RELAXED);
 	h->uptime_ms = (ctl_now_ns() - ctl->started_ns) / 1000000ULL;
@@ -323,4 +355,6 @@ void tof_ctl_health(struct tof_ctl *ctl, struct tof_ctl_health *h)
 	h->n_problems = ctl->n_problems;
 	memcpy(h->problems, ctl->problems, ctl->n_problems * sizeof(h->problems[0]));
 	pthread_mutex_unlock(&ctl->problem_lock);
+	if (h->has_sink)
+		ctl_health_sink_problems(h);
 }

@@ -12,11 +12,12 @@
 
 #include <jansson.h>
 
+#include "agent_chain_json.h"
 #include "agent_state.h"
 #include "agent_svc_json.h"
 #include "config_read.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 2: chains */
 #define STATE_MAX_BYTES (256u << 20) /* far above 1M services' worth */
 #define STATE_MAX_SERVICES (1u << 20) /* the largest max_services */
 
@@ -149,19 +150,64 @@ const char *tof_state_path(const struct tof_state *st)
 	return st && st->path ? st->path : NULL;
 }
 
-int tof_state_parse(const char *json, size_t len, struct tof_service_config **svcs,
-		    uint32_t *n, char *err, size_t errlen)
+void tof_state_doc_free(struct tof_state_doc *d)
 {
-	struct tof_service_config *list = NULL;
-	struct tof_svc_json_err e;
-	json_error_t jerr;
-	json_t *root, *arr = NULL, *v;
-	const char *key;
-	bool has_version = false;
-	size_t count = 0;
+	free(d->svcs);
+	free(d->chains);
+	memset(d, 0, sizeof(*d));
+}
 
-	*svcs = NULL;
-	*n = 0;
+/* "services" or "chains": each entry through its reader, errors named by
+ * index ("services[3].serviceIP"). */
+static int state_parse_list(const json_t *arr, const char *what, bool chains,
+			    struct tof_state_doc *d, char *err, size_t errlen)
+{
+	size_t count = json_array_size(arr), size;
+	struct tof_svc_json_err e;
+	void *list;
+
+	if (count > STATE_MAX_SERVICES) {
+		snprintf(err, errlen, "\"%s\": more than %u entries", what, STATE_MAX_SERVICES);
+		return -1;
+	}
+	if (count == 0)
+		return 0;
+	size = chains ? sizeof(*d->chains) : sizeof(*d->svcs);
+	list = calloc(count, size);
+	if (!list) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (chains)
+		d->chains = list, d->n_chains = (uint32_t)count;
+	else
+		d->svcs = list, d->n_svcs = (uint32_t)count;
+	for (size_t i = 0; i < count; i++) {
+		const json_t *v = json_array_get(arr, i);
+		int rc = chains ? tof_chain_json_read(v, 0, &d->chains[i], NULL, &e) :
+				  tof_svc_json_read(v, 0, &d->svcs[i], NULL, &e);
+
+		if (rc < 0) {
+			if (e.field[0])
+				snprintf(err, errlen, "\"%s[%zu].%s\": %s", what, i, e.field, e.msg);
+			else
+				snprintf(err, errlen, "\"%s[%zu]\": %s", what, i, e.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int tof_state_parse_doc(const char *json, size_t len, struct tof_state_doc *d,
+			bool *has_chains, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *svcs = NULL, *chains = NULL, *v;
+	const char *key;
+	json_int_t version = 0;
+
+	memset(d, 0, sizeof(*d));
+	*has_chains = false;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		snprintf(err, errlen, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
@@ -175,58 +221,56 @@ int tof_state_parse(const char *json, size_t len, struct tof_service_config **sv
 		char t[CFG_TEXT_MAX];
 
 		if (strcmp(key, "version") == 0) {
-			if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION) {
-				snprintf(err, errlen, "\"version\": must be %d (a newer tofd wrote "
-					 "this file?)", STATE_VERSION);
+			version = json_is_integer(v) ? json_integer_value(v) : 0;
+			if (version < 1 || version > STATE_VERSION) {
+				snprintf(err, errlen, "\"version\": must be 1 to %d (a newer tofd "
+					 "wrote this file?)", STATE_VERSION);
 				goto fail;
 			}
-			has_version = true;
-		} else if (strcmp(key, "services") == 0) {
+		} else if (strcmp(key, "services") == 0 || strcmp(key, "chains") == 0) {
 			if (!json_is_array(v)) {
-				snprintf(err, errlen, "\"services\": must be an array");
+				snprintf(err, errlen, "\"%s\": must be an array", key);
 				goto fail;
 			}
-			arr = v;
+			*(key[0] == 's' ? &svcs : &chains) = v;
 		} else {
 			snprintf(err, errlen, "\"%s\": unknown field",
 				 cfg_text(key, t, sizeof(t)));
 			goto fail;
 		}
 	}
-	if (!has_version || !arr) {
-		snprintf(err, errlen, "\"%s\": missing", has_version ? "services" : "version");
+	if (!version || !svcs || (version >= 2 && !chains)) {
+		snprintf(err, errlen, "\"%s\": missing", !version ? "version" :
+			 !svcs ? "services" : "chains");
 		goto fail;
 	}
-	count = json_array_size(arr);
-	if (count > STATE_MAX_SERVICES) {
-		snprintf(err, errlen, "\"services\": more than %u entries",
-			 STATE_MAX_SERVICES);
+	if (chains && version < 2) {
+		snprintf(err, errlen, "\"chains\": not in a version 1 file");
 		goto fail;
 	}
-	if (count) {
-		list = calloc(count, sizeof(*list));
-		if (!list) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < count; i++) {
-		if (tof_svc_json_read(json_array_get(arr, i), 0, &list[i], NULL, &e) < 0) {
-			if (e.field[0])
-				snprintf(err, errlen, "\"services[%zu].%s\": %s", i, e.field, e.msg);
-			else
-				snprintf(err, errlen, "\"services[%zu]\": %s", i, e.msg);
-			goto fail;
-		}
-	}
+	if (state_parse_list(svcs, "services", false, d, err, errlen) < 0 ||
+	    (chains && state_parse_list(chains, "chains", true, d, err, errlen) < 0))
+		goto fail;
+	*has_chains = version >= 2;
 	json_decref(root);
-	*svcs = list;
-	*n = (uint32_t)count;
 	return 0;
 fail:
-	free(list);
+	tof_state_doc_free(d);
 	json_decref(root);
 	return -1;
+}
+
+int tof_state_parse(const char *json, size_t len, struct tof_service_config **svcs,
+		    uint32_t *n, char *err, size_t errlen)
+{
+	struct tof_state_doc d;
+	bool has_chains;
+	int rc = tof_state_parse_doc(json, len, &d, &has_chains, err, errlen);
+
+	*svcs = d.svcs;
+	*n = d.n_svcs;
+	free(d.chains);
+	return rc;
 }
 
 /* Read the whole file; 1 if it does not exist, 0 done, -1 error. Only a
@@ -278,44 +322,75 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 	return 0;
 }
 
-int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
-		   struct tof_service_config **svcs, uint32_t *n, bool *seeded, char *err,
-		   size_t errlen)
+/* A copy of count entries of size bytes (NULL when count is 0). */
+static int state_copy(void **out, const void *src, size_t count, size_t size)
+{
+	*out = NULL;
+	if (count == 0)
+		return 0;
+	*out = malloc(count * size);
+	if (!*out)
+		return -1;
+	memcpy(*out, src, count * size);
+	return 0;
+}
+
+int tof_state_load_doc(struct tof_state *st, const struct tof_config *cfg,
+		       struct tof_state_doc *d, bool *seeded, char *err, size_t errlen)
 {
 	char msg[512];
 	char *buf = NULL;
 	size_t len = 0;
+	bool has_chains = false;
 	int rc;
 
-	*svcs = NULL;
-	*n = 0;
+	memset(d, 0, sizeof(*d));
 	*seeded = false;
 	rc = st->path ? read_file(st->path, &buf, &len, msg, sizeof(msg)) : 1;
 	if (rc < 0) {
 		snprintf(err, errlen, "state_file %s: %s", st->path, msg);
 		return -1;
 	}
-	if (rc == 1) {
-		/* first start (or no persistence): the config's services */
-		*seeded = true;
-		if (cfg->n_services == 0)
-			return 0;
-		*svcs = calloc(cfg->n_services, sizeof(**svcs));
-		if (!*svcs) {
-			snprintf(err, errlen, "out of memory");
+	if (rc == 0) {
+		rc = tof_state_parse_doc(buf, len, d, &has_chains, msg, sizeof(msg));
+		free(buf);
+		if (rc < 0) {
+			snprintf(err, errlen, "state_file %s: %s", st->path, msg);
 			return -1;
 		}
-		memcpy(*svcs, cfg->services, cfg->n_services * sizeof(**svcs));
-		*n = cfg->n_services;
-		return 0;
+	} else {
+		/* first start (or no persistence): the config's services */
+		*seeded = true;
+		if (state_copy((void **)&d->svcs, cfg->services, cfg->n_services,
+			       sizeof(*d->svcs)) < 0)
+			goto oom;
+		d->n_svcs = cfg->n_services;
 	}
-	rc = tof_state_parse(buf, len, svcs, n, msg, sizeof(msg));
-	free(buf);
-	if (rc < 0) {
-		snprintf(err, errlen, "state_file %s: %s", st->path, msg);
-		return -1;
+	if (!has_chains) {
+		/* seeded, or a file from before chains: the config's chains */
+		if (state_copy((void **)&d->chains, cfg->chains, cfg->n_chains,
+			       sizeof(*d->chains)) < 0)
+			goto oom;
+		d->n_chains = cfg->n_chains;
 	}
 	return 0;
+oom:
+	tof_state_doc_free(d);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int tof_state_load(struct tof_state *st, const struct tof_config *cfg,
+		   struct tof_service_config **svcs, uint32_t *n, bool *seeded, char *err,
+		   size_t errlen)
+{
+	struct tof_state_doc d;
+	int rc = tof_state_load_doc(st, cfg, &d, seeded, err, errlen);
+
+	*svcs = d.svcs;
+	*n = d.n_svcs;
+	free(d.chains);
+	return rc;
 }
 
 static int fsync_dir(const char *dir)
@@ -430,21 +505,28 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-static char *state_dump(const struct tof_service_config *svcs, uint32_t n)
+static char *state_dump(const struct tof_state_doc *d)
 {
-	json_t *root = json_object(), *arr = json_array();
+	json_t *root = json_object(), *svcs = json_array(), *chains = json_array();
 	char *text = NULL;
-	bool oom = !root || !arr;
+	bool oom = !root || !svcs || !chains;
 
-	for (uint32_t i = 0; i < n && !oom; i++) {
-		json_t *o = tof_svc_json_write(&svcs[i]);
+	for (uint32_t i = 0; i < d->n_svcs && !oom; i++) {
+		json_t *o = tof_svc_json_write(&d->svcs[i]);
 
-		oom = !o || json_array_append_new(arr, o) < 0;
+		oom = !o || json_array_append_new(svcs, o) < 0;
+	}
+	for (uint32_t i = 0; i < d->n_chains && !oom; i++) {
+		json_t *o = tof_chain_json_write(&d->chains[i]);
+
+		oom = !o || json_array_append_new(chains, o) < 0;
 	}
 	if (!oom && json_object_set_new(root, "version", json_integer(STATE_VERSION)) == 0 &&
-	    json_object_set(root, "services", arr) == 0)
+	    json_object_set(root, "services", svcs) == 0 &&
+	    json_object_set(root, "chains", chains) == 0)
 		text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(arr);
+	json_decref(svcs);
+	json_decref(chains);
 	json_decref(root);
 	return text;
 }
@@ -455,8 +537,8 @@ static bool errno_nospace(int e)
 	return e == ENOSPC || e == EDQUOT;
 }
 
-int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
-		      char *err, size_t errlen)
+int tof_state_prepare_doc(struct tof_state *st, const struct tof_state_doc *d, char *err,
+			  size_t errlen)
 {
 	char *text;
 	int fd, rc = -1, e = 0;
@@ -467,7 +549,7 @@ int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svc
 		snprintf(err, errlen, "the state file is not written: %s", st->disabled);
 		return -1;
 	}
-	text = state_dump(svcs, n);
+	text = state_dump(d);
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -501,6 +583,14 @@ int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svc
 	return rc;
 }
 
+int tof_state_prepare(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
+		      char *err, size_t errlen)
+{
+	struct tof_state_doc d = { .svcs = (struct tof_service_config *)svcs, .n_svcs = n };
+
+	return tof_state_prepare_doc(st, &d, err, errlen);
+}
+
 int tof_state_commit(struct tof_state *st, char *err, size_t errlen)
 {
 	if (!st->path)
@@ -518,12 +608,20 @@ int tof_state_commit(struct tof_state *st, char *err, size_t errlen)
 	return 0;
 }
 
-int tof_state_save(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
-		   char *err, size_t errlen)
+int tof_state_save_doc(struct tof_state *st, const struct tof_state_doc *d, char *err,
+		       size_t errlen)
 {
-	int rc = tof_state_prepare(st, svcs, n, err, errlen);
+	int rc = tof_state_prepare_doc(st, d, err, errlen);
 
 	if (rc < 0)
 		return rc;
 	return tof_state_commit(st, err, errlen);
+}
+
+int tof_state_save(struct tof_state *st, const struct tof_service_config *svcs, uint32_t n,
+		   char *err, size_t errlen)
+{
+	struct tof_state_doc d = { .svcs = (struct tof_service_config *)svcs, .n_svcs = n };
+
+	return tof_state_save_doc(st, &d, err, errlen);
 }

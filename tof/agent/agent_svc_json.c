@@ -23,7 +23,7 @@ bool tof_svc_name_valid(const char *s, size_t len)
 }
 
 __attribute__((format(printf, 3, 4)))
-static int svc_fail(struct tof_svc_json_err *e, const char *field, const char *fmt, ...)
+int tof_svc_json_fail(struct tof_svc_json_err *e, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,8 +34,8 @@ static int svc_fail(struct tof_svc_json_err *e, const char *field, const char *f
 	return -1;
 }
 
-/* A name or chain: a JSON string of the name characters. */
-static int svc_read_name(const json_t *v, const char *field, char out[TOF_NAME_MAX + 1],
+/* A name, chain or port: a JSON string of the name characters. */
+int tof_svc_json_name(const json_t *v, const char *field, char out[TOF_NAME_MAX + 1],
 			 struct tof_svc_json_err *e)
 {
 	char t[CFG_TEXT_MAX];
@@ -43,11 +43,11 @@ static int svc_read_name(const json_t *v, const char *field, char out[TOF_NAME_M
 	size_t len;
 
 	if (!json_is_string(v))
-		return svc_fail(e, field, "%s must be a string", field);
+		return tof_svc_json_fail(e, field, "%s must be a string", field);
 	s = json_string_value(v);
 	len = json_string_length(v);
 	if (!tof_svc_name_valid(s, len) || strlen(s) != len)
-		return svc_fail(e, field, "%s \"%s\" must be 1 to %d of A-Z a-z 0-9 . _ -", field,
+		return tof_svc_json_fail(e, field, "%s \"%s\" must be 1 to %d of A-Z a-z 0-9 . _ -", field,
 				cfg_text(s, t, sizeof(t)), TOF_NAME_MAX);
 	memcpy(out, s, len + 1);
 	return 0;
@@ -60,13 +60,13 @@ static int svc_read_addr(const json_t *v, const char *field, struct gtp_addr *ou
 	const char *s;
 
 	if (!json_is_string(v))
-		return svc_fail(e, field, "%s must be an IP address string", field);
+		return tof_svc_json_fail(e, field, "%s must be an IP address string", field);
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v) || gtp_addr_parse(s, out) != 0)
-		return svc_fail(e, field, "%s \"%s\" is not an IPv4 or IPv6 address", field,
+		return tof_svc_json_fail(e, field, "%s \"%s\" is not an IPv4 or IPv6 address", field,
 				cfg_text(s, t, sizeof(t)));
 	if (!gtp_addr_is_unicast(out))
-		return svc_fail(e, field, "%s %s is not a unicast address", field,
+		return tof_svc_json_fail(e, field, "%s %s is not a unicast address", field,
 				cfg_text(s, t, sizeof(t)));
 	return 0;
 }
@@ -79,14 +79,14 @@ static int svc_read_mac(const json_t *v, const char *field, uint8_t mac[6],
 	const char *s;
 
 	if (!json_is_string(v))
-		return svc_fail(e, field, "%s must be a MAC address string like "
+		return tof_svc_json_fail(e, field, "%s must be a MAC address string like "
 				"\"02:00:00:00:00:01\"", field);
 	s = json_string_value(v);
 	if (strlen(s) != json_string_length(v) || pkt_mac_parse(s, mac) != 0)
-		return svc_fail(e, field, "%s \"%s\" is not a MAC address", field,
+		return tof_svc_json_fail(e, field, "%s \"%s\" is not a MAC address", field,
 				cfg_text(s, t, sizeof(t)));
 	if ((mac[0] & 0x01) || memcmp(mac, zero, 6) == 0)
-		return svc_fail(e, field, "%s %s is not a unicast MAC address", field,
+		return tof_svc_json_fail(e, field, "%s %s is not a unicast MAC address", field,
 				cfg_text(s, t, sizeof(t)));
 	return 0;
 }
@@ -103,11 +103,11 @@ int tof_svc_json_read(const json_t *obj, unsigned int flags, struct tof_service_
 	memset(out, 0, sizeof(*out));
 	e->field[0] = e->msg[0] = '\0';
 	if (!json_is_object(obj))
-		return svc_fail(e, NULL, "a service must be a JSON object");
+		return tof_svc_json_fail(e, NULL, "a service must be a JSON object");
 	/* document order, so the first problem is the one reported */
 	json_object_foreach((json_t *)obj, key, v) {
 		if (strcmp(key, "name") == 0) {
-			rc = svc_read_name(v, key, out->name, e);
+			rc = tof_svc_json_name(v, key, out->name, e);
 			name = true;
 		} else if (strcmp(key, "serviceIP") == 0) {
 			rc = svc_read_addr(v, key, &out->service_ip, e);
@@ -119,9 +119,11 @@ int tof_svc_json_read(const json_t *obj, unsigned int flags, struct tof_service_
 			rc = svc_read_mac(v, key, out->app_mac, e);
 			out->has_app_mac = true;
 		} else if (strcmp(key, "chain") == 0) {
-			rc = svc_read_name(v, key, out->chain, e);
+			rc = tof_svc_json_name(v, key, out->chain, e);
+		} else if (strcmp(key, "applicationPort") == 0) {
+			rc = tof_svc_json_name(v, key, out->app_port, e);
 		} else {
-			rc = svc_fail(e, key, "unknown field \"%s\"", cfg_text(key, t, sizeof(t)));
+			rc = tof_svc_json_fail(e, key, "unknown field \"%s\"", cfg_text(key, t, sizeof(t)));
 		}
 		if (rc)
 			return -1;
@@ -129,17 +131,17 @@ int tof_svc_json_read(const json_t *obj, unsigned int flags, struct tof_service_
 	if (has_name)
 		*has_name = name;
 	if (!name && !(flags & TOF_SVC_NAME_OPTIONAL))
-		return svc_fail(e, "name", "name is missing");
+		return tof_svc_json_fail(e, "name", "name is missing");
 	if (!sip)
-		return svc_fail(e, "serviceIP", "serviceIP is missing");
+		return tof_svc_json_fail(e, "serviceIP", "serviceIP is missing");
 	if (!aip)
-		return svc_fail(e, "applicationIP", "applicationIP is missing");
+		return tof_svc_json_fail(e, "applicationIP", "applicationIP is missing");
 	if (out->service_ip.family != out->app_ip.family)
-		return svc_fail(e, "applicationIP", "applicationIP %s is not of the family of "
+		return tof_svc_json_fail(e, "applicationIP", "applicationIP %s is not of the family of "
 				"serviceIP %s", gtp_addr_format(&out->app_ip, a1, sizeof(a1)),
 				gtp_addr_format(&out->service_ip, a2, sizeof(a2)));
 	if (gtp_addr_eq(&out->service_ip, &out->app_ip))
-		return svc_fail(e, "applicationIP", "applicationIP must differ from serviceIP");
+		return tof_svc_json_fail(e, "applicationIP", "applicationIP must differ from serviceIP");
 	return 0;
 }
 
@@ -165,6 +167,8 @@ json_t *tof_svc_json_write(const struct tof_service_config *sc)
 	}
 	if (sc->chain[0])
 		rc |= json_object_set_new(o, "chain", json_string(sc->chain));
+	if (sc->app_port[0])
+		rc |= json_object_set_new(o, "applicationPort", json_string(sc->app_port));
 	if (rc) {
 		json_decref(o);
 		return NULL;

@@ -13,6 +13,8 @@
 #define TOF_MAX_PEERS 256
 #define TOF_MAX_CFG_SERVICES 1024
 #define TOF_MAX_EAL_ARGS 64
+#define TOF_MAX_HOPS 16          /* functions in one port chain */
+#define TOF_MAX_CFG_CHAINS 1024
 #define TOF_MAX_APPS_GW 4
 
 enum tof_mode { TOF_MODE_DUAL = 0, TOF_MODE_SINGLE };
@@ -42,6 +44,31 @@ struct tof_service_config {
 	bool has_app_mac;
 	uint8_t app_mac[6];
 	char chain[TOF_NAME_MAX + 1]; /* optional OVS port chain, "" if none */
+	char app_port[TOF_NAME_MAX + 1]; /* the app's OVS port, "" if none
+					  * (then the last hop delivers by MAC) */
+};
+
+/* One function of a port chain: the OVS ports traffic towards the app
+ * enters it by and leaves it by (the same port for a one-armed one). */
+struct tof_hop_config {
+	char ingress[TOF_NAME_MAX + 1];
+	char egress[TOF_NAME_MAX + 1];
+};
+
+/* A port chain: hops in order from the TOF towards the app. */
+struct tof_chain_config {
+	char name[TOF_NAME_MAX + 1];
+	uint32_t n_hops;
+	struct tof_hop_config hops[TOF_MAX_HOPS];
+};
+
+/* The Open vSwitch bridge the apps port is on (tof/ovs). */
+struct tof_ovs_config {
+	char *db;       /* OVSDB remote: "unix:PATH" or "tcp:IP:PORT" */
+	char *bridge;   /* made sure to exist, datapath_type=netdev */
+	char *port;     /* tofd's port on it (dpdkvhostuserclient) */
+	char *socket;   /* the vhost-user socket tofd serves */
+	char *openflow; /* the bridge's OpenFlow management socket */
 };
 
 struct tof_config {
@@ -53,6 +80,8 @@ struct tof_config {
 
 	struct tof_service_config *services; /* n_services entries, malloc'd */
 	unsigned int n_services;
+	struct tof_chain_config *chains;     /* n_chains entries, malloc'd */
+	unsigned int n_chains;
 
 	uint32_t idle_timeout_s;     /* default 300; 0 disables the purge */
 	uint32_t purge_interval_ms;  /* how often the purge scans; default 1000 */
@@ -97,6 +126,9 @@ struct tof_config {
 	char *eal[TOF_MAX_EAL_ARGS];
 	unsigned int n_eal;
 	char *port_enb, *port_sgw, *port_s1, *port_apps;
+	bool ovs_enabled;         /* "ovs" given: the apps port is tofd's
+				   * vhost-user port on that bridge */
+	struct tof_ovs_config ovs;
 	uint32_t mbufs;           /* packet buffers; 0 = sized from ports and
 				   * workers (a pcap port with infinite_rx
 				   * needs one per packet of its file) */

@@ -89,6 +89,7 @@ static void tof_service_fill(struct tof_service *s, const struct tof_service_con
 {
 	snprintf(s->name, sizeof(s->name), "%s", sc->name);
 	snprintf(s->chain, sizeof(s->chain), "%s", sc->chain);
+	snprintf(s->app_port, sizeof(s->app_port), "%s", sc->app_port);
 	s->service_ip = sc->service_ip;
 	s->app_ip = sc->app_ip;
 	s->mac_configured = sc->has_app_mac;

@@ -215,6 +215,7 @@ struct tof_hot_pool {
 struct tof_service {
 	char name[TOF_NAME_MAX + 1];
 	char chain[TOF_NAME_MAX + 1];
+	char app_port[TOF_NAME_MAX + 1]; /* OVS port of the app (tof/ovs only) */
 	struct gtp_addr service_ip;
 	struct gtp_addr app_ip;
 	uint8_t app_mac[6];    /* learned from the app's frames, or configured */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -67,6 +68,11 @@ static int tof_dp_eal_init(struct tof_dp *dp, char *err, size_t errlen)
 		for (unsigned int i = 0; i < cfg->n_eal; i++)
 			argv[argc++] = cfg->eal[i];
 	}
+	/* OVS maps tofd's memory for vhost-user: one file per segment list,
+	 * or it runs out of regions ("Too many memory regions") */
+	if (cfg->ovs_enabled && !tof_dp_has_arg(argc, argv, "--single-file-segments") &&
+	    argc < TOF_MAX_EAL_ARGS + 1)
+		argv[argc++] = "--single-file-segments";
 	argv[argc] = NULL;
 	tof_dp_log_init();
 	if (tof_dp_check_hugepages(argc, argv, err, errlen) != 0)
@@ -181,6 +187,8 @@ int tof_dp_start(const struct tof_dp_ctx *ctx, struct tof_dp **out, char *err, s
 			goto fail;
 		}
 	}
+	if (ctx->cfg->ovs_enabled && tof_dp_vhost_start(dp, err, errlen) != 0)
+		goto fail;
 	*out = dp;
 	return 0;
 fail:
@@ -223,6 +231,7 @@ void tof_dp_stop(struct tof_dp *dp)
 	dp->quit = true;
 	if (dp->eal_up)
 		rte_eal_mp_wait_lcore();
+	tof_dp_vhost_stop(dp);
 	tof_dp_agent_stop(dp);
 	tof_dp_ports_close(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++) {
@@ -235,5 +244,8 @@ void tof_dp_stop(struct tof_dp *dp)
 	rte_mempool_free(dp->pool);
 	if (dp->eal_up)
 		rte_eal_cleanup();
+	/* no socket left behind: OVS retries until tofd serves it again */
+	if (dp->ctx.cfg->ovs_enabled)
+		unlink(dp->ctx.cfg->ovs.socket);
 	free(dp);
 }

@@ -33,7 +33,7 @@ _Static_assert(TOF_DP_PUNT_ROOM >= TOF_L2_TMPL_MAX + 64 + PINGER_MAX_PACKET,
 
 /* One DPDK port and how the workers use its queues. */
 struct tof_dp_port {
-	bool used;
+	bool used;                     /* atomic: set last, once it works */
 	uint16_t port_id;
 	uint16_t nb_rxq, nb_txq;
 	bool txq_shared;               /* fewer tx queues than workers: locked */
@@ -68,12 +68,23 @@ struct tof_dp {
 	bool agent_running;
 	bool eal_up;
 	uint64_t inject_drops;         /* atomic: the agent and worker 0 count */
+	pthread_t vhost_thread;        /* attaches tofd's port on the OVS bridge */
+	bool vhost_running;
+	bool vhost_done;               /* atomic */
 };
 
 /* Nanoseconds on the data plane's clock (TSC since start). */
 uint64_t tof_dp_now_ns(const struct tof_dp *dp);
 
 int tof_dp_ports_open(struct tof_dp *dp, char *err, size_t errlen);
+/* Probe, configure and start one port into p (used set last). */
+int tof_dp_port_setup(struct tof_dp *dp, struct tof_dp_port *p, const char *devargs,
+		      char *err, size_t errlen);
+/* With "ovs": serve the vhost-user socket as the apps port. Its probe
+ * waits for OVS to connect, so a thread does it while the S1 ports work;
+ * stop interrupts a wait that never ended. */
+int tof_dp_vhost_start(struct tof_dp *dp, char *err, size_t errlen);
+void tof_dp_vhost_stop(struct tof_dp *dp);
 void tof_dp_ports_close(struct tof_dp *dp);
 /* Send a burst out a tof port from worker wi; frees what was not sent. */
 void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port p,

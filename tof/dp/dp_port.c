@@ -42,8 +42,8 @@ static int tof_dp_port_find(const char *devargs, uint16_t *port_id, char *err, s
 	return 0;
 }
 
-static int tof_dp_port_setup(struct tof_dp *dp, struct tof_dp_port *p, const char *devargs,
-			     char *err, size_t errlen)
+int tof_dp_port_setup(struct tof_dp *dp, struct tof_dp_port *p, const char *devargs,
+		      char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -74,6 +74,10 @@ static int tof_dp_port_setup(struct tof_dp *dp, struct tof_dp_port *p, const cha
 		rte_spinlock_init(&p->txq_lock[q]);
 
 	memset(&conf, 0, sizeof(conf));
+	/* link state interrupts where the device has them: a virtio-user
+	 * server takes its client back (OVS restarted) only through them */
+	if (info.dev_flags && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
 	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		/* GTP-U between one eNB and one SGW has a single outer 5-tuple:
 		 * spread by TEID where the NIC can, else by IP/UDP. */
@@ -112,9 +116,10 @@ static int tof_dp_port_setup(struct tof_dp *dp, struct tof_dp_port *p, const cha
 		snprintf(err, errlen, "port \"%s\": start: %s", devargs, rte_strerror(-rc));
 		return -1;
 	}
-	p->used = true;
 	/* Some PMDs (pcap, null) have no promiscuous mode; that is fine. */
 	rte_eth_promiscuous_enable(p->port_id);
+	/* last: a port attached late is seen by running workers from here */
+	__atomic_store_n(&p->used, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -136,8 +141,8 @@ int tof_dp_ports_open(struct tof_dp *dp, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		bool needed = want[i].port == TOF_PORT_APPS ||
 			      (dual ? want[i].port != TOF_PORT_S1 : want[i].port == TOF_PORT_S1);
-		if (!needed)
-			continue;
+		if (!needed || (want[i].port == TOF_PORT_APPS && cfg->ovs_enabled))
+			continue; /* tofd's port on the bridge: tof_dp_vhost_start */
 		if (want[i].devargs == NULL || want[i].devargs[0] == '\0') {
 			snprintf(err, errlen, "config: \"%s\": missing (%s mode needs %s)",
 				 want[i].field, dual ? "dual" : "single",
@@ -159,7 +164,7 @@ void tof_dp_ports_close(struct tof_dp *dp)
 			continue;
 		rte_eth_dev_stop(p->port_id);
 		rte_eth_dev_close(p->port_id);
-		p->used = false;
+		__atomic_store_n(&p->used, false, __ATOMIC_RELEASE);
 	}
 }
 
@@ -171,8 +176,10 @@ void tof_dp_port_tx(struct tof_dp *dp, struct tof_dp_worker *w, enum tof_port tp
 
 	if (n == 0)
 		return;
-	/* an unused port has no queues (nb_txq 0): nothing to divide by */
-	if (!p->used || p->nb_txq == 0) {
+	/* A port attached late (tofd's on OVS) has no queues until it is used;
+	 * an unused one has none at all (nb_txq 0): nothing to divide by. used
+	 * is read first: nb_txq is set before it. */
+	if (!__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) || p->nb_txq == 0) {
 		rte_pktmbuf_free_bulk(pkts, n);
 		w->w.ctr.tx_drops[tp] += n;
 		return;

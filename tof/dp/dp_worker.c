@@ -127,7 +127,7 @@ int tof_dp_worker_main(void *arg)
 	tof_qsbr_online(q, w->reader);
 	while (!dp->quit) {
 		for (int p = 0; p < TOF_PORT__COUNT; p++)
-			if (dp->ports[p].used)
+			if (__atomic_load_n(&dp->ports[p].used, __ATOMIC_ACQUIRE))
 				tof_dp_worker_rx(dp, w, (enum tof_port)p);
 		if (w->index == 0)
 			tof_dp_worker_inject(dp, w);
