@@ -67,9 +67,17 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	res->reason = TOF_R_APPS_REPLY;
 	res->service = sv->id;
 	/* The app's frames come from a MAC we do not know for it: the agent
-	 * asks the app (its frames alone could be anyone's). */
+	 * asks the app (its frames alone could be anyone's). It asks at most
+	 * once a second, so it hears of it at most every 100 ms. */
 	bool mac_news = pl->l2[TOF_PORT_APPS] == PKT_L2_ETH &&
 			(!sv->has_mac || memcmp(sv->app_mac, frame + 6, 6) != 0);
+	if (mac_news) {
+		uint64_t *last = &w->svc_mac_news_ns[sv->id];
+		if (*last != 0 && now_ns - *last < 100000000ULL)
+			mac_news = false;
+		else
+			*last = now_ns ? now_ns : 1;
+	}
 	if (h == NULL) {
 		res->reason = TOF_R_APPS_NO_SESSION;
 	} else {
