@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "replay.h"
+#include "tof_pipeline.h"
 #include "tofd_cmds.h"
 #include "tofd_run.h"
 #include "version.h"
@@ -27,7 +28,7 @@ static void usage(FILE *fp)
 		"Usage:\n"
 		"  tofd replay --config CONFIG.json (--in S1.pcap | --in-enb E.pcap "
 		"--in-sgw S.pcap)\n"
-		"              [--in-apps A.pcap] --out DIR\n"
+		"              [--in-apps A.pcap] [--burst N] --out DIR\n"
 		"  tofd run --config CONFIG.json [--no-dataplane] [-- EAL args]\n"
 		"  tofd --check-config CONFIG.json\n"
 		"  tofd health [--config CONFIG.json] [--ready] [--timeout S]\n"
@@ -41,6 +42,10 @@ static void usage(FILE *fp)
 		"      --in-enb FILE   dual mode: frames from the eNB side\n"
 		"      --in-sgw FILE   dual mode: frames from the SGW side\n"
 		"      --in-apps FILE  frames from the edge apps (Ethernet)\n"
+		"      --burst N       run up to N consecutive frames of one port that came\n"
+		"                      within a millisecond through the burst pipeline\n"
+		"                      together, as the data plane does (default 1: frame\n"
+		"                      by frame; at most 64)\n"
 		"  -o, --out DIR       where to write enb.pcap + sgw.pcap (dual) or s1.pcap\n"
 		"                      (single), apps.pcap, tunnels.json and stats.json\n"
 		"\n"
@@ -119,6 +124,7 @@ enum replay_opt {
 	OPT_IN_ENB,
 	OPT_IN_SGW,
 	OPT_IN_APPS,
+	OPT_BURST,
 	OPT_NO_DATAPLANE,
 };
 
@@ -130,6 +136,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "in-enb", required_argument, NULL, OPT_IN_ENB },
 		{ "in-sgw", required_argument, NULL, OPT_IN_SGW },
 		{ "in-apps", required_argument, NULL, OPT_IN_APPS },
+		{ "burst", required_argument, NULL, OPT_BURST },
 		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -162,6 +169,18 @@ static int cmd_replay(int argc, char **argv)
 		case OPT_IN_APPS:
 			bad = set_once("replay", "--in-apps", &o.in_apps, optarg);
 			break;
+		case OPT_BURST: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || n < 1 ||
+			    n > TOF_BURST_MAX) {
+				fprintf(stderr, "tofd replay: --burst: '%s' is not a number from 1 "
+					"to %d\n", optarg, TOF_BURST_MAX);
+				return EXIT_USAGE;
+			}
+			o.burst = (unsigned int)n;
+			break;
+		}
 		case 'o':
 			bad = set_once("replay", "--out", &o.out_dir, optarg);
 			break;

@@ -218,6 +218,7 @@ static int tofd_setup(struct tofd *d)
 		return EXIT_IO;
 	}
 	tof_tables_seed(d->t, tof_config_hash_seed(cfg));
+	tof_tables_set_ttl(d->t, cfg->encap_ttl);
 	d->pl.cfg = cfg;
 	d->pl.tables = d->t;
 	d->pl.pinger = cfg->pinger;

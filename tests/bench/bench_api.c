@@ -103,15 +103,13 @@ static void request(int fd, const char *method, const char *path, const char *bo
 	send_all(fd, req, (size_t)n);
 }
 
-static bool visible(const struct tof_tables *t, const struct gtp_addr *sip)
+/* As a worker sees it: a lookup between two quiescent points. */
+static bool visible(struct tof_tables *t, int reader, const struct gtp_addr *sip)
 {
-	uint32_t s, slot;
-
-	do {
-		s = tof_read_begin(t);
-		slot = tof_service_find_ip(t, sip);
-	} while (tof_read_retry(t, s));
-	return slot != TOF_NO_SLOT;
+	tof_qsbr_online(&t->qsbr, (unsigned int)reader);
+	bool seen = tof_svc_find_ip(t, sip) != NULL;
+	tof_qsbr_offline(&t->qsbr, (unsigned int)reader);
+	return seen;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -163,6 +161,7 @@ int main(int argc, char **argv)
 		die(err);
 	fd = connect_to(tof_api_port(api));
 	gtp_addr_parse("203.0.113.100", &sip);
+	int reader = tof_qsbr_register(&t->qsbr);
 
 	for (int i = -50; i < rounds; i++) { /* 50 to warm up */
 		uint64_t t0 = now_ns(), t1, t2, t3;
@@ -170,14 +169,14 @@ int main(int argc, char **argv)
 		request(fd, "POST", "/service", body);
 		/* spin, but let the server's thread have this core if it
 		 * wants it (two cores here) */
-		while (!visible(t, &sip))
+		while (!visible(t, reader, &sip))
 			sched_yield();
 		t1 = now_ns();
 		if (read_response(fd) != 200)
 			die("POST not 200");
 		t2 = now_ns();
 		request(fd, "DELETE", "/service/bench", NULL);
-		if (read_response(fd) != 200 || visible(t, &sip))
+		if (read_response(fd) != 200 || visible(t, reader, &sip))
 			die("DELETE");
 		t3 = now_ns();
 		if (i >= 0) {

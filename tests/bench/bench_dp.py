@@ -123,8 +123,13 @@ def tofd(work, inputs, ports, measured, sessions, mbufs, services):
 
 
 def main():
-    services = [{"name": "cache", "serviceIP": "203.0.113.100", "applicationIP": "198.51.100.10"},
-                {"name": "cache6", "serviceIP": "2001:db8:5::100", "applicationIP": "2001:db8:6::10"}]
+    # The apps' MACs as the capture's apps frames carry them (a live app
+    # would have answered the TOF's ARP/NS with it).
+    app_mac = "02:00:00:00:0a:10"
+    services = [{"name": "cache", "serviceIP": "203.0.113.100", "applicationIP": "198.51.100.10",
+                 "applicationMAC": app_mac},
+                {"name": "cache6", "serviceIP": "2001:db8:5::100", "applicationIP": "2001:db8:6::10",
+                 "applicationMAC": app_mac}]
     print("data plane: tofd run, one worker, net_pcap infinite_rx in, dropping out; "
           "ref = dpdk-testpmd io forwarding, same vdevs, same run")
     print("(sessions beyond 65536 have IPv6 UEs: 198.19.0.0/16 holds no more)")

@@ -42,13 +42,14 @@ static uint64_t now_ns(void)
 }
 
 /* The data plane copies a punted frame into a ring: do the same. */
-static void bench_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
+static bool bench_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
 		       enum tof_reason why, uint64_t t)
 {
 	struct bench *b = ctx;
 	(void)in, (void)why, (void)t;
 	memcpy(b->punt_copy, frame, len < sizeof(b->punt_copy) ? len : sizeof(b->punt_copy));
 	b->punts++;
+	return true;
 }
 
 static void addr4(struct gtp_addr *a, uint32_t host_order)
@@ -117,6 +118,7 @@ static int bench_init(struct bench *b, uint32_t sessions)
 	b->t = tof_tables_create(sessions + NFRAMES * 2, 16);
 	if (b->t == NULL)
 		return -1;
+	tof_tables_set_ttl(b->t, b->cfg.encap_ttl);
 	b->pl.cfg = &b->cfg;
 	b->pl.tables = b->t;
 	b->pl.pinger = b->cfg.pinger;
@@ -138,11 +140,11 @@ static int bench_init(struct bench *b, uint32_t sessions)
 			gtp_addr_set6(&ue, v6);
 		}
 		uint32_t s = tof_session_add(b->t, &ue);
-		tof_session_set_ul(b->t, s, &enb, &sgw, 0x10000000u + i);
-		tof_session_set_dl(b->t, s, 0x20000000u + i);
+		tof_session_set_ul(b->t, s, &enb, &sgw, 0x10000000u + i, 0);
 		struct tof_l2_tmpl *l2 = &b->t->sessions[s].dl_l2;
 		l2->len = 14, l2->proto_off = 12;
 		memcpy(l2->bytes, mac_a, 6), memcpy(l2->bytes + 6, mac_b, 6);
+		tof_session_set_dl(b->t, s, 0x20000000u + i);
 	}
 	return 0;
 }

@@ -182,6 +182,7 @@ static void fuzz_setup(struct fuzz_ctx *c, uint8_t setup)
 	c->cfg.punt_burst = 2;
 	c->t = tof_tables_create(FUZZ_SESSIONS, 4);
 	tof_tables_seed(c->t, setup);
+	tof_tables_set_ttl(c->t, c->cfg.encap_ttl);
 	c->pl.cfg = &c->cfg;
 	c->pl.tables = c->t;
 	c->pl.pinger = c->cfg.pinger;

@@ -335,11 +335,12 @@ class ReplayCase(unittest.TestCase):
             f.write(cfg if isinstance(cfg, str) else json.dumps(cfg))
         return path
 
-    def replay(self, cfg, enb=None, sgw=None, apps=None, s1=None, linktype=None, timeout=60):
+    def replay(self, cfg, enb=None, sgw=None, apps=None, s1=None, linktype=None, timeout=60,
+               burst=None):
         """Replay the given inputs (lists of packets, or paths) and return
         the Run. Dual mode unless s1 is given. linktype: of the S1 inputs
         (by default from their first frame). tofd must be done within
-        timeout seconds."""
+        timeout seconds. burst: run the burst pipeline (--burst)."""
         self.n += 1
         args = ["replay", "--config", self.write_config(cfg)]
         for opt, pkts in (("--in", s1), ("--in-enb", enb), ("--in-sgw", sgw), ("--in-apps", apps)):
@@ -349,7 +350,8 @@ class ReplayCase(unittest.TestCase):
             path = pkts if isinstance(pkts, str) else self.write("%s%d.pcap" % (opt[2:], self.n), pkts, lt)
             args += [opt, path]
         out = os.path.join(self.dir, "out%d" % self.n)
-        proc = self.tofd(*args, "--out", out, timeout=timeout)
+        extra = ["--burst", str(burst)] if burst else []
+        proc = self.tofd(*args, *extra, "--out", out, timeout=timeout)
         self.assertEqual(proc.returncode, 0, "tofd %s failed:\n%s" % (" ".join(args), proc.stderr))
         run = Run(out)
         self.assertCountersConsistent(run, sum(len(read_capture(p)[1]) for p in args[4::2]))
@@ -1410,9 +1412,10 @@ def main():
     # The crafted hostile captures (issue 7) live in test_hostile.py, which
     # builds on this module: let it import this very module, not a copy.
     sys.modules.setdefault("test_replay", sys.modules[__name__])
+    import test_burst
     import test_hostile
     loader = unittest.defaultTestLoader
-    mods = [sys.modules[__name__], test_hostile]
+    mods = [sys.modules[__name__], test_hostile, test_burst]
     suite = unittest.TestSuite([loader.loadTestsFromModule(m) for m in mods])
     if len(sys.argv) > 1:
         suite = unittest.TestSuite([loader.loadTestsFromName(name, next(

@@ -61,6 +61,7 @@ static void fx_session(struct tfix *x, const char *ue, bool qfi)
 	if (qfi) {
 		x->t->sessions[slot].flags |= TOF_SESS_QFI;
 		x->t->sessions[slot].qfi = 9;
+		tof_session_publish(x->t, slot);
 	}
 }
 

@@ -75,6 +75,7 @@ static uint32_t fx_session(struct tfix *x, const char *ue, bool dl)
 		dlt->len = 14, dlt->proto_off = 12;
 		memcpy(dlt->bytes, enb_mac, 6), memcpy(dlt->bytes + 6, sgw_mac, 6);
 	}
+	tof_session_publish(x->t, slot);
 	return slot;
 }
 
@@ -127,7 +128,7 @@ static void test_uplink_known_no_service_passes(void **state)
 	assert_false(r.punted);
 	assert_int_equal(r.reason, TOF_R_UL_KNOWN);
 	assert_memory_equal(tf.buf + tf.f.off, orig.buf + orig.f.off, tf.f.len);
-	assert_int_equal(x->t->sessions[r.session].ul_seen_ns, 1000000000ULL);
+	assert_int_equal(tof_session_seen(x->t, r.session)->ul_seen_ns, 1000000000ULL);
 	assert_int_equal(x->n_punts, 0);
 }
 
@@ -327,6 +328,7 @@ static void test_apps_reply_5g_carries_qfi(void **state)
 	uint32_t slot = fx_session(x, UE, true);
 	x->t->sessions[slot].flags |= TOF_SESS_QFI;
 	x->t->sessions[slot].qfi = 9;
+	tof_session_publish(x->t, slot);
 	fx_apps(&tf, APP, UE);
 	fx_run(x, &tf, TOF_PORT_APPS, &r);
 	assert_int_equal(r.verdict, TOF_V_ENCAP);

@@ -70,6 +70,7 @@ struct worker_ctx {
 	struct race *r;
 	struct tof_worker w;
 	int id;
+	unsigned int reader; /* its place among the tables' readers */
 	uint64_t offloads, encaps, wrong;
 };
 
@@ -206,6 +207,9 @@ static void *race_worker(void *arg)
 	struct tof_result res[BURST];
 	int ue[BURST];
 
+	/* A reader of the tables, as a data plane worker: quiescent between
+	 * bursts (and offline while it waits for the agent). */
+	tof_qsbr_online(&r->t->qsbr, c->reader);
 	for (int round = 0; round < ROUNDS; round++) {
 		/* UEs come and go: each quarter of the run uses other ones, so
 		 * the earlier ones fall idle and are purged. */
@@ -232,10 +236,14 @@ static void *race_worker(void *arg)
 				tf[idx[j]].f = g[j];
 				race_check(c, &tf[idx[j]], &res[j], ue[idx[j]]);
 			}
+			tof_qsbr_quiescent(&r->t->qsbr, c->reader);
 		}
 		__atomic_add_fetch(&r->clock_ns, 5000000ULL, __ATOMIC_RELAXED); /* 5 ms */
+		tof_qsbr_offline(&r->t->qsbr, c->reader);
 		race_wait_agent(r);
+		tof_qsbr_online(&r->t->qsbr, c->reader);
 	}
+	tof_qsbr_offline(&r->t->qsbr, c->reader);
 	__atomic_add_fetch(&r->workers_done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -359,6 +367,9 @@ static void test_workers_agent_ctl_readers(void **state)
 	for (int i = 0; i < WORKERS; i++) {
 		wc[i] = (struct worker_ctx){ .r = r, .id = i };
 		assert_int_equal(tof_worker_init(&wc[i].w, r->t->max_services, race_punt, r), 0);
+		int reader = tof_qsbr_register(&r->t->qsbr);
+		assert_true(reader >= 0);
+		wc[i].reader = (unsigned int)reader;
 		pthread_create(&tw[i], NULL, race_worker, &wc[i]);
 	}
 	pthread_create(&tc, NULL, race_ctl, r);

@@ -175,7 +175,7 @@ uint32_t tof_agent_session_new(struct tof_agent *a, const struct gtp_addr *ue,
 	/* An address has one owner: the callers take it away first. */
 	if (tof_session_find_ue(t, ue) != TOF_NO_SLOT)
 		return TOF_NO_SLOT;
-	slot = tof_session_add(t, ue);
+	slot = tof_session_add_ul(t, ue, enb, sgw, teid, now_ns);
 	if (slot == TOF_NO_SLOT) {
 		/* Known sessions and pass-through carry on; this UE waits for
 		 * room (the idle purge). */
@@ -184,7 +184,6 @@ uint32_t tof_agent_session_new(struct tof_agent *a, const struct gtp_addr *ue,
 	}
 	t->sessions[slot].created_ns = now_ns;
 	tof_agent_arm_purge(a, now_ns);
-	tof_session_set_ul(t, slot, enb, sgw, teid, now_ns);
 	a->events[TOF_EV_UL_LEARNED]++;
 	return slot;
 }
@@ -263,7 +262,7 @@ static void tof_agent_fire_probes(struct tof_agent *a, uint64_t now_ns)
 		if (pinger_due(&a->pl->pinger, &s->probe, tm.due_ns, &a->pinger)) {
 			struct tof_probe_path path = {
 				.ue = s->ue4.family ? &s->ue4 : &s->ue6, .enb = &s->enb,
-				.sgw = &s->sgw, .teid = tof_session_fresh_teid(s),
+				.sgw = &s->sgw, .teid = tof_session_fresh_teid(a->t, tm.slot),
 				.with_qfi = (s->flags & TOF_SESS_QFI) != 0, .qfi = s->qfi,
 				.l2 = &s->ul_l2,
 			};
@@ -290,9 +289,10 @@ static uint64_t tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
 		const struct tof_session *s = &t->sessions[i];
 		if (!s->in_use)
 			continue;
+		const struct tof_seen *st = tof_session_seen(t, i);
 		uint64_t last = s->created_ns;
-		uint64_t ul = __atomic_load_n(&s->ul_seen_ns, __ATOMIC_RELAXED);
-		uint64_t dl = __atomic_load_n(&s->dl_seen_ns, __ATOMIC_RELAXED);
+		uint64_t ul = __atomic_load_n(&st->ul_seen_ns, __ATOMIC_RELAXED);
+		uint64_t dl = __atomic_load_n(&st->dl_seen_ns, __ATOMIC_RELAXED);
 		if (ul > last)
 			last = ul;
 		if (dl > last)
@@ -307,7 +307,8 @@ static uint64_t tof_agent_purge(struct tof_agent *a, uint64_t now_ns)
 		/* A live UE's idle bearers (a re-attach's old default bearer, a
 		 * finished call's) leave it. */
 		for (int b = s->n_extra; b >= 0 && s->n_extra > 0; b--) {
-			uint32_t seen = __atomic_load_n(&s->bearer_seen[b], __ATOMIC_RELAXED);
+			uint32_t seen = __atomic_load_n(&tof_session_seen(t, i)->bearer_seen[b],
+							__ATOMIC_RELAXED);
 			uint64_t age = tof_coarse_age_ns(seen, now_ns);
 			if (age > idle_ns) {
 				tof_session_del_bearer(t, i, b == 0 ? s->ul_teid : s->ul_extra[b - 1]);

@@ -7,7 +7,6 @@
 #include "agent_ctl.h"
 
 /* Lock-free read attempts before a reader takes the writers' lock. */
-#define CTL_READ_TRIES 8
 
 struct tof_ctl {
 	pthread_mutex_t write_lock; /* every writer of the tables */

@@ -1,5 +1,5 @@
-/* Reads through the ctl: copies taken under the tables' seqlock, without
- * stopping the writers, and checked only once the copy is known good. */
+/* Reads through the ctl: copies of the agent's records taken under the
+ * writers' lock, briefly, and checked once the lock is released. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,24 +7,13 @@
 #include "agent_ctl_int.h"
 #include "config_read.h"
 
-/* Run a read section: body copies, and is retried while writers move the
- * sequence; after CTL_READ_TRIES it runs under the writers' lock. */
+/* The agent's records are the writers' own: the API reads them under the
+ * writers' lock (the workers never take it: they read the snapshots). */
 #define CTL_READ(ctl, body)                                                      \
 	do {                                                                     \
-		for (int ctl_try_ = 0;; ctl_try_++) {                            \
-			bool ctl_locked_ = ctl_try_ >= CTL_READ_TRIES;           \
-			if (ctl_locked_)                                         \
-				tof_ctl_lock(ctl);                               \
-			uint32_t ctl_seq_ = tof_read_begin((ctl)->t);            \
-			body;                                                    \
-			bool ctl_again_ = tof_read_retry((ctl)->t, ctl_seq_);    \
-			if (ctl_locked_) {                                       \
-				tof_ctl_unlock(ctl);                             \
-				break;                                           \
-			}                                                        \
-			if (!ctl_again_)                                         \
-				break;                                           \
-		}                                                                \
+		tof_ctl_lock(ctl);                                               \
+		body;                                                            \
+		tof_ctl_unlock(ctl);                                             \
 	} while (0)
 
 void ctl_svc_config(const struct tof_service *s, struct tof_service_config *out)
@@ -164,7 +153,9 @@ enum tof_ctl_code tof_ctl_service_get(struct tof_ctl *ctl, const char *key, bool
 
 /* --- tunnels --- */
 
-static void ctl_tunnel(uint32_t slot, const struct tof_session *s, struct tof_ctl_tunnel *o)
+/* (Under the lock: the last-seen times are in the current snapshot.) */
+static void ctl_tunnel(const struct tof_tables *t, uint32_t slot, const struct tof_session *s,
+		       struct tof_ctl_tunnel *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->slot = slot;
@@ -179,20 +170,20 @@ static void ctl_tunnel(uint32_t slot, const struct tof_session *s, struct tof_ct
 	o->pinger_state = s->probe.state;
 	o->handovers = s->handovers;
 	o->created_ns = s->created_ns;
-	o->ul_seen_ns = s->ul_seen_ns;
-	o->dl_seen_ns = s->dl_seen_ns;
+	o->ul_seen_ns = __atomic_load_n(&tof_session_seen(t, slot)->ul_seen_ns, __ATOMIC_RELAXED);
+	o->dl_seen_ns = __atomic_load_n(&tof_session_seen(t, slot)->dl_seen_ns, __ATOMIC_RELAXED);
 }
 
 /* One slot, consistent in itself; false if it holds no session. */
-static bool ctl_read_session(struct tof_ctl *ctl, uint32_t slot, struct tof_session *copy)
+static bool ctl_read_session(struct tof_ctl *ctl, uint32_t slot, struct tof_ctl_tunnel *out)
 {
 	const struct tof_session *s = &ctl->t->sessions[slot];
 	bool used;
 
 	CTL_READ(ctl, {
-		used = __atomic_load_n(&s->in_use, __ATOMIC_RELAXED) != 0;
+		used = s->in_use != 0;
 		if (used)
-			memcpy(copy, s, sizeof(*copy));
+			ctl_tunnel(ctl->t, slot, s, out);
 	});
 	return used;
 }
@@ -202,7 +193,6 @@ uint32_t tof_ctl_tunnels(struct tof_ctl *ctl, const struct gtp_addr *ue, uint32_
 			 uint32_t *total)
 {
 	const struct tof_tables *t = ctl->t;
-	struct tof_session copy;
 	uint32_t n = 0, i;
 
 	*next = UINT32_MAX;
@@ -211,14 +201,15 @@ uint32_t tof_ctl_tunnels(struct tof_ctl *ctl, const struct gtp_addr *ue, uint32_
 		uint32_t slot;
 		bool found;
 
+		if (max == 0)
+			return 0;
 		CTL_READ(ctl, {
 			slot = tof_session_find_ue(t, ue);
 			found = slot != TOF_NO_SLOT;
 			if (found)
-				memcpy(&copy, &t->sessions[slot], sizeof(copy));
+				ctl_tunnel(t, slot, &t->sessions[slot], &out[n++]);
 		});
-		if (found && max > 0)
-			ctl_tunnel(slot, &copy, &out[n++]);
+		(void)found;
 		return n;
 	}
 	/* One slot at a time: a listing of a million sessions must not hold
@@ -230,8 +221,8 @@ uint32_t tof_ctl_tunnels(struct tof_ctl *ctl, const struct gtp_addr *ue, uint32_
 			*next = i;
 			break;
 		}
-		if (ctl_read_session(ctl, i, &copy))
-			ctl_tunnel(i, &copy, &out[n++]);
+		if (ctl_read_session(ctl, i, &out[n]))
+			n++;
 	}
 	return n;
 }

@@ -44,17 +44,20 @@ static void tof_agent_learn_ul(struct tof_agent *a, const uint8_t *frame, enum t
 		return;
 
 	struct tof_session *s = &t->sessions[slot];
-	tof_write_begin(t);
+	struct tof_l2_tmpl l2 = s->ul_l2;
+	uint8_t flags = s->flags, qfi = s->qfi;
 	tof_l2_tmpl_learn(&s->ul_l2, frame, &p->l2, a->pl->l2[in]);
 	if (p->gtp.has_pdu_session) {
 		s->flags |= TOF_SESS_QFI;
 		s->qfi = p->gtp.qfi;
 	}
-	tof_write_end(t);
-	__atomic_store_n(&s->ul_seen_ns, now_ns, __ATOMIC_RELAXED);
+	if (flags != s->flags || qfi != s->qfi || memcmp(&l2, &s->ul_l2, sizeof(l2)) != 0)
+		tof_session_publish(t, slot);
+	struct tof_seen *seen = tof_session_seen(t, slot);
+	__atomic_store_n(&seen->ul_seen_ns, now_ns, __ATOMIC_RELAXED);
 	int b = tof_session_bearer(s, p->gtp.teid);
 	if (b >= 0)
-		__atomic_store_n(&s->bearer_seen[b], tof_coarse(now_ns), __ATOMIC_RELAXED);
+		__atomic_store_n(&seen->bearer_seen[b], tof_coarse(now_ns), __ATOMIC_RELAXED);
 	if (!(s->flags & TOF_SESS_DL) && a->cfg->pinger_policy == TOF_PINGER_ALWAYS)
 		tof_agent_probe_start(a, slot, now_ns);
 }
@@ -99,15 +102,17 @@ static void tof_agent_learn_dl(struct tof_agent *a, const uint8_t *frame, enum t
 		}
 	}
 	struct tof_session *s = &t->sessions[slot];
+	/* The link header first, so a new downlink is published once. */
+	struct tof_l2_tmpl l2 = s->dl_l2;
+	tof_l2_tmpl_learn(&s->dl_l2, frame, &p->l2, a->pl->l2[in]);
 	if (!(s->flags & TOF_SESS_DL) || s->dl_teid != p->gtp.teid) {
 		a->events[(s->flags & TOF_SESS_DL) ? TOF_EV_DL_CHANGED :
 			  by_pinger ? TOF_EV_DL_BY_PINGER : TOF_EV_DL_LEARNED]++;
 		tof_agent_set_dl(a, slot, p->gtp.teid);
+	} else if (memcmp(&l2, &s->dl_l2, sizeof(l2)) != 0) {
+		tof_session_publish(t, slot);
 	}
-	tof_write_begin(t);
-	tof_l2_tmpl_learn(&s->dl_l2, frame, &p->l2, a->pl->l2[in]);
-	tof_write_end(t);
-	__atomic_store_n(&s->dl_seen_ns, now_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&tof_session_seen(t, slot)->dl_seen_ns, now_ns, __ATOMIC_RELAXED);
 	tof_agent_probe_stop(a, slot, by_pinger && !claim_probe);
 }
 

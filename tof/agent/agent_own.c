@@ -25,13 +25,13 @@ static uint64_t tof_silence_ns(const struct tof_agent *a)
 }
 
 /* Has the session been silent long enough to give up its addresses? */
-static bool tof_session_silent(const struct tof_agent *a, const struct tof_session *s,
-			       uint64_t now_ns)
+static bool tof_session_silent(const struct tof_agent *a, uint32_t slot, uint64_t now_ns)
 {
+	const struct tof_seen *seen = tof_session_seen(a->t, slot);
 	uint64_t silence = tof_silence_ns(a);
-	uint64_t last = s->created_ns;
-	uint64_t ul = __atomic_load_n(&s->ul_seen_ns, __ATOMIC_RELAXED);
-	uint64_t dl = __atomic_load_n(&s->dl_seen_ns, __ATOMIC_RELAXED);
+	uint64_t last = a->t->sessions[slot].created_ns;
+	uint64_t ul = __atomic_load_n(&seen->ul_seen_ns, __ATOMIC_RELAXED);
+	uint64_t dl = __atomic_load_n(&seen->dl_seen_ns, __ATOMIC_RELAXED);
 
 	if (silence == 0)
 		return false;
@@ -43,14 +43,14 @@ static bool tof_session_silent(const struct tof_agent *a, const struct tof_sessi
 }
 
 /* Has this bearer carried none of the session's own traffic for as long? */
-static bool tof_bearer_silent(const struct tof_agent *a, const struct tof_session *s, int b,
-			      uint64_t now_ns)
+static bool tof_bearer_silent(const struct tof_agent *a, uint32_t slot, int b, uint64_t now_ns)
 {
 	uint64_t silence = tof_silence_ns(a);
 
 	if (silence == 0 || b < 0)
 		return false;
-	uint32_t seen = __atomic_load_n(&s->bearer_seen[b], __ATOMIC_RELAXED);
+	uint32_t seen = __atomic_load_n(&tof_session_seen(a->t, slot)->bearer_seen[b],
+					__ATOMIC_RELAXED);
 	return tof_coarse_age_ns(seen, now_ns) >= silence;
 }
 
@@ -221,13 +221,12 @@ static uint32_t tof_claim_apply(struct tof_agent *a, int i, uint32_t dl_teid, ui
 	if (slot == TOF_NO_SLOT)
 		return TOF_NO_SLOT;
 	struct tof_session *s = &t->sessions[slot];
-	tof_write_begin(t);
 	s->ul_l2 = c.l2;
 	if (c.with_qfi) {
 		s->flags |= TOF_SESS_QFI;
 		s->qfi = c.qfi;
 	}
-	tof_write_end(t);
+	tof_session_publish(t, slot);
 	tof_agent_set_dl(a, slot, dl_teid);
 	return slot;
 }
@@ -253,7 +252,7 @@ uint32_t tof_agent_tunnel_new(struct tof_agent *a, const uint8_t *frame, enum to
 		a->events[TOF_EV_BEARER_ADDED]++;
 		return owner;
 	}
-	if (tof_session_silent(a, s, now_ns)) {
+	if (tof_session_silent(a, owner, now_ns)) {
 		/* The UE left its old tunnel long ago; the address follows. */
 		tof_session_set_ul(t, owner, &p->outer.src, &p->outer.dst, p->gtp.teid, now_ns);
 		a->events[TOF_EV_ADDR_MOVED]++;
@@ -271,7 +270,7 @@ uint32_t tof_agent_claim_known(struct tof_agent *a, uint32_t slot, const uint8_t
 	uint32_t owner = tof_session_find_ue(t, ue);
 	const struct tof_session *s = &t->sessions[slot];
 
-	if (owner != TOF_NO_SLOT && !tof_session_silent(a, &t->sessions[owner], now_ns)) {
+	if (owner != TOF_NO_SLOT && !tof_session_silent(a, owner, now_ns)) {
 		tof_claim_note(a, frame, in, p, now_ns);
 		return TOF_NO_SLOT;
 	}
@@ -284,7 +283,7 @@ uint32_t tof_agent_claim_known(struct tof_agent *a, uint32_t slot, const uint8_t
 		a->events[TOF_EV_UE_ADDR_ADDED]++;
 		return slot;
 	}
-	if (tof_bearer_silent(a, s, tof_session_bearer(s, p->gtp.teid), now_ns)) {
+	if (tof_bearer_silent(a, slot, tof_session_bearer(s, p->gtp.teid), now_ns)) {
 		/* This TEID carried none of its UE's traffic for long: the
 		 * SGW gave it to another UE. It leaves the session and is
 		 * learned afresh. */

@@ -1,6 +1,9 @@
 /* In-place GTP-U encapsulation with a learned link header. */
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "csum.h"
 #include "gtp.h"
 #include "tof_encap.h"
 
@@ -109,6 +112,57 @@ enum tof_reason tof_encap_prepend(struct tof_frame *f, const struct tof_encap_pa
 	if (gtp_encap_write(ip, &e, f->len) == 0)
 		return TOF_R_APPS_TOO_BIG;
 	tof_l2_write(ip - l2, p->l2_type, p->l2, p->swap_macs, p->dst.family);
+	f->off -= outer + l2;
+	f->len += outer + l2;
+	return TOF_R__COUNT;
+}
+
+static uint16_t tof_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+enum tof_reason tof_encap_hot(struct tof_frame *f, const struct tof_sess_hot *h,
+			      enum pkt_l2_type l2_type, uint16_t ip_id, uint16_t mtu)
+{
+	const struct tof_encap_tmpl *o = &h->outer;
+	uint32_t outer = o->len, l2 = tof_l2_len(l2_type, &h->l2), plen = f->len;
+
+	if (outer + plen > mtu)
+		return TOF_R_APPS_TOO_BIG;
+	if (f->off < outer + l2)
+		return TOF_R_NO_HEADROOM;
+	uint8_t *ip = f->buf + f->off - outer;
+	memcpy(ip, o->bytes, outer);
+	uint8_t *gtp = ip + o->gtp_off;
+	tof_put16(gtp + 2, (uint16_t)(tof_get16(gtp + 2) + plen));
+	if (o->family == GTP_AF_INET) {
+		uint8_t *udp = ip + PKT_IPV4_HLEN;
+		uint16_t tot = (uint16_t)(outer + plen), c;
+		tof_put16(udp + 4, (uint16_t)(tof_get16(udp + 4) + plen));
+		/* The template's checksum was for length `outer`, id 0. */
+		memcpy(&c, ip + 10, 2);
+		c = csum_update16(c, htons((uint16_t)outer), htons(tot));
+		c = csum_update16(c, 0, htons(ip_id));
+		tof_put16(ip + 2, tot);
+		tof_put16(ip + 4, ip_id);
+		memcpy(ip + 10, &c, 2);
+	} else {
+		/* IPv6 wants the UDP checksum, over everything. */
+		struct gtp_addr src, dst;
+		uint8_t *udp = ip + PKT_IPV6_HLEN;
+		uint16_t ulen = (uint16_t)(tof_get16(udp + 4) + plen), c;
+		gtp_addr_set6(&src, ip + 8);
+		gtp_addr_set6(&dst, ip + 24);
+		tof_put16(ip + 4, ulen);
+		tof_put16(udp + 4, ulen);
+		udp[6] = udp[7] = 0;
+		c = csum_l4(&src, &dst, PKT_PROTO_UDP, udp, ulen);
+		if (c == 0)
+			c = 0xffff;
+		memcpy(udp + 6, &c, 2);
+	}
+	tof_l2_write(ip - l2, l2_type, &h->l2, o->l2_swap, o->family);
 	f->off -= outer + l2;
 	f->len += outer + l2;
 	return TOF_R__COUNT;

@@ -33,6 +33,12 @@ uint32_t tof_encap_outer_len(const struct tof_encap_params *p);
  * could not (TOF_R_NO_HEADROOM, TOF_R_APPS_TOO_BIG). */
 enum tof_reason tof_encap_prepend(struct tof_frame *f, const struct tof_encap_params *p);
 
+/* The same for an app's reply into a session's downlink tunnel, from the
+ * snapshot's prebuilt outer headers: copied, then only the lengths, the IP
+ * identification and the checksums patched. */
+enum tof_reason tof_encap_hot(struct tof_frame *f, const struct tof_sess_hot *h,
+			      enum pkt_l2_type l2_type, uint16_t ip_id, uint16_t mtu);
+
 /* Write a link header of the given type for an IP packet of family fam at
  * out (room octets before the IP header). Returns its length. */
 uint32_t tof_l2_write(uint8_t *out, enum pkt_l2_type type, const struct tof_l2_tmpl *tmpl,

@@ -1,10 +1,8 @@
-/* Linear-probing hash index with backward-shift deletion. The writer
- * stores entries with relaxed atomics so concurrent readers (see
- * tof_index_next) never see a torn entry; the tables' seqlock tells them
- * to retry when an entry moved under them. */
+/* Linear-probing hash index with backward-shift deletion, safe for readers
+ * that never wait (see tof_index.h). */
 #include <stdlib.h>
 
-#include "tof_tables.h"
+#include "tof_index.h"
 
 static uint32_t tof_index_capacity(uint32_t max_entries)
 {
@@ -18,7 +16,7 @@ static uint32_t tof_index_capacity(uint32_t max_entries)
 
 size_t tof_index_memory(uint32_t max_entries)
 {
-	return (size_t)tof_index_capacity(max_entries) * sizeof(struct tof_index_ent);
+	return (size_t)tof_index_capacity(max_entries) * sizeof(uint64_t);
 }
 
 int tof_index_init(struct tof_index *ix, uint32_t max_entries)
@@ -32,6 +30,7 @@ int tof_index_init(struct tof_index *ix, uint32_t max_entries)
 	ix->used = 0;
 	ix->limit = max_entries < cap / 2 ? max_entries : cap / 2;
 	ix->max_dist = 0;
+	ix->changes = 0;
 	return 0;
 }
 
@@ -41,10 +40,14 @@ void tof_index_free(struct tof_index *ix)
 	ix->ents = NULL;
 }
 
-static void tof_index_store(struct tof_index_ent *e, uint32_t sig, uint32_t slot)
+static void tof_index_store(struct tof_index *ix, uint32_t pos, uint64_t w)
 {
-	__atomic_store_n(&e->sig, sig, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->slot, slot, __ATOMIC_RELAXED);
+	__atomic_store_n(&ix->ents[pos], w, __ATOMIC_RELEASE);
+}
+
+static void tof_index_changed(struct tof_index *ix)
+{
+	__atomic_store_n(&ix->changes, ix->changes + 1, __ATOMIC_RELEASE);
 }
 
 bool tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot)
@@ -55,73 +58,76 @@ bool tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot)
 	if (ix->used >= ix->limit)
 		return false;
 	/* At most half full: an empty entry comes within capacity steps. */
-	while (ix->ents[pos].slot != 0) {
+	while (ix->ents[pos] != 0) {
 		pos = (pos + 1) & ix->mask;
 		dist++;
 	}
 	/* Readers must probe this far before they can meet the entry. */
 	if (dist > ix->max_dist)
 		__atomic_store_n(&ix->max_dist, dist, __ATOMIC_RELEASE);
-	tof_index_store(&ix->ents[pos], sig, slot + 1);
+	tof_index_store(ix, pos, tof_index_word(sig, slot));
 	ix->used++;
+	return true;
+}
+
+/* Position of the entry (sig, slot), or the capacity if absent. */
+static uint32_t tof_index_find(const struct tof_index *ix, uint32_t sig, uint32_t slot)
+{
+	uint64_t want = tof_index_word(sig, slot);
+	uint32_t pos = sig & ix->mask;
+
+	for (uint32_t d = 0; d <= ix->max_dist; d++) {
+		uint64_t w = ix->ents[pos];
+		if (w == 0)
+			break;
+		if (w == want)
+			return pos;
+		pos = (pos + 1) & ix->mask;
+	}
+	return ix->mask + 1;
+}
+
+bool tof_index_repoint(struct tof_index *ix, uint32_t sig, uint32_t slot, uint32_t new_slot)
+{
+	uint32_t pos = tof_index_find(ix, sig, slot);
+
+	if (pos > ix->mask)
+		return false;
+	tof_index_store(ix, pos, tof_index_word(sig, new_slot));
 	return true;
 }
 
 bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot)
 {
-	uint32_t pos = sig & ix->mask;
+	uint32_t hole = tof_index_find(ix, sig, slot);
 
-	for (uint32_t d = 0;; d++) {
-		struct tof_index_ent *e = &ix->ents[pos];
-		if (e->slot == 0 || d > ix->max_dist)
-			return false;
-		if (e->sig == sig && e->slot == slot + 1)
-			break;
-		pos = (pos + 1) & ix->mask;
-	}
+	if (hole > ix->mask)
+		return false;
 	/* Backward shift: pull later entries of the run into the hole unless
-	 * their home position lies cyclically in (hole, entry]. */
-	uint32_t hole = pos;
-	uint32_t j = pos;
+	 * their home position lies cyclically in (hole, entry]. Each entry is
+	 * written to its new place before its old one is reused, and the
+	 * change counter moves in between, so a reader that missed it
+	 * looks again. */
+	uint32_t j = hole;
 	for (;;) {
 		j = (j + 1) & ix->mask;
-		struct tof_index_ent *e = &ix->ents[j];
-		if (e->slot == 0)
+		uint64_t w = ix->ents[j];
+		if (w == 0)
 			break;
-		uint32_t home = e->sig & ix->mask;
+		uint32_t home = (uint32_t)w & ix->mask;
 		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 		if (stays)
 			continue;
-		tof_index_store(&ix->ents[hole], e->sig, e->slot);
+		tof_index_store(ix, hole, w);
+		tof_index_changed(ix);
 		hole = j;
 	}
-	tof_index_store(&ix->ents[hole], 0, 0);
+	tof_index_changed(ix);
+	tof_index_store(ix, hole, 0);
 	ix->used--;
 	/* Entries only move closer to home, so max_dist stays an upper
 	 * bound; an empty index starts afresh. */
 	if (ix->used == 0)
 		__atomic_store_n(&ix->max_dist, 0, __ATOMIC_RELEASE);
 	return true;
-}
-
-/* splitmix64: expands one seed into the key's words. */
-static uint64_t tof_splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-void tof_hash_key_init(struct tof_hash_key *hk, uint64_t seed)
-{
-	uint64_t x = seed;
-
-	for (unsigned int i = 0; i < 8; i += 2) {
-		uint64_t v = tof_splitmix(&x);
-		hk->k[i] = (uint32_t)v;
-		hk->k[i + 1] = (uint32_t)(v >> 32);
-	}
-	hk->fin = tof_splitmix(&x);
 }

@@ -49,15 +49,6 @@ static void tof_punt_as(const struct tof_pipeline *pl, struct tof_worker *w,
 	}
 }
 
-/* Does the inner address belong to the session (IPv6: its /64)? */
-static bool tof_ue_matches(const struct gtp_addr *ue4, const struct gtp_addr *ue6,
-			   const struct gtp_addr *a)
-{
-	if (a->family == GTP_AF_INET)
-		return gtp_addr_eq(ue4, a);
-	return ue6->family == GTP_AF_INET6 && memcmp(ue6->b, a->b, 8) == 0;
-}
-
 /* Decapsulate, DNAT to the application, and put an Ethernet header on for
  * the apps port. */
 static void tof_offload(const struct tof_pipeline *pl, struct tof_frame *f, struct tof_s1_pkt *p,
@@ -89,52 +80,20 @@ static void tof_hand_over(const struct tof_pipeline *pl, struct tof_worker *w,
 	}
 }
 
-/* What an uplink frame needs of the tables, copied in one read section. */
-struct tof_ul_view {
-	uint32_t slot, svc;
-	int bearer;
-	struct gtp_addr enb, ue4, ue6, app_ip;
-	uint8_t app_mac[6];
-};
-
-static void tof_uplink_lookup(const struct tof_tables *t, const struct tof_s1_pkt *p,
-			      struct tof_ul_view *v)
-{
-	uint32_t seq;
-
-	do {
-		seq = tof_read_begin(t);
-		v->slot = p->has_sig ? tof_session_find_ul_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
-				       tof_session_find_ul(t, &p->outer.dst, p->gtp.teid);
-		if (v->slot != TOF_NO_SLOT) {
-			const struct tof_session *s = &t->sessions[v->slot];
-			v->enb = s->enb;
-			v->ue4 = s->ue4;
-			v->ue6 = s->ue6;
-			v->bearer = tof_session_bearer(s, p->gtp.teid);
-		}
-		v->svc = tof_service_find_ip(t, &p->inner.dst);
-		if (v->svc != TOF_NO_SLOT) {
-			const struct tof_service *sv = &t->services[v->svc];
-			v->app_ip = sv->app_ip;
-			memcpy(v->app_mac, sv->has_app_mac ? sv->app_mac : tof_bcast_mac, 6);
-		}
-	} while (tof_read_retry(t, seq));
-}
-
 static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, struct tof_frame *f,
 		       enum tof_port in, struct tof_s1_pkt *p, uint64_t now_ns,
 		       struct tof_result *res)
 {
-	struct tof_ul_view v;
-	bool to_service, ue_src = tof_ue_addr_ok(&p->inner.src);
-
-	tof_uplink_lookup(pl->tables, p, &v);
-	res->session = v.slot;
+	const struct tof_tables *t = pl->tables;
+	uint32_t sig = p->has_sig ? p->tun_sig : tof_tunnel_sig(t, &p->outer.dst, p->gtp.teid);
+	const struct tof_sess_hot *h = tof_hot_find_ul(t, &p->outer.dst, p->gtp.teid, sig);
+	const struct tof_svc_hot *sv = tof_svc_find_ip(t, &p->inner.dst);
+	bool ue_src = tof_ue_addr_ok(&p->inner.src);
 	/* A T-PDU with an extension we must understand and do not: we cannot
 	 * act as its receiving endpoint, so it is never offloaded. */
-	to_service = v.svc != TOF_NO_SLOT && !p->gtp.ext_unknown_required;
-	if (v.slot == TOF_NO_SLOT) {
+	bool to_service = sv != NULL && !p->gtp.ext_unknown_required;
+
+	if (h == NULL) {
 		if (to_service && ue_src) {
 			tof_hand_over(pl, w, f, in, TOF_R_UL_FIRST, TOF_R_UL_FIRST_PASSED, now_ns, res);
 			return;
@@ -143,8 +102,10 @@ static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		tof_punt_as(pl, w, f, in, TOF_R_UL_UNKNOWN, now_ns, res);
 		return;
 	}
+	res->session = h->id;
+	res->hot = h;
 	tof_result_set(res, TOF_V_PASS, TOF_R_UL_KNOWN);
-	if (!tof_ue_matches(&v.ue4, &v.ue6, &p->inner.src)) {
+	if (!tof_hot_has_ue(h, &p->inner.src)) {
 		/* Not the session's address: passed to the core, which drops
 		 * what it did not assign; never offloaded. The agent weighs
 		 * the claim (a dual-stack UE's other address, a UE that
@@ -163,22 +124,27 @@ static void tof_uplink(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		return;
 	}
 	/* Only the UE's own traffic keeps the session and the bearer alive:
-	 * that is what tells a silent old tunnel from a live one. */
-	tof_touch(&pl->tables->sessions[v.slot].ul_seen_ns, now_ns);
-	if (v.bearer >= 0)
-		tof_touch_coarse(&pl->tables->sessions[v.slot].bearer_seen[v.bearer], now_ns);
+	 * that is what tells a silent old tunnel from a live one. (The
+	 * bearer's coarse stamp only when the session's moves, so most
+	 * packets touch no third cache line.) */
+	struct tof_seen *seen = (struct tof_seen *)&h->seen;
+	if (tof_touch(&seen->ul_seen_ns, now_ns)) {
+		int b = tof_hot_bearer(h, p->gtp.teid);
+		if (b >= 0)
+			tof_touch_coarse(&seen->bearer_seen[b], now_ns);
+	}
 	/* The tunnel is known; tell the agent what changed about it. */
-	if (!gtp_addr_eq(&v.enb, &p->outer.src))
+	if (!gtp_addr_eq(&h->enb, &p->outer.src))
 		tof_punt_as(pl, w, f, in, TOF_R_UL_HANDOVER, now_ns, res);
 	if (!to_service) {
-		if (v.svc != TOF_NO_SLOT && !res->punted)
+		if (sv != NULL && !res->punted)
 			res->reason = TOF_R_GTP_EXT_REQUIRED;
 		return;
 	}
-	res->service = v.svc;
-	w->svc[v.svc].ul_pkts++;
-	w->svc[v.svc].ul_bytes += p->inner.tot_len;
-	tof_offload(pl, f, p, &v.app_ip, v.app_mac);
+	res->service = sv->id;
+	w->svc[sv->id].ul_pkts++;
+	w->svc[sv->id].ul_bytes += p->inner.tot_len;
+	tof_offload(pl, f, p, &sv->app_ip, sv->has_mac ? sv->app_mac : tof_bcast_mac);
 	res->verdict = TOF_V_OFFLOAD;
 	res->out_port = TOF_PORT_APPS;
 	if (!res->punted)
@@ -191,8 +157,6 @@ static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, st
 {
 	const struct tof_tables *t = pl->tables;
 	const uint8_t *inner = f->buf + f->off + p->inner_off;
-	struct gtp_addr ue4, ue6;
-	uint32_t slot, seq;
 
 	if ((p->inner.proto == PKT_PROTO_ICMP || p->inner.proto == PKT_PROTO_ICMPV6) &&
 	    pinger_is_reply(&pl->pinger, inner, p->inner_avail, NULL)) {
@@ -207,27 +171,21 @@ static void tof_downlink(const struct tof_pipeline *pl, struct tof_worker *w, st
 		}
 		return;
 	}
-	do {
-		seq = tof_read_begin(t);
-		slot = p->has_sig ? tof_session_find_dl_sig(t, &p->outer.dst, p->gtp.teid, p->tun_sig) :
-				    tof_session_find_dl(t, &p->outer.dst, p->gtp.teid);
-		if (slot != TOF_NO_SLOT) {
-			ue4 = t->sessions[slot].ue4;
-			ue6 = t->sessions[slot].ue6;
-		}
-	} while (tof_read_retry(t, seq));
+	uint32_t sig = p->has_sig ? p->tun_sig : tof_tunnel_sig(t, &p->outer.dst, p->gtp.teid);
+	const struct tof_sess_hot *h = tof_hot_find_dl(t, &p->outer.dst, p->gtp.teid, sig);
 
-	res->session = slot;
-	if (slot == TOF_NO_SLOT) {
+	if (h == NULL) {
 		tof_result_set(res, TOF_V_PASS, TOF_R_DL_UNKNOWN);
 		tof_punt_as(pl, w, f, in, TOF_R_DL_UNKNOWN, now_ns, res);
 		return;
 	}
-	tof_touch(&pl->tables->sessions[slot].dl_seen_ns, now_ns);
+	res->session = h->id;
+	res->hot = h;
+	tof_touch(&((struct tof_seen *)&h->seen)->dl_seen_ns, now_ns);
 	tof_result_set(res, TOF_V_PASS, TOF_R_DL_KNOWN);
 	/* The core sends another address down this tunnel: its word that the
 	 * address is this UE's (a re-attach, the other half of dual stack). */
-	if (!tof_ue_matches(&ue4, &ue6, &p->inner.dst) && tof_ue_addr_ok(&p->inner.dst))
+	if (!tof_hot_has_ue(h, &p->inner.dst) && tof_ue_addr_ok(&p->inner.dst))
 		tof_punt_as(pl, w, f, in, TOF_R_DL_NEW_UE_ADDR, now_ns, res);
 }
 
@@ -241,18 +199,14 @@ static void tof_error_ind(const struct tof_pipeline *pl, struct tof_worker *w,
 	const struct tof_tables *t = pl->tables;
 	const uint8_t *ies = f->buf + f->off + p->gtp_off + p->gtp.hdr_len;
 	struct gtp_error_ind ei;
-	uint32_t seq;
 	bool known;
 
 	if (gtp_parse_error_ind(ies, p->gtp.msg_len - p->gtp.hdr_len, &ei) != 0)
 		return;
-	do {
-		seq = tof_read_begin(t);
-		known = (dir != TOF_DIR_DOWNLINK &&
-			 tof_session_find_dl(t, &ei.gsn, ei.teid) != TOF_NO_SLOT) ||
-			(dir != TOF_DIR_UPLINK &&
-			 tof_session_find_ul(t, &ei.gsn, ei.teid) != TOF_NO_SLOT);
-	} while (tof_read_retry(t, seq));
+	known = (dir != TOF_DIR_DOWNLINK &&
+		 tof_hot_find_dl(t, &ei.gsn, ei.teid, tof_tunnel_sig(t, &ei.gsn, ei.teid)) != NULL) ||
+		(dir != TOF_DIR_UPLINK &&
+		 tof_hot_find_ul(t, &ei.gsn, ei.teid, tof_tunnel_sig(t, &ei.gsn, ei.teid)) != NULL);
 	if (known)
 		tof_punt_as(pl, w, f, in, TOF_R_GTP_ERROR_IND_KNOWN, now_ns, res);
 }
@@ -286,7 +240,7 @@ void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct
 		res->reason = TOF_R_UNKNOWN_DIRECTION;
 }
 
-static enum tof_decision tof_decision_of(const struct tof_result *res)
+enum tof_decision tof_pipeline_decision(const struct tof_result *res)
 {
 	if (res->handed_over)
 		return TOF_D_PUNT;
@@ -308,7 +262,7 @@ void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
 			const struct tof_frame *f, const struct tof_result *res)
 {
 	struct tof_counters *c = &w->ctr;
-	enum tof_decision d = tof_decision_of(res);
+	enum tof_decision d = tof_pipeline_decision(res);
 
 	c->rx_pkts[in]++;
 	c->rx_bytes[in] += in_len;

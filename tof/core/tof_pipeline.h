@@ -49,6 +49,8 @@ typedef bool (*tof_punt_fn)(void *ctx, const uint8_t *frame, size_t len, enum to
 struct tof_worker {
 	struct tof_counters ctr;
 	struct tof_service_counters *svc; /* max_services entries */
+	uint64_t *svc_mac_news_ns;        /* per service: when this worker last told
+					   * the agent of a frame from an unknown MAC */
 	struct tof_bucket punt_tb[TOF_PC__COUNT];
 	struct tof_bucket icmp_tb;        /* ICMP errors to the apps */
 	tof_punt_fn punt;
@@ -72,6 +74,9 @@ struct tof_result {
 	bool punted;
 	bool handed_over;       /* the agent has the frame itself (CONSUME here) */
 	uint32_t session;       /* slot or TOF_NO_SLOT */
+	/* The session's snapshot the decision used (or NULL): valid until
+	 * the worker's next quiescent point. */
+	const struct tof_sess_hot *hot;
 	uint32_t service;       /* slot or TOF_NO_SLOT */
 };
 

@@ -6,54 +6,12 @@
 #include "tof_pipeline.h"
 #include "tof_worker.h"
 
-/* What the reply path needs of the tables, copied inside a read section. */
-struct tof_apps_view {
-	uint32_t svc;
-	struct gtp_addr service_ip;
-	uint8_t app_mac[6];
-	bool mac_known;
-	uint32_t slot;
-	uint8_t flags;
-	uint8_t qfi;
-	struct gtp_addr enb, sgw;
-	uint32_t dl_teid;
-	struct tof_l2_tmpl l2;          /* the downlink's, or the uplink's */
-	bool l2_from_uplink;            /* MACs to swap */
-};
-
-static void tof_apps_lookup(const struct tof_tables *t, const struct pkt_ip *ip,
-			    struct tof_apps_view *v)
-{
-	uint32_t seq;
-
-	do {
-		seq = tof_read_begin(t);
-		v->svc = tof_service_find_app(t, &ip->src);
-		if (v->svc != TOF_NO_SLOT) {
-			const struct tof_service *sv = &t->services[v->svc];
-			v->service_ip = sv->service_ip;
-			v->mac_known = sv->has_app_mac || sv->mac_configured;
-			memcpy(v->app_mac, sv->app_mac, 6);
-		}
-		v->slot = tof_session_find_ue(t, &ip->dst);
-		if (v->slot != TOF_NO_SLOT) {
-			const struct tof_session *s = &t->sessions[v->slot];
-			v->flags = s->flags;
-			v->qfi = s->qfi;
-			v->enb = s->enb;
-			v->sgw = s->sgw;
-			v->dl_teid = s->dl_teid;
-			v->l2_from_uplink = s->dl_l2.len == 0;
-			v->l2 = v->l2_from_uplink ? s->ul_l2 : s->dl_l2;
-		}
-	} while (tof_read_retry(t, seq));
-}
-
 enum tof_reason tof_apps_parse(const struct tof_pipeline *pl, const struct tof_frame *f,
 			       struct tof_apps_pkt *a)
 {
 	const uint8_t *frame = f->buf + f->off;
 
+	a->has_sig = false;
 	if (pkt_parse_l2(frame, f->len, pl->l2[TOF_PORT_APPS], &a->l2) != PKT_OK)
 		return TOF_R_APPS_MALFORMED;
 	if (a->l2.ethertype == PKT_ETHERTYPE_ARP)
@@ -80,7 +38,6 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 	const uint8_t *frame = f->buf + f->off;
 	const struct pkt_l2 l2 = a->l2;
 	struct pkt_ip ip = a->ip;
-	struct tof_apps_view v;
 
 	res->dir = TOF_DIR_APPS;
 	res->reason = parsed;
@@ -99,24 +56,38 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		return;
 	}
 	res->verdict = TOF_V_DROP;
-	tof_apps_lookup(pl->tables, &ip, &v);
-	if (v.svc == TOF_NO_SLOT) {
+	const struct tof_tables *t = pl->tables;
+	const struct tof_svc_hot *sv = tof_svc_find_app(t, &ip.src);
+	if (sv == NULL) {
 		res->reason = TOF_R_APPS_UNKNOWN_SRC;
 		return;
 	}
+	uint32_t sig = a->has_sig ? a->ue_sig : tof_ue_sig(t, &ip.dst);
+	const struct tof_sess_hot *h = tof_hot_find_ue(t, &ip.dst, sig);
 	res->reason = TOF_R_APPS_REPLY;
-	res->service = v.svc;
-	res->session = v.slot;
+	res->service = sv->id;
 	/* The app's frames come from a MAC we do not know for it: the agent
-	 * asks the app (its frames alone could be anyone's). */
+	 * asks the app (its frames alone could be anyone's). It asks at most
+	 * once a second, so it hears of it at most every 100 ms. */
 	bool mac_news = pl->l2[TOF_PORT_APPS] == PKT_L2_ETH &&
-			(!v.mac_known || memcmp(v.app_mac, frame + 6, 6) != 0);
-	if (v.slot == TOF_NO_SLOT) {
+			(!sv->has_mac || memcmp(sv->app_mac, frame + 6, 6) != 0);
+	if (mac_news) {
+		uint64_t *last = &w->svc_mac_news_ns[sv->id];
+		if (*last != 0 && now_ns - *last < 100000000ULL)
+			mac_news = false;
+		else
+			*last = now_ns ? now_ns : 1;
+	}
+	if (h == NULL) {
 		res->reason = TOF_R_APPS_NO_SESSION;
-	} else if (!(v.flags & TOF_SESS_DL)) {
-		/* Make sure the pinger runs for this UE. */
-		res->reason = TOF_R_APPS_NO_DOWNLINK;
-		mac_news = true;
+	} else {
+		res->session = h->id;
+		res->hot = h;
+		if (!(h->flags & TOF_SESS_DL) || h->outer.len == 0) {
+			/* Make sure the pinger runs for this UE. */
+			res->reason = TOF_R_APPS_NO_DOWNLINK;
+			mac_news = true;
+		}
 	}
 	if (mac_news)
 		res->punted = tof_worker_punt(pl, w, frame, f->len, TOF_PORT_APPS, res->reason,
@@ -125,41 +96,27 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		return;
 
 	enum tof_port out = tof_pipeline_port_towards(pl, TOF_DIR_DOWNLINK);
-	struct tof_encap_params ep = {
-		.src = v.sgw,
-		.dst = v.enb,
-		.teid = v.dl_teid,
-		.with_qfi = (v.flags & TOF_SESS_QFI) != 0,
-		.pdu_type = 0,
-		.qfi = v.qfi,
-		.l2 = &v.l2,
-		.swap_macs = v.l2_from_uplink,
-		.l2_type = pl->l2[out],
-		.ttl = pl->cfg->encap_ttl,
-		.ip_id = w->ip_id++,
-		.mtu = pl->cfg->s1_mtu,
-	};
-	uint32_t outer = tof_encap_outer_len(&ep);
-	if (ip.tot_len + outer > ep.mtu) {
+	uint32_t outer = h->outer.len;
+	if (ip.tot_len + outer > pl->cfg->s1_mtu) {
 		/* the app hears what fits (its packet as it sent it) */
-		tof_apps_too_big(pl, w, f, &l2, &ip, &v.service_ip, (uint16_t)(ep.mtu - outer),
-				 now_ns, res);
+		tof_apps_too_big(pl, w, f, &l2, &ip, &sv->service_ip,
+				 (uint16_t)(pl->cfg->s1_mtu - outer), now_ns, res);
 		return;
 	}
 	uint8_t *ipb = f->buf + f->off + l2.l3_off;
-	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &v.service_ip);
+	pkt_nat_rewrite(ipb, &ip, PKT_NAT_SRC, &sv->service_ip);
 	struct tof_frame g = *f;
 	g.off += l2.l3_off;
 	g.len = ip.tot_len;
-	enum tof_reason why = tof_encap_prepend(&g, &ep);
+	enum tof_reason why = tof_encap_hot(&g, h, pl->l2[out], w->ip_id++, pl->cfg->s1_mtu);
 	if (why != TOF_R__COUNT) {
 		/* Undo nothing: the frame is dropped. */
 		res->reason = why;
 		return;
 	}
 	*f = g;
-	w->svc[v.svc].dl_pkts++;
-	w->svc[v.svc].dl_bytes += ip.tot_len;
+	w->svc[sv->id].dl_pkts++;
+	w->svc[sv->id].dl_bytes += ip.tot_len;
 	res->verdict = TOF_V_ENCAP;
 	res->reason = TOF_R_APPS_REPLY;
 	res->out_port = out;

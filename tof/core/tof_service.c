@@ -10,30 +10,51 @@ static uint32_t tof_addr_hash(const struct tof_tables *t, const struct gtp_addr 
 	return tof_hash_addr(&t->hkey, a, 0x5e5e);
 }
 
-static uint32_t tof_service_find_by(const struct tof_tables *t, const struct tof_index *ix,
-				    const struct gtp_addr *a, bool by_app)
+static const struct tof_svc_hot *tof_svc_find_by(const struct tof_tables *t,
+						 const struct tof_index *ix,
+						 const struct gtp_addr *a, bool by_app)
 {
 	uint32_t sig = tof_addr_hash(t, a);
-	struct tof_index_iter it;
-	uint32_t slot;
 
-	tof_index_start(ix, sig, &it);
-	while ((slot = tof_index_next(ix, sig, &it)) != TOF_NO_SLOT) {
-		const struct tof_service *s = &t->services[slot];
-		if (s->in_use && gtp_addr_eq(by_app ? &s->app_ip : &s->service_ip, a))
-			return slot;
+	for (int try = 0; try <= TOF_INDEX_RETRIES; try++) {
+		uint64_t before = tof_index_changes(ix);
+		struct tof_index_iter it;
+		uint32_t slot;
+
+		tof_index_start(ix, sig, &it);
+		while ((slot = tof_index_next(ix, sig, &it)) != TOF_NO_SLOT) {
+			const struct tof_svc_hot *h = &t->svc_hot[slot];
+			if (gtp_addr_eq(by_app ? &h->app_ip : &h->service_ip, a))
+				return h;
+		}
+		if (tof_index_changes(ix) == before)
+			break;
 	}
-	return TOF_NO_SLOT;
+	return NULL;
+}
+
+const struct tof_svc_hot *tof_svc_find_ip(const struct tof_tables *t, const struct gtp_addr *ip)
+{
+	return tof_svc_find_by(t, &t->ix_svc, ip, false);
+}
+
+const struct tof_svc_hot *tof_svc_find_app(const struct tof_tables *t, const struct gtp_addr *ip)
+{
+	return tof_svc_find_by(t, &t->ix_app, ip, true);
 }
 
 uint32_t tof_service_find_ip(const struct tof_tables *t, const struct gtp_addr *service_ip)
 {
-	return tof_service_find_by(t, &t->ix_svc, service_ip, false);
+	const struct tof_svc_hot *h = tof_svc_find_ip(t, service_ip);
+
+	return h != NULL ? h->id : TOF_NO_SLOT;
 }
 
 uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr *app_ip)
 {
-	return tof_service_find_by(t, &t->ix_app, app_ip, true);
+	const struct tof_svc_hot *h = tof_svc_find_app(t, app_ip);
+
+	return h != NULL ? h->id : TOF_NO_SLOT;
 }
 
 uint32_t tof_service_find_name(const struct tof_tables *t, const char *name)
@@ -78,22 +99,46 @@ static void tof_service_fill(struct tof_service *s, const struct tof_service_con
 	s->generation++;
 }
 
-static void tof_service_index(struct tof_tables *t, uint32_t slot, bool add)
+/* Publish the service's record as a new snapshot (or, once it is gone,
+ * unlink the last one): indexes re-pointed one store each, the old
+ * snapshot reused only after the workers are past it. */
+static void tof_service_publish(struct tof_tables *t, uint32_t slot)
 {
 	struct tof_service *s = &t->services[slot];
-	uint32_t hs = tof_addr_hash(t, &s->service_ip), ha = tof_addr_hash(t, &s->app_ip);
+	uint32_t old = s->hot, nw = TOF_NO_SLOT;
+	const struct tof_svc_hot *oh = old != TOF_NO_SLOT ? &t->svc_hot[old] : NULL;
 
-	if (add) {
+	if (s->in_use) {
+		nw = tof_pool_alloc(t, &t->svc_pool);
+		if (nw == TOF_NO_SLOT) { /* more snapshots live than services: never */
+			t->refused++;
+			return;
+		}
+		struct tof_svc_hot *h = &t->svc_hot[nw];
+		memset(h, 0, sizeof(*h));
+		h->id = slot;
+		h->has_mac = s->has_app_mac;
+		memcpy(h->app_mac, s->app_mac, 6);
+		h->service_ip = s->service_ip;
+		h->app_ip = s->app_ip;
+	}
+	struct tof_index *ix[2] = {&t->ix_svc, &t->ix_app};
+	for (int k = 0; k < 2; k++) {
+		const struct gtp_addr *oa = oh == NULL ? NULL : k ? &oh->app_ip : &oh->service_ip;
+		const struct gtp_addr *na = s->in_use ? (k ? &s->app_ip : &s->service_ip) : NULL;
+		bool same = oa != NULL && na != NULL && gtp_addr_eq(oa, na);
+		if (same && tof_index_repoint(ix[k], tof_addr_hash(t, na), old, nw))
+			continue;
 		/* Sized for max_services, one key each: never refused, but
 		 * counted rather than ignored if it ever were. */
-		if (!tof_index_insert(&t->ix_svc, hs, slot))
+		if (na != NULL && !tof_index_insert(ix[k], tof_addr_hash(t, na), nw))
 			t->refused++;
-		if (!tof_index_insert(&t->ix_app, ha, slot))
-			t->refused++;
-	} else {
-		tof_index_remove(&t->ix_svc, hs, slot);
-		tof_index_remove(&t->ix_app, ha, slot);
+		if (oa != NULL)
+			tof_index_remove(ix[k], tof_addr_hash(t, oa), old);
 	}
+	s->hot = nw;
+	if (old != TOF_NO_SLOT)
+		tof_pool_retire(t, &t->svc_pool, old);
 }
 
 uint32_t tof_service_add(struct tof_tables *t, const struct tof_service_config *sc)
@@ -105,16 +150,15 @@ uint32_t tof_service_add(struct tof_tables *t, const struct tof_service_config *
 			break;
 	if (slot == t->max_services)
 		return TOF_NO_SLOT;
-	tof_write_begin(t);
 	struct tof_service *s = &t->services[slot];
 	uint32_t gen = s->generation;
 	memset(s, 0, sizeof(*s));
 	s->generation = gen;
+	s->hot = TOF_NO_SLOT;
 	tof_service_fill(s, sc);
 	__atomic_store_n(&s->in_use, 1, __ATOMIC_RELAXED);
-	tof_service_index(t, slot, true);
+	tof_service_publish(t, slot);
 	__atomic_store_n(&t->n_services, t->n_services + 1, __ATOMIC_RELAXED);
-	tof_write_end(t);
 	return slot;
 }
 
@@ -126,16 +170,13 @@ void tof_service_update(struct tof_tables *t, uint32_t slot, const struct tof_se
 	bool had_mac = s->has_app_mac && !s->mac_configured;
 
 	memcpy(mac, s->app_mac, 6);
-	tof_write_begin(t);
-	tof_service_index(t, slot, false);
 	tof_service_fill(s, sc);
 	/* A learned MAC still holds if the app did not move. */
 	if (!sc->has_app_mac && same_app && had_mac) {
 		memcpy(s->app_mac, mac, 6);
 		s->has_app_mac = 1;
 	}
-	tof_service_index(t, slot, true);
-	tof_write_end(t);
+	tof_service_publish(t, slot);
 }
 
 void tof_service_del(struct tof_tables *t, uint32_t slot)
@@ -144,20 +185,17 @@ void tof_service_del(struct tof_tables *t, uint32_t slot)
 
 	if (!s->in_use)
 		return;
-	tof_write_begin(t);
-	tof_service_index(t, slot, false);
 	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELAXED);
 	s->generation++;
+	tof_service_publish(t, slot);
 	__atomic_store_n(&t->n_services, t->n_services - 1, __ATOMIC_RELAXED);
-	tof_write_end(t);
 }
 
 void tof_service_set_mac(struct tof_tables *t, uint32_t slot, const uint8_t mac[6])
 {
 	struct tof_service *s = &t->services[slot];
 
-	tof_write_begin(t);
 	memcpy(s->app_mac, mac, 6);
 	s->has_app_mac = 1;
-	tof_write_end(t);
+	tof_service_publish(t, slot);
 }

@@ -1,13 +1,8 @@
-/* Session table: UE -> tunnels, indexed by uplink tunnel, downlink tunnel
- * and UE address. Writers hold the seqlock for each change. */
+/* Session table, the writer's side: each change edits the session's record
+ * and publishes a new snapshot for the workers (tof_snapshot.c). */
 #include <string.h>
 
 #include "tof_tables.h"
-
-static uint32_t tof_tunnel_hash(const struct tof_tables *t, const struct gtp_addr *a, uint32_t teid)
-{
-	return tof_tunnel_sig(t, a, teid);
-}
 
 bool tof_ue_addr_ok(const struct gtp_addr *a)
 {
@@ -42,8 +37,12 @@ bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue)
 	return false;
 }
 
+static uint32_t tof_session_take(struct tof_tables *t, const struct gtp_addr *ue);
+
 int tof_session_bearer(const struct tof_session *s, uint32_t teid)
 {
+	if (!(s->flags & TOF_SESS_UL))
+		return -1;
 	if (s->ul_teid == teid)
 		return 0;
 	for (unsigned int i = 0; i < s->n_extra && i < TOF_MAX_EXTRA_BEARERS; i++)
@@ -52,179 +51,114 @@ int tof_session_bearer(const struct tof_session *s, uint32_t teid)
 	return -1;
 }
 
-uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw, uint32_t teid)
+static uint32_t tof_id_of(const struct tof_sess_hot *h)
 {
-	return tof_session_find_ul_sig(t, sgw, teid, tof_tunnel_hash(t, sgw, teid));
+	return h != NULL ? h->id : TOF_NO_SLOT;
 }
 
-uint32_t tof_session_find_ul_sig(const struct tof_tables *t, const struct gtp_addr *sgw,
-				 uint32_t teid, uint32_t sig)
+uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw, uint32_t teid)
 {
-	struct tof_index_iter it;
-	uint32_t slot;
-
-	tof_index_start(&t->ix_ul, sig, &it);
-	while ((slot = tof_index_next(&t->ix_ul, sig, &it)) != TOF_NO_SLOT) {
-		const struct tof_session *s = &t->sessions[slot];
-		if (s->in_use && (s->flags & TOF_SESS_UL) && tof_session_bearer(s, teid) >= 0 &&
-		    gtp_addr_eq(&s->sgw, sgw))
-			return slot;
-	}
-	return TOF_NO_SLOT;
+	return tof_id_of(tof_hot_find_ul(t, sgw, teid, tof_tunnel_sig(t, sgw, teid)));
 }
 
 uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *enb, uint32_t teid)
 {
-	return tof_session_find_dl_sig(t, enb, teid, tof_tunnel_hash(t, enb, teid));
-}
-
-uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_addr *enb,
-				 uint32_t teid, uint32_t sig)
-{
-	struct tof_index_iter it;
-	uint32_t slot;
-
-	tof_index_start(&t->ix_dl, sig, &it);
-	while ((slot = tof_index_next(&t->ix_dl, sig, &it)) != TOF_NO_SLOT) {
-		const struct tof_session *s = &t->sessions[slot];
-		if (s->in_use && (s->flags & TOF_SESS_DL) && s->dl_teid == teid &&
-		    gtp_addr_eq(&s->enb, enb))
-			return slot;
-	}
-	return TOF_NO_SLOT;
+	return tof_id_of(tof_hot_find_dl(t, enb, teid, tof_tunnel_sig(t, enb, teid)));
 }
 
 uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue)
 {
-	uint32_t sig = tof_ue_sig(t, ue);
-	struct tof_index_iter it;
-	uint32_t slot;
-
-	tof_index_start(&t->ix_ue, sig, &it);
-	while ((slot = tof_index_next(&t->ix_ue, sig, &it)) != TOF_NO_SLOT) {
-		const struct tof_session *s = &t->sessions[slot];
-		if (s->in_use && tof_session_has_ue(s, ue))
-			return slot;
-	}
-	return TOF_NO_SLOT;
-}
-
-/* Every index is sized for all a full session table can put in it, so a
- * refusal means a bug; it is counted and the key left out (the session
- * then works without it) rather than looped on. */
-static bool tof_index_put(struct tof_tables *t, struct tof_index *ix, uint32_t sig, uint32_t slot)
-{
-	if (tof_index_insert(ix, sig, slot))
-		return true;
-	t->refused++;
-	return false;
-}
-
-static void tof_session_index_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
-{
-	struct tof_session *s = &t->sessions[slot];
-
-	if (!tof_index_put(t, &t->ix_ue, tof_ue_sig(t, ue), slot))
-		return;
-	if (ue->family == GTP_AF_INET)
-		s->ue4 = *ue;
-	else
-		s->ue6 = *ue;
-}
-
-static void tof_session_unindex_ue(struct tof_tables *t, uint32_t slot, struct gtp_addr *ue)
-{
-	if (ue->family == GTP_AF_NONE)
-		return;
-	tof_index_remove(&t->ix_ue, tof_ue_sig(t, ue), slot);
-	memset(ue, 0, sizeof(*ue));
+	return tof_id_of(tof_hot_find_ue(t, ue, tof_ue_sig(t, ue)));
 }
 
 uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue)
+{
+	uint32_t slot = tof_session_take(t, ue);
+
+	if (slot != TOF_NO_SLOT)
+		tof_session_publish(t, slot);
+	return slot;
+}
+
+uint32_t tof_session_add_ul(struct tof_tables *t, const struct gtp_addr *ue,
+			    const struct gtp_addr *enb, const struct gtp_addr *sgw, uint32_t teid,
+			    uint64_t now_ns)
+{
+	uint32_t slot = tof_session_take(t, ue);
+
+	if (slot == TOF_NO_SLOT)
+		return TOF_NO_SLOT;
+	struct tof_session *s = &t->sessions[slot];
+	s->enb = *enb;
+	s->sgw = *sgw;
+	s->ul_teid = teid;
+	s->bearer_born[0] = tof_coarse(now_ns);
+	s->flags |= TOF_SESS_UL;
+	tof_session_publish(t, slot); /* once, whole */
+	return slot;
+}
+
+/* A free record for ue, not published yet. */
+static uint32_t tof_session_take(struct tof_tables *t, const struct gtp_addr *ue)
 {
 	uint32_t slot = t->free_head;
 
 	if (slot == TOF_NO_SLOT)
 		return TOF_NO_SLOT;
-	tof_write_begin(t);
 	struct tof_session *s = &t->sessions[slot];
 	t->free_head = s->next_free;
 	memset(s, 0, sizeof(*s));
+	/* (in_use and the counts are read outside the lock: /tunnels, /health.) */
 	__atomic_store_n(&s->in_use, 1, __ATOMIC_RELAXED);
+	s->hot = TOF_NO_SLOT;
 	s->next_free = TOF_NO_SLOT;
-	tof_session_index_ue(t, slot, ue);
+	if (ue->family == GTP_AF_INET)
+		s->ue4 = *ue;
+	else
+		s->ue6 = *ue;
 	__atomic_store_n(&t->n_sessions, t->n_sessions + 1, __ATOMIC_RELAXED);
-	tof_write_end(t);
 	return slot;
 }
 
-/* Drop bearer i (0: ul_teid) from the uplink index and the session; the
- * first dedicated bearer takes the place of the first. */
-static void tof_session_drop_bearer(struct tof_tables *t, uint32_t slot, unsigned int i)
+/* Drop bearer i (0: ul_teid) from the record; the first dedicated bearer
+ * takes the place of the first. */
+static void tof_session_drop_bearer(struct tof_session *s, unsigned int i)
 {
-	struct tof_session *s = &t->sessions[slot];
-	uint32_t teid = i == 0 ? s->ul_teid : s->ul_extra[i - 1];
-
-	tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot);
 	if (i == 0) {
 		s->ul_teid = s->ul_extra[0];
-		s->bearer_seen[0] = s->bearer_seen[1];
+		s->bearer_born[0] = s->bearer_born[1];
 		i = 1;
 	}
 	for (unsigned int k = i; k < s->n_extra; k++) {
 		s->ul_extra[k - 1] = s->ul_extra[k];
-		s->bearer_seen[k] = s->bearer_seen[k + 1];
+		s->bearer_born[k] = s->bearer_born[k + 1];
 	}
 	s->n_extra--;
-}
-
-/* Remove every uplink TEID of the session from the index. */
-static void tof_session_unindex_ul(struct tof_tables *t, uint32_t slot)
-{
-	struct tof_session *s = &t->sessions[slot];
-
-	if (!(s->flags & TOF_SESS_UL))
-		return;
-	tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_teid), slot);
-	for (unsigned int i = 0; i < s->n_extra; i++)
-		tof_index_remove(&t->ix_ul, tof_tunnel_hash(t, &s->sgw, s->ul_extra[i]), slot);
-	s->n_extra = 0;
-	s->flags &= (uint8_t)~TOF_SESS_UL;
-}
-
-static void tof_session_unindex_dl(struct tof_tables *t, uint32_t slot)
-{
-	struct tof_session *s = &t->sessions[slot];
-
-	if (!(s->flags & TOF_SESS_DL))
-		return;
-	tof_index_remove(&t->ix_dl, tof_tunnel_hash(t, &s->enb, s->dl_teid), slot);
-	s->flags &= (uint8_t)~TOF_SESS_DL;
-	s->dl_teid = 0;
 }
 
 void tof_session_add_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid, uint64_t now_ns)
 {
 	struct tof_session *s = &t->sessions[slot];
+	const struct tof_seen *seen = tof_session_seen(t, slot);
 
-	tof_write_begin(t);
 	if (s->n_extra == TOF_MAX_EXTRA_BEARERS) {
 		/* Full: the bearer silent longest (a re-attach's old default
 		 * bearer, a finished call's) gives way. */
+		uint32_t at[TOF_MAX_BEARERS];
+		for (unsigned int i = 0; i < TOF_MAX_BEARERS; i++)
+			at[i] = __atomic_load_n(&seen->bearer_seen[i], __ATOMIC_RELAXED);
 		unsigned int oldest = 1;
 		for (unsigned int i = 2; i < TOF_MAX_BEARERS; i++)
-			if ((int32_t)(s->bearer_seen[i] - s->bearer_seen[oldest]) < 0)
+			if ((int32_t)(at[i] - at[oldest]) < 0)
 				oldest = i;
 		/* Ties keep the default bearer, then the order of arrival. */
-		if ((int32_t)(s->bearer_seen[0] - s->bearer_seen[oldest]) < 0)
+		if ((int32_t)(at[0] - at[oldest]) < 0)
 			oldest = 0;
-		tof_session_drop_bearer(t, slot, oldest);
+		tof_session_drop_bearer(s, oldest);
 	}
-	if (tof_index_put(t, &t->ix_ul, tof_tunnel_hash(t, &s->sgw, teid), slot)) {
-		s->ul_extra[s->n_extra++] = teid;
-		s->bearer_seen[s->n_extra] = tof_coarse(now_ns);
-	}
-	tof_write_end(t);
+	s->ul_extra[s->n_extra++] = teid;
+	s->bearer_born[s->n_extra] = tof_coarse(now_ns);
+	tof_session_publish(t, slot);
 }
 
 bool tof_session_del_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid)
@@ -234,9 +168,8 @@ bool tof_session_del_bearer(struct tof_tables *t, uint32_t slot, uint32_t teid)
 
 	if (s->n_extra == 0 || i < 0)
 		return false;
-	tof_write_begin(t);
-	tof_session_drop_bearer(t, slot, (unsigned int)i);
-	tof_write_end(t);
+	tof_session_drop_bearer(s, (unsigned int)i);
+	tof_session_publish(t, slot);
 	return true;
 }
 
@@ -244,10 +177,11 @@ void tof_session_set_enb(struct tof_tables *t, uint32_t slot, const struct gtp_a
 {
 	struct tof_session *s = &t->sessions[slot];
 
-	tof_write_begin(t);
-	tof_session_unindex_dl(t, slot);
+	/* The downlink key is (eNB, TEID): the old eNB's TEID means nothing. */
+	s->flags &= (uint8_t)~TOF_SESS_DL;
+	s->dl_teid = 0;
 	s->enb = *enb;
-	tof_write_end(t);
+	tof_session_publish(t, slot);
 }
 
 void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_addr *enb,
@@ -255,50 +189,45 @@ void tof_session_set_ul(struct tof_tables *t, uint32_t slot, const struct gtp_ad
 {
 	struct tof_session *s = &t->sessions[slot];
 
-	tof_write_begin(t);
-	tof_session_unindex_ul(t, slot);
-	/* The downlink key is (eNB, TEID): a new eNB makes the old one stale. */
-	if (!gtp_addr_eq(&s->enb, enb))
-		tof_session_unindex_dl(t, slot);
+	if (!gtp_addr_eq(&s->enb, enb)) {
+		s->flags &= (uint8_t)~TOF_SESS_DL;
+		s->dl_teid = 0;
+	}
 	s->enb = *enb;
 	s->sgw = *sgw;
 	s->ul_teid = teid;
-	s->bearer_seen[0] = tof_coarse(now_ns);
-	if (tof_index_put(t, &t->ix_ul, tof_tunnel_hash(t, sgw, teid), slot))
-		s->flags |= TOF_SESS_UL;
-	tof_write_end(t);
+	s->n_extra = 0;
+	s->bearer_born[0] = tof_coarse(now_ns);
+	s->flags |= TOF_SESS_UL;
+	tof_session_publish(t, slot);
 }
 
 void tof_session_set_dl(struct tof_tables *t, uint32_t slot, uint32_t teid)
 {
 	struct tof_session *s = &t->sessions[slot];
 
-	tof_write_begin(t);
-	tof_session_unindex_dl(t, slot);
-	if (tof_index_put(t, &t->ix_dl, tof_tunnel_hash(t, &s->enb, teid), slot)) {
-		s->dl_teid = teid;
-		s->flags |= TOF_SESS_DL;
-	}
-	tof_write_end(t);
+	s->dl_teid = teid;
+	s->flags |= TOF_SESS_DL;
+	tof_session_publish(t, slot);
 }
 
 void tof_session_add_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
 {
 	struct tof_session *s = &t->sessions[slot];
 
-	tof_write_begin(t);
-	tof_session_unindex_ue(t, slot, ue->family == GTP_AF_INET ? &s->ue4 : &s->ue6);
-	tof_session_index_ue(t, slot, ue);
-	tof_write_end(t);
+	if (ue->family == GTP_AF_INET)
+		s->ue4 = *ue;
+	else
+		s->ue6 = *ue;
+	tof_session_publish(t, slot);
 }
 
 void tof_session_del_ue(struct tof_tables *t, uint32_t slot, const struct gtp_addr *ue)
 {
 	struct tof_session *s = &t->sessions[slot];
 
-	tof_write_begin(t);
-	tof_session_unindex_ue(t, slot, ue->family == GTP_AF_INET ? &s->ue4 : &s->ue6);
-	tof_write_end(t);
+	memset(ue->family == GTP_AF_INET ? &s->ue4 : &s->ue6, 0, sizeof(struct gtp_addr));
+	tof_session_publish(t, slot);
 }
 
 void tof_session_del(struct tof_tables *t, uint32_t slot)
@@ -307,25 +236,23 @@ void tof_session_del(struct tof_tables *t, uint32_t slot)
 
 	if (!s->in_use)
 		return;
-	tof_write_begin(t);
-	tof_session_unindex_ul(t, slot);
-	tof_session_unindex_dl(t, slot);
-	tof_session_unindex_ue(t, slot, &s->ue4);
-	tof_session_unindex_ue(t, slot, &s->ue6);
 	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELAXED);
+	tof_session_publish(t, slot);
 	s->flags = 0;
 	s->next_free = t->free_head;
 	t->free_head = slot;
 	__atomic_store_n(&t->n_sessions, t->n_sessions - 1, __ATOMIC_RELAXED);
-	tof_write_end(t);
 }
 
-uint32_t tof_session_fresh_teid(const struct tof_session *s)
+uint32_t tof_session_fresh_teid(const struct tof_tables *t, uint32_t slot)
 {
+	const struct tof_session *s = &t->sessions[slot];
+	const struct tof_seen *seen = tof_session_seen(t, slot);
 	unsigned int best = 0;
 
 	for (unsigned int i = 1; i <= s->n_extra && i < TOF_MAX_BEARERS; i++)
-		if ((int32_t)(s->bearer_seen[i] - s->bearer_seen[best]) > 0)
+		if ((int32_t)(__atomic_load_n(&seen->bearer_seen[i], __ATOMIC_RELAXED) -
+			      __atomic_load_n(&seen->bearer_seen[best], __ATOMIC_RELAXED)) > 0)
 			best = i;
 	return best == 0 ? s->ul_teid : s->ul_extra[best - 1];
 }

@@ -1,15 +1,16 @@
 /* Session and service tables.
  *
  * One writer (the agent, or the replay loop) and any number of readers (the
- * workers). Readers never lock: every write is bracketed by a sequence
- * counter (seqlock), and a reader that saw the counter move retries its
- * lookup. Entries live in pools with stable slot numbers; hash indexes map
- * keys to slots and store a 32-bit signature so a probe rarely touches the
- * pool. Indexes use linear probing with backward-shift deletion (no
- * tombstones), at most half full. The only fields readers write are the
- * last-seen times, with relaxed atomic stores. The counts (n_sessions,
- * n_services) and in_use are also read outside read sections (/health, the
- * /tunnels walk), so the writer stores them atomically. */
+ * workers), which never lock and never wait for the writer. The writer
+ * keeps its own record of each session and service (struct tof_session,
+ * struct tof_service, by stable id) and publishes what readers need as an
+ * immutable snapshot (struct tof_sess_hot, struct tof_svc_hot) in a pool:
+ * a change writes a new snapshot, points the indexes' entries at it one
+ * atomic store each, and retires the old one, which is reused only once
+ * every worker has passed a quiescent point (tof_qsbr). A writer stopped
+ * half-way through leaves every snapshot whole: readers see the old one or
+ * the new one. The only fields readers write are the last-seen times in
+ * the current snapshot (carried over to the next). */
 #ifndef TOF_CORE_TABLES_H
 #define TOF_CORE_TABLES_H
 
@@ -20,66 +21,8 @@
 #include "gtp_addr.h"
 #include "pinger.h"
 #include "tof_config.h"
-
-#define TOF_NO_SLOT UINT32_MAX
-
-/* Open-addressing index: key hash -> pool slot. */
-struct tof_index_ent {
-	uint32_t sig;  /* full 32-bit hash of the key */
-	uint32_t slot; /* pool slot + 1; 0 = empty */
-};
-
-/* Linear probing, at most half full, so an empty entry always ends a probe.
- * Inserts beyond `limit` are refused, never looped on; readers probe at most
- * max_dist + 1 entries (the longest displacement any entry has had), so no
- * lookup is unbounded even while the writer moves entries. */
-struct tof_index {
-	struct tof_index_ent *ents;
-	uint32_t mask;     /* capacity - 1, capacity a power of two */
-	uint32_t used;
-	uint32_t limit;    /* most entries it takes (capacity / 2 or less) */
-	uint32_t max_dist; /* atomic: longest probe an entry needs, minus one */
-};
-
-int tof_index_init(struct tof_index *ix, uint32_t max_entries);
-void tof_index_free(struct tof_index *ix);
-size_t tof_index_memory(uint32_t max_entries);
-/* Writer side. insert: the key must not be present already; false (and
- * nothing changed) when the index already holds `limit` entries. */
-bool tof_index_insert(struct tof_index *ix, uint32_t sig, uint32_t slot);
-/* Remove the entry for (sig, slot); returns false if it is not there. */
-bool tof_index_remove(struct tof_index *ix, uint32_t sig, uint32_t slot);
-
-/* Reader side: iterate candidate slots whose signature matches. */
-struct tof_index_iter {
-	uint32_t pos;
-	uint32_t left; /* entries still to look at */
-};
-
-static inline void tof_index_start(const struct tof_index *ix, uint32_t sig,
-				   struct tof_index_iter *it)
-{
-	it->pos = sig & ix->mask;
-	it->left = __atomic_load_n(&ix->max_dist, __ATOMIC_ACQUIRE) + 1;
-}
-
-/* The next slot whose entry has signature sig, or TOF_NO_SLOT. */
-static inline uint32_t tof_index_next(const struct tof_index *ix, uint32_t sig,
-				      struct tof_index_iter *it)
-{
-	while (it->left > 0) {
-		const struct tof_index_ent *e = &ix->ents[it->pos];
-		uint32_t slot = __atomic_load_n(&e->slot, __ATOMIC_RELAXED);
-		uint32_t esig = __atomic_load_n(&e->sig, __ATOMIC_RELAXED);
-		it->pos = (it->pos + 1) & ix->mask;
-		it->left--;
-		if (slot == 0)
-			return TOF_NO_SLOT;
-		if (esig == sig)
-			return slot - 1;
-	}
-	return TOF_NO_SLOT;
-}
+#include "tof_index.h"
+#include "tof_qsbr.h"
 
 /* 64-bit finaliser (every input bit reaches every output bit). */
 static inline uint64_t tof_hash_fmix(uint64_t h)
@@ -166,10 +109,61 @@ static inline uint64_t tof_coarse_age_ns(uint32_t c, uint64_t now_ns)
 	return d > 0x80000000u ? 0 : (uint64_t)d << TOF_COARSE_SHIFT;
 }
 
-/* One UE's tunnels. Written only by the writer under the seqlock, except the
- * *_seen fields, which readers stamp. */
+/* When a session's uplink, downlink and bearers last carried the UE's own
+ * traffic. Written by the workers (relaxed atomics), read by the agent. */
+struct tof_seen {
+	uint64_t ul_seen_ns;  /* last uplink G-PDU from the UE's own address */
+	uint64_t dl_seen_ns;  /* last downlink G-PDU */
+	uint32_t bearer_seen[TOF_MAX_BEARERS]; /* coarse; ul_teid[] order */
+};
+
+/* Outer IP + UDP + GTP-U (+ PDU Session Container) of a session's downlink
+ * encapsulation, built when the tunnel or its link header is learned; per
+ * packet only the lengths, the IP identification and the checksums are
+ * patched (incrementally for IPv4). */
+#define TOF_OUTER_MAX 72
+struct tof_encap_tmpl {
+	uint8_t len;          /* 0: no downlink tunnel */
+	uint8_t family;       /* of the outer header */
+	uint8_t gtp_off;      /* where the GTP-U header starts */
+	uint8_t l2_swap;      /* the link template is the uplink's: swap MACs */
+	uint16_t ip_csum;     /* IPv4: checksum of the header with length and
+			       * identification zero (host order, folded) */
+	uint16_t pad;
+	uint8_t bytes[TOF_OUTER_MAX];
+};
+
+/* What the workers read of a session: a snapshot the agent publishes and
+ * never changes afterwards (but for `seen`). The first two cache lines
+ * hold everything an uplink or downlink lookup needs; the rest is for
+ * encapsulating an app's reply. */
+struct tof_sess_hot {
+	uint32_t id;           /* the session (index of tables->sessions) */
+	uint8_t flags;         /* TOF_SESS_* */
+	uint8_t qfi;
+	uint8_t n_ul;          /* uplink TEIDs in ul_teid[] (1 + bearers) */
+	uint8_t pad0;
+	uint32_t ul_teid[TOF_MAX_BEARERS];
+	uint32_t dl_teid;
+	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
+	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
+	struct gtp_addr ue4;   /* IPv4 UE address, GTP_AF_NONE if none */
+	struct gtp_addr ue6;   /* IPv6 UE address (matched by its /64), or none */
+	uint32_t pad1;
+	struct tof_seen seen;  /* (crosses into the third line: bearer_seen) */
+	struct tof_l2_tmpl l2; /* link header of the downlink encapsulation */
+	struct tof_encap_tmpl outer;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct tof_sess_hot) == 256, "a session snapshot is four cache lines");
+_Static_assert(__builtin_offsetof(struct tof_sess_hot, ue6) + sizeof(struct gtp_addr) <= 128,
+	       "what a lookup reads fits the first two cache lines");
+_Static_assert(__builtin_offsetof(struct tof_sess_hot, seen) + 16 <= 128,
+	       "the last-seen times a lookup stamps share those lines");
+
+/* One UE's tunnels: the agent's record (only the writer reads or writes
+ * it; workers read the published snapshot). */
 struct tof_session {
-	/* First cache line: what an uplink/downlink lookup reads and writes. */
 	uint8_t in_use;
 	uint8_t flags;         /* TOF_SESS_* */
 	uint8_t qfi;           /* QFI seen on the uplink (TOF_SESS_QFI) */
@@ -179,15 +173,11 @@ struct tof_session {
 	uint32_t dl_teid;      /* TEID of downlink G-PDUs (eNB's) */
 	struct gtp_addr sgw;   /* SGW end of the tunnel (outer dst of uplink) */
 	struct gtp_addr enb;   /* eNB end of the tunnel (outer src of uplink) */
-	uint64_t ul_seen_ns;   /* atomic: last uplink G-PDU from the UE's own address */
-	/* Second line: the UE's addresses. */
 	struct gtp_addr ue4;   /* IPv4 UE address, GTP_AF_NONE if none */
 	struct gtp_addr ue6;   /* IPv6 UE address first seen, or none; indexed
 				* and matched by its /64 (the UE owns the prefix) */
-	uint64_t dl_seen_ns;   /* atomic: last downlink G-PDU */
-	/* atomic, coarse: when each uplink TEID (ul_teid, then ul_extra[])
-	 * last carried the UE's own traffic; stale bearers age out by it */
-	uint32_t bearer_seen[TOF_MAX_BEARERS];
+	uint32_t hot;          /* its published snapshot, or TOF_NO_SLOT */
+	uint32_t bearer_born[TOF_MAX_BEARERS]; /* coarse: when each TEID came */
 	uint64_t created_ns;
 	uint32_t handovers;
 	uint32_t next_free;    /* free list link when !in_use */
@@ -196,7 +186,32 @@ struct tof_session {
 	struct pinger_probe probe;
 };
 
-/* One registered service. */
+/* What the workers read of a service (a snapshot, as for sessions). */
+struct tof_svc_hot {
+	uint32_t id;           /* the service (index of tables->services) */
+	uint8_t has_mac;
+	uint8_t app_mac[6];
+	uint8_t pad;
+	struct gtp_addr service_ip;
+	struct gtp_addr app_ip;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct tof_svc_hot) == 64, "a service snapshot is one cache line");
+
+/* A pool of snapshots: free ones, and retired ones waiting for the workers
+ * to pass a quiescent point. */
+struct tof_hot_pool {
+	uint32_t *next;        /* free list links */
+	uint32_t free_head;
+	uint32_t size;
+	struct {
+		uint32_t slot;
+		uint64_t token;
+	} *retired;            /* FIFO, size entries */
+	uint32_t r_head, r_tail;
+};
+
+/* One registered service: the agent's record. */
 struct tof_service {
 	char name[TOF_NAME_MAX + 1];
 	char chain[TOF_NAME_MAX + 1];
@@ -208,25 +223,45 @@ struct tof_service {
 	uint8_t mac_configured;
 	uint8_t in_use;
 	uint32_t generation;   /* bumped on every change, so counters can reset */
+	uint32_t hot;          /* its published snapshot, or TOF_NO_SLOT */
 };
 
 struct tof_tables {
-	uint32_t seq; /* seqlock: odd while the writer is changing things */
-
-	struct tof_session *sessions;
+	struct tof_session *sessions;     /* by id */
 	uint32_t max_sessions, n_sessions, free_head;
-	struct tof_index ix_ul;  /* (sgw, ul_teid) */
-	struct tof_index ix_dl;  /* (enb, dl_teid) */
-	struct tof_index ix_ue;  /* ue4, or ue6 /64 */
+	struct tof_sess_hot *hot;         /* snapshots */
+	struct tof_hot_pool hot_pool;
+	struct tof_index ix_ul;  /* (sgw, ul_teid) -> snapshot */
+	struct tof_index ix_dl;  /* (enb, dl_teid) -> snapshot */
+	struct tof_index ix_ue;  /* ue4, or ue6 /64 -> snapshot */
 
-	struct tof_service *services;
+	struct tof_service *services;     /* by id */
 	uint32_t max_services, n_services;
-	struct tof_index ix_svc; /* service_ip */
-	struct tof_index ix_app; /* app_ip */
+	struct tof_svc_hot *svc_hot;
+	struct tof_hot_pool svc_pool;
+	struct tof_index ix_svc; /* service_ip -> snapshot */
+	struct tof_index ix_app; /* app_ip -> snapshot */
 
+	struct tof_qsbr qsbr;     /* the workers */
 	struct tof_hash_key hkey; /* secret: set with tof_tables_seed */
 	uint64_t refused;         /* inserts an index refused (full) */
+	uint64_t writer_waits;    /* times the writer waited for the workers */
+	uint8_t encap_ttl;        /* TTL of the outer headers built */
+	/* Tests: called half-way through publishing a snapshot. */
+	void (*publish_hook)(void *ctx);
+	void *publish_ctx;
 };
+
+/* Snapshots beyond the table's size, for changes in flight. */
+#define TOF_HOT_RESERVE 1024
+#define TOF_SVC_RESERVE 64
+
+/* Internal to the tables: snapshot pools (tof_snapshot.c). alloc waits for
+ * the workers when every spare snapshot is still read. */
+int tof_pool_init(struct tof_hot_pool *p, uint32_t size);
+void tof_pool_fini(struct tof_hot_pool *p);
+uint32_t tof_pool_alloc(struct tof_tables *t, struct tof_hot_pool *p);
+void tof_pool_retire(struct tof_tables *t, struct tof_hot_pool *p, uint32_t slot);
 
 /* Create tables for max_sessions / max_services (0 for the defaults:
  * 1M and 1024). NULL on allocation failure. */
@@ -238,68 +273,43 @@ size_t tof_tables_memory(uint32_t max_sessions, uint32_t max_services);
  * pin it). Only while the tables are empty. */
 void tof_tables_seed(struct tof_tables *t, uint64_t seed);
 
-/* ThreadSanitizer (make tsan): the plain reads inside a read section may
- * race with the writer by design (the sequence check throws such a copy
- * away), so the sanitizer is told to ignore them; every other access, the
- * writers' included, stays checked. Each tof_read_begin is paired with
- * exactly one tof_read_retry. */
-#if defined(__SANITIZE_THREAD__)
-#define TOF_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TOF_TSAN 1
-#endif
-#endif
-#ifdef TOF_TSAN
-void AnnotateIgnoreReadsBegin(const char *file, int line);
-void AnnotateIgnoreReadsEnd(const char *file, int line);
-#define TOF_TSAN_READS_BEGIN() AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
-#define TOF_TSAN_READS_END() AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
-#else
-#define TOF_TSAN_READS_BEGIN() ((void)0)
-#define TOF_TSAN_READS_END() ((void)0)
-#endif
+/* Set the TTL of the outer headers the snapshots carry (before use). */
+void tof_tables_set_ttl(struct tof_tables *t, uint8_t ttl);
 
-/* Seqlock, reader side. */
-static inline uint32_t tof_read_begin(const struct tof_tables *t)
+/* Reader side (workers, between two quiescent points): the snapshot for a
+ * key, or NULL. It stays valid until the reader's next quiescent point. */
+const struct tof_sess_hot *tof_hot_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw,
+					   uint32_t teid, uint32_t sig);
+const struct tof_sess_hot *tof_hot_find_dl(const struct tof_tables *t, const struct gtp_addr *enb,
+					   uint32_t teid, uint32_t sig);
+const struct tof_sess_hot *tof_hot_find_ue(const struct tof_tables *t, const struct gtp_addr *ue,
+					   uint32_t sig);
+const struct tof_svc_hot *tof_svc_find_ip(const struct tof_tables *t, const struct gtp_addr *ip);
+const struct tof_svc_hot *tof_svc_find_app(const struct tof_tables *t, const struct gtp_addr *ip);
+/* Which of the snapshot's uplink TEIDs teid is, or -1. */
+static inline int tof_hot_bearer(const struct tof_sess_hot *h, uint32_t teid)
 {
-	uint32_t s;
-	while ((s = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE)) & 1)
-		__builtin_ia32_pause();
-	TOF_TSAN_READS_BEGIN();
-	return s;
+	for (int i = 0; i < TOF_MAX_BEARERS; i++)
+		if (i < h->n_ul && h->ul_teid[i] == teid)
+			return i;
+	return -1;
+}
+/* Does the snapshot own UE address a (IPv6: by /64)? */
+static inline bool tof_hot_has_ue(const struct tof_sess_hot *h, const struct gtp_addr *a)
+{
+	if (a->family == GTP_AF_INET)
+		return gtp_addr_eq(&h->ue4, a);
+	return h->ue6.family == GTP_AF_INET6 && __builtin_memcmp(h->ue6.b, a->b, 8) == 0;
 }
 
-static inline bool tof_read_retry(const struct tof_tables *t, uint32_t s)
-{
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	TOF_TSAN_READS_END();
-	return __atomic_load_n(&t->seq, __ATOMIC_RELAXED) != s;
-}
+/* The agent's (writer's) view: a session's last-seen times. */
+struct tof_seen *tof_session_seen(const struct tof_tables *t, uint32_t slot);
 
-/* Seqlock, writer side. */
-static inline void tof_write_begin(struct tof_tables *t)
-{
-	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-static inline void tof_write_end(struct tof_tables *t)
-{
-	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
-}
-
-/* Reader lookups: slot or TOF_NO_SLOT. Call inside a read section and copy
- * what you need before tof_read_retry. */
+/* Writer-side lookups: the session's (or service's) id, or TOF_NO_SLOT. */
 uint32_t tof_session_find_ul(const struct tof_tables *t, const struct gtp_addr *sgw,
 			     uint32_t teid);
 uint32_t tof_session_find_dl(const struct tof_tables *t, const struct gtp_addr *enb,
 			     uint32_t teid);
-/* The same with the key's hash (tof_tunnel_sig) already computed. */
-uint32_t tof_session_find_ul_sig(const struct tof_tables *t, const struct gtp_addr *sgw,
-				 uint32_t teid, uint32_t sig);
-uint32_t tof_session_find_dl_sig(const struct tof_tables *t, const struct gtp_addr *enb,
-				 uint32_t teid, uint32_t sig);
 static inline uint32_t tof_tunnel_sig(const struct tof_tables *t, const struct gtp_addr *a,
 				      uint32_t teid)
 {
@@ -311,16 +321,20 @@ uint32_t tof_ue_sig(const struct tof_tables *t, const struct gtp_addr *ue);
  * ul_extra[], -1 if none. */
 int tof_session_bearer(const struct tof_session *s, uint32_t teid);
 /* The uplink TEID that carried the UE's traffic last (where probes go). */
-uint32_t tof_session_fresh_teid(const struct tof_session *s);
+uint32_t tof_session_fresh_teid(const struct tof_tables *t, uint32_t slot);
 uint32_t tof_session_find_ue(const struct tof_tables *t, const struct gtp_addr *ue);
 uint32_t tof_service_find_ip(const struct tof_tables *t, const struct gtp_addr *service_ip);
 uint32_t tof_service_find_app(const struct tof_tables *t, const struct gtp_addr *app_ip);
 
-/* Writer operations; each takes the seqlock itself. */
+/* Writer operations; each publishes a new snapshot. */
 
 /* A new session for a UE address with an uplink tunnel; TOF_NO_SLOT if the
  * table is full. */
 uint32_t tof_session_add(struct tof_tables *t, const struct gtp_addr *ue);
+/* The same with its uplink tunnel (one snapshot published, not two). */
+uint32_t tof_session_add_ul(struct tof_tables *t, const struct gtp_addr *ue,
+			    const struct gtp_addr *enb, const struct gtp_addr *sgw, uint32_t teid,
+			    uint64_t now_ns);
 /* Set the uplink tunnel of a session, replacing every bearer it had
  * (re-indexes). A new eNB also forgets the downlink tunnel. now_ns starts
  * the bearer's clock. */
@@ -343,6 +357,9 @@ void tof_session_del_ue(struct tof_tables *t, uint32_t slot, const struct gtp_ad
 /* Does the session own UE address ue (IPv6: by /64)? */
 bool tof_session_has_ue(const struct tof_session *s, const struct gtp_addr *ue);
 void tof_session_del(struct tof_tables *t, uint32_t slot);
+/* Publish the session's record after changing fields the workers read but
+ * no function above sets: the link templates, the QFI. */
+void tof_session_publish(struct tof_tables *t, uint32_t slot);
 
 /* Can this inner source be a UE's address? Not unspecified, multicast,
  * loopback or link-local (a UE's IPv6 router solicitation comes from

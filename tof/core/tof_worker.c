@@ -10,8 +10,12 @@ int tof_worker_init(struct tof_worker *w, uint32_t max_services, tof_punt_fn pun
 {
 	memset(w, 0, sizeof(*w));
 	w->svc = calloc(max_services ? max_services : 1, sizeof(*w->svc));
-	if (w->svc == NULL)
+	w->svc_mac_news_ns = calloc(max_services ? max_services : 1, sizeof(*w->svc_mac_news_ns));
+	if (w->svc == NULL || w->svc_mac_news_ns == NULL) {
+		free(w->svc);
+		free(w->svc_mac_news_ns);
 		return -1;
+	}
 	w->punt = punt;
 	w->punt_ctx = ctx;
 	for (int i = 0; i < TOF_PC__COUNT; i++)
@@ -79,6 +83,8 @@ void tof_worker_fini(struct tof_worker *w)
 {
 	free(w->svc);
 	w->svc = NULL;
+	free(w->svc_mac_news_ns);
+	w->svc_mac_news_ns = NULL;
 }
 
 void tof_worker_sum(const struct tof_worker *w, struct tof_counters *c,

@@ -14,13 +14,15 @@ bool tof_worker_punt(const struct tof_pipeline *pl, struct tof_worker *w, const 
 		     uint32_t len, enum tof_port in, enum tof_reason why, uint64_t now_ns);
 
 /* Store a last-seen time, skipping the write (and the cache line bounce)
- * when it moved by less than a millisecond. */
-static inline void tof_touch(uint64_t *seen, uint64_t now_ns)
+ * when it moved by less than a millisecond. Returns whether it wrote. */
+static inline bool tof_touch(uint64_t *seen, uint64_t now_ns)
 {
 	uint64_t old = __atomic_load_n(seen, __ATOMIC_RELAXED);
 
-	if (now_ns > old + 1000000ULL)
-		__atomic_store_n(seen, now_ns, __ATOMIC_RELAXED);
+	if (now_ns <= old + 1000000ULL)
+		return false;
+	__atomic_store_n(seen, now_ns, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* The same for a coarse time (tof_coarse). */
@@ -37,6 +39,9 @@ void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct
 		     enum tof_port in, uint64_t now_ns, struct tof_s1_pkt *p, enum tof_class c,
 		     struct tof_result *res);
 
+/* What a result counts as. */
+enum tof_decision tof_pipeline_decision(const struct tof_result *res);
+
 /* Count a processed frame (in_len: its length on arrival). */
 void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
 			const struct tof_frame *f, const struct tof_result *res);
@@ -50,6 +55,7 @@ static inline void tof_result_init(struct tof_result *res)
 	res->punted = false;
 	res->handed_over = false;
 	res->session = TOF_NO_SLOT;
+	res->hot = NULL;
 	res->service = TOF_NO_SLOT;
 }
 
@@ -57,6 +63,8 @@ static inline void tof_result_init(struct tof_result *res)
 struct tof_apps_pkt {
 	struct pkt_l2 l2;
 	struct pkt_ip ip;
+	bool has_sig;    /* ue_sig holds the UE key's hash (burst) */
+	uint32_t ue_sig;
 };
 
 /* Parse an apps-port frame: TOF_R_APPS_REPLY for an IP packet to look up,

@@ -132,6 +132,14 @@ static int tof_dp_workers_init(struct tof_dp *dp)
 		w->index = i;
 		if (tof_worker_init(&w->w, dp->ctx.pl->tables->max_services, tof_dp_worker_punt, w))
 			return -1;
+		/* A reader of the tables: the writer waits for it (never the
+		 * other way round) before reusing what it replaced. */
+		pthread_mutex_lock(dp->ctx.writer_lock);
+		int r = tof_qsbr_register(&dp->ctx.pl->tables->qsbr);
+		pthread_mutex_unlock(dp->ctx.writer_lock);
+		if (r < 0)
+			return -1;
+		w->reader = (unsigned int)r;
 		i++;
 	}
 	dp->n_workers = i;
@@ -159,6 +167,7 @@ int tof_dp_start(const struct tof_dp_ctx *ctx, struct tof_dp **out, char *err, s
 		goto fail;
 	dp->tsc_hz = rte_get_tsc_hz();
 	dp->tsc_start = rte_get_tsc_cycles();
+	dp->tsc_ns_mult = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / dp->tsc_hz);
 	if (tof_dp_agent_start(dp, err, errlen) != 0)
 		goto fail;
 	for (unsigned int i = 0; i < dp->n_workers; i++) {

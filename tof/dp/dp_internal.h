@@ -44,6 +44,7 @@ struct tof_dp_worker {
 	unsigned int lcore;
 	unsigned int index;
 	struct tof_worker w;           /* core counters + punt buckets */
+	unsigned int reader;           /* its place among the tables' readers */
 	struct tof_punt_rings punts;   /* worker -> agent */
 } __rte_cache_aligned;
 
@@ -59,6 +60,7 @@ struct tof_dp {
 	unsigned int n_workers;
 	uint64_t tsc_hz;
 	uint64_t tsc_start;
+	uint64_t tsc_ns_mult;          /* (1e9 << 32) / tsc_hz */
 	volatile bool quit;
 	bool eal_up;
 	uint64_t inject_drops;         /* atomic: the agent and worker 0 count */

@@ -13,8 +13,9 @@ uint64_t tof_dp_now_ns(const struct tof_dp *dp)
 {
 	uint64_t c = rte_get_tsc_cycles() - dp->tsc_start;
 
-	/* Split to avoid overflowing c * 1e9. */
-	return (c / dp->tsc_hz) * 1000000000ULL + (c % dp->tsc_hz) * 1000000000ULL / dp->tsc_hz;
+	/* ns = cycles x (1e9 / hz), as a 32.32 fixed-point multiply: no
+	 * division per burst. */
+	return (uint64_t)(((unsigned __int128)c * dp->tsc_ns_mult) >> 32);
 }
 
 bool tof_dp_worker_punt(void *ctx, const uint8_t *frame, size_t len, enum tof_port in,
@@ -101,12 +102,19 @@ int tof_dp_worker_main(void *arg)
 	struct tof_dp_worker *w = arg;
 	struct tof_dp *dp = w->dp;
 
+	struct tof_qsbr *q = &dp->ctx.pl->tables->qsbr;
+
+	tof_qsbr_online(q, w->reader);
 	while (!dp->quit) {
 		for (int p = 0; p < TOF_PORT__COUNT; p++)
 			if (__atomic_load_n(&dp->ports[p].used, __ATOMIC_ACQUIRE))
 				tof_dp_worker_rx(dp, w, (enum tof_port)p);
 		if (w->index == 0)
 			tof_dp_worker_inject(dp, w);
+		/* No table pointer is held from here on: the writer may
+		 * reuse what it retired before now. */
+		tof_qsbr_quiescent(q, w->reader);
 	}
+	tof_qsbr_offline(q, w->reader);
 	return 0;
 }

@@ -152,6 +152,21 @@ static void nfq_bpf_setup(struct tof_nfq *n)
 
 /* The queues first: binding them is what fails when another program
  * serves them, before we touch anything shared. */
+/* A reader of the tables: the writer waits for it (never the other way
+ * round) before reusing what it replaced. */
+static int nfq_reader(struct tof_nfq *n, unsigned int *reader, char *err, size_t errlen)
+{
+	pthread_mutex_lock(n->ctx.writer_lock);
+	int r = tof_qsbr_register(&n->ctx.pl->tables->qsbr);
+	pthread_mutex_unlock(n->ctx.writer_lock);
+	if (r < 0) {
+		snprintf(err, errlen, "too many readers of the tables");
+		return -1;
+	}
+	*reader = (unsigned int)r;
+	return 0;
+}
+
 static int nfq_open_queues(struct tof_nfq *n, char *err, size_t errlen)
 {
 	const struct tof_config *cfg = n->ctx.cfg;
@@ -170,7 +185,7 @@ static int nfq_open_queues(struct tof_nfq *n, char *err, size_t errlen)
 			return -1;
 		}
 		n->rings[i] = &q->punts;
-		if (nfq_queue_open(q, err, errlen) != 0)
+		if (nfq_reader(n, &q->reader, err, errlen) != 0 || nfq_queue_open(q, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -192,6 +207,8 @@ static int nfq_open_sockets(struct tof_nfq *n, char *err, size_t errlen)
 		return -1;
 	}
 	n->rings[2] = &n->ap.punts;
+	if (nfq_reader(n, &n->ap.reader, err, errlen) != 0)
+		return -1;
 	if (nfq_apps_open(&n->ap, err, errlen) != 0 || nfq_tx_open_all(n, n->ap.tx, err, errlen) != 0)
 		return -1;
 	return nfq_tx_open_all(n, n->agent_tx, err, errlen);

@@ -90,10 +90,18 @@ void *nfq_apps_main(void *arg)
 		{ .fd = a->n->stop_fd, .events = POLLIN },
 	};
 
+	struct tof_qsbr *qs = &a->n->ctx.pl->tables->qsbr;
+
+	tof_qsbr_online(qs, a->reader);
 	while (!__atomic_load_n(&a->n->quit, __ATOMIC_ACQUIRE)) {
-		if (nfq_apps_burst(a) > 0)
+		int got = nfq_apps_burst(a);
+		tof_qsbr_quiescent(qs, a->reader); /* no table pointer held */
+		if (got > 0)
 			continue;
+		tof_qsbr_offline(qs, a->reader); /* asleep: nobody waits for us */
 		poll(pfd, 2, 1000);
+		tof_qsbr_online(qs, a->reader);
 	}
+	tof_qsbr_offline(qs, a->reader);
 	return NULL;
 }

@@ -60,6 +60,7 @@ struct nfq_queue {
 	uint32_t copy_range;
 	struct mnl_socket *nl;
 	struct tof_worker w;
+	unsigned int reader;         /* its place among the tables' readers */
 	struct tof_punt_rings punts;
 	struct nfq_tx tx[TOF_PORT__COUNT]; /* what the pipeline sends (offloads) */
 	uint8_t *bufs;               /* NFQ_BURST slots of NFQ_SLOT */
@@ -73,6 +74,7 @@ struct nfq_apps {
 	struct tof_nfq *n;
 	int fd;
 	struct tof_worker w;
+	unsigned int reader;         /* its place among the tables' readers */
 	struct tof_punt_rings punts;
 	struct nfq_tx tx[TOF_PORT__COUNT]; /* what the pipeline sends (replies) */
 	uint8_t *bufs;

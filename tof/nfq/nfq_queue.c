@@ -196,29 +196,20 @@ static void nfq_verdicts(struct nfq_queue *q, const struct nfq_pkt *pk, unsigned
 static void nfq_confirm(struct nfq_queue *q, const struct tof_frame *f, const struct tof_result *r,
 			uint64_t now, struct nfq_bpf_key *done, unsigned int *n_done)
 {
-	const struct tof_tables *t = q->n->ctx.pl->tables;
+	/* the session as the decision saw it (valid until our next quiescent
+	 * point, after the burst) */
+	const struct tof_sess_hot *h = r->hot;
 	struct tof_s1_pkt p;
 	struct nfq_bpf_key k;
 	struct nfq_bpf_tun v;
-	struct gtp_addr ue4, ue6;
-	uint32_t seq;
-	bool live;
 
-	if (tof_classify_s1(f->buf + f->off, f->len, PKT_L2_ETH, &p) != TOF_C_GPDU)
+	if (h == NULL || tof_classify_s1(f->buf + f->off, f->len, PKT_L2_ETH, &p) != TOF_C_GPDU)
 		return;
 	nfq_bpf_key_make(&k, &p.outer.src, &p.outer.dst, p.gtp.teid);
 	for (unsigned int i = 0; i < *n_done; i++)
 		if (memcmp(&done[i], &k, sizeof(k)) == 0)
 			return;
-	do {
-		seq = tof_read_begin(t);
-		const struct tof_session *s = &t->sessions[r->session];
-		live = s->in_use;
-		ue4 = s->ue4;
-		ue6 = s->ue6;
-	} while (tof_read_retry(t, seq));
-	if (!live)
-		return;
+	const struct gtp_addr ue4 = h->ue4, ue6 = h->ue6;
 	memset(&v, 0, sizeof(v));
 	v.until_ns = now + q->n->refresh_ns;
 	v.dir = r->dir == TOF_DIR_UPLINK ? NFQ_BPF_UPLINK : NFQ_BPF_DOWNLINK;
@@ -232,7 +223,7 @@ static void nfq_confirm(struct nfq_queue *q, const struct tof_frame *f, const st
 
 static bool nfq_confirmable(const struct tof_result *r)
 {
-	return r->verdict == TOF_V_PASS && !r->punted && r->session != TOF_NO_SLOT &&
+	return r->verdict == TOF_V_PASS && !r->punted && r->hot != NULL &&
 	       (r->reason == TOF_R_UL_KNOWN || r->reason == TOF_R_DL_KNOWN);
 }
 
@@ -289,19 +280,33 @@ void *nfq_queue_main(void *arg)
 		{ .fd = q->n->stop_fd, .events = POLLIN },
 	};
 
+	struct tof_qsbr *qs = &q->n->ctx.pl->tables->qsbr;
+
+	tof_qsbr_online(qs, q->reader);
 	while (!__atomic_load_n(&q->n->quit, __ATOMIC_ACQUIRE)) {
-		if (nfq_queue_burst(q) > 0)
+		int got = nfq_queue_burst(q);
+		/* no table pointer is held from here on */
+		tof_qsbr_quiescent(qs, q->reader);
+		if (got > 0)
 			continue;
+		/* idle: the writer need not wait for us while we sleep */
+		tof_qsbr_offline(qs, q->reader);
 		poll(pfd, 2, 1000);
+		tof_qsbr_online(qs, q->reader);
 	}
 	/* The rules are gone: what is still queued gets its verdict. */
 	for (int idle = 0; idle < 3;) {
-		if (nfq_queue_burst(q) > 0) {
+		int got = nfq_queue_burst(q);
+		tof_qsbr_quiescent(qs, q->reader);
+		if (got > 0) {
 			idle = 0;
 			continue;
 		}
 		idle++;
+		tof_qsbr_offline(qs, q->reader);
 		poll(pfd, 1, 10);
+		tof_qsbr_online(qs, q->reader);
 	}
+	tof_qsbr_offline(qs, q->reader);
 	return NULL;
 }

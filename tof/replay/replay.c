@@ -333,22 +333,50 @@ static int frame_reserve(struct tof_replay *r, size_t caplen)
 	return 0;
 }
 
+/* A frame arrives: the replay's clock and counts; the time the pipeline
+ * sees it at. */
+static uint64_t frame_arrives(struct tof_replay *r, uint64_t ts_ns)
+{
+	uint64_t now = ts_ns > r->clock_ns ? ts_ns : r->clock_ns;
+
+	if (r->frames_in == 0) {
+		r->first_ns = ts_ns;
+		r->clock_ns = ts_ns;
+		now = ts_ns;
+	}
+	r->frames_in++;
+	if (ts_ns > r->last_ns)
+		r->last_ns = ts_ns;
+	return now;
+}
+
+/* Out by the verdict, at the frame's own capture time. */
+static void frame_leaves(struct tof_replay *r, const struct tof_frame *f,
+			 const struct tof_result *res, uint32_t lost_tail, uint64_t ts_ns)
+{
+	switch (res->verdict) {
+	case TOF_V_PASS:
+	case TOF_V_ENCAP:
+		write_frame(r, res->out_port, f->buf + f->off, f->len, f->len + lost_tail, ts_ns);
+		break;
+	case TOF_V_OFFLOAD:
+		write_frame(r, TOF_PORT_APPS, f->buf + f->off, f->len, f->len + lost_tail, ts_ns);
+		break;
+	case TOF_V_REPLY: /* our answer, back where the frame came from */
+		write_frame(r, res->out_port, f->buf + f->off, f->len, f->len, ts_ns);
+		break;
+	default: /* CONSUME, DROP */
+		break;
+	}
+}
+
 static int process_frame(struct tof_replay *r, const struct tof_pcap_pkt *pkt, char *err,
 			 size_t errlen)
 {
 	struct tof_frame f;
 	struct tof_result res;
 	uint32_t lost_tail = pkt->wirelen > pkt->caplen ? pkt->wirelen - pkt->caplen : 0;
-	uint64_t now = pkt->ts_ns > r->clock_ns ? pkt->ts_ns : r->clock_ns;
-
-	if (r->frames_in == 0) {
-		r->first_ns = pkt->ts_ns;
-		r->clock_ns = pkt->ts_ns;
-		now = pkt->ts_ns;
-	}
-	r->frames_in++;
-	if (pkt->ts_ns > r->last_ns)
-		r->last_ns = pkt->ts_ns;
+	uint64_t now = frame_arrives(r, pkt->ts_ns);
 
 	run_timers(r, now);
 	r->clock_ns = now;
@@ -365,23 +393,67 @@ static int process_frame(struct tof_replay *r, const struct tof_pcap_pkt *pkt, c
 
 	memset(&res, 0, sizeof(res));
 	tof_pipeline_process(&r->pl, &r->w, &f, pkt->port, now, &res);
-
-	switch (res.verdict) {
-	case TOF_V_PASS:
-	case TOF_V_ENCAP:
-		write_frame(r, res.out_port, f.buf + f.off, f.len, f.len + lost_tail, pkt->ts_ns);
-		break;
-	case TOF_V_OFFLOAD:
-		write_frame(r, TOF_PORT_APPS, f.buf + f.off, f.len, f.len + lost_tail,
-			    pkt->ts_ns);
-		break;
-	case TOF_V_REPLY: /* our answer, back where the frame came from */
-		write_frame(r, res.out_port, f.buf + f.off, f.len, f.len, pkt->ts_ns);
-		break;
-	default: /* CONSUME, DROP */
-		break;
-	}
+	frame_leaves(r, &f, &res, lost_tail, pkt->ts_ns);
 	punt_drain(r);
+	return 0;
+}
+
+/* --burst: the held frames through the burst pipeline together, as one
+ * receive burst of the data plane: at the last one's time, the agent
+ * hearing of them afterwards. */
+static void run_held(struct tof_replay *r)
+{
+	struct tof_frame f[TOF_BURST_MAX];
+	struct tof_result res[TOF_BURST_MAX];
+	uint64_t now = 0;
+	unsigned int n = r->n_held;
+
+	if (n == 0)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		now = frame_arrives(r, r->held[i].ts_ns);
+	run_timers(r, now);
+	r->clock_ns = now;
+	for (unsigned int i = 0; i < n; i++)
+		f[i] = (struct tof_frame){.buf = r->held[i].buf, .off = TOF_REPLAY_HEADROOM,
+					  .len = r->held[i].caplen, .cap = (uint32_t)r->held[i].cap};
+	tof_pipeline_process_burst(&r->pl, &r->w, f, (uint16_t)n, r->held_port, now, res);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct tof_replay_held *h = &r->held[i];
+		frame_leaves(r, &f[i], &res[i], h->wirelen > h->caplen ? h->wirelen - h->caplen : 0,
+			     h->ts_ns);
+	}
+	r->n_held = 0;
+	punt_drain(r);
+}
+
+/* A receive burst holds what arrived together: frames of one port within a
+ * millisecond of the first. */
+#define TOF_REPLAY_BURST_NS 1000000ULL
+
+static int hold_frame(struct tof_replay *r, const struct tof_pcap_pkt *pkt, char *err,
+		      size_t errlen)
+{
+	if (r->n_held > 0 && (r->held_port != pkt->port || r->n_held == r->o->burst ||
+			      pkt->ts_ns > r->held[0].ts_ns + TOF_REPLAY_BURST_NS))
+		run_held(r);
+	struct tof_replay_held *h = &r->held[r->n_held];
+	size_t need = TOF_REPLAY_HEADROOM + pkt->caplen;
+	if (h->cap < need) {
+		uint8_t *b = realloc(h->buf, need);
+		if (b == NULL) {
+			snprintf(err, errlen, "out of memory for a frame of %u octets", pkt->caplen);
+			return -1;
+		}
+		h->buf = b;
+		h->cap = need;
+	}
+	memcpy(h->buf + TOF_REPLAY_HEADROOM, pkt->data, pkt->caplen);
+	h->caplen = pkt->caplen;
+	h->wirelen = pkt->wirelen;
+	h->ts_ns = pkt->ts_ns;
+	r->held_port = pkt->port;
+	r->n_held++;
 	return 0;
 }
 
@@ -391,9 +463,11 @@ static int run_loop(struct tof_replay *r, char *err, size_t errlen)
 	int rc;
 
 	while ((rc = tof_pcap_merger_next(&r->m, &pkt, err, errlen)) == 1) {
-		if (process_frame(r, &pkt, err, errlen) < 0)
+		if ((r->o->burst > 1 ? hold_frame(r, &pkt, err, errlen) :
+				       process_frame(r, &pkt, err, errlen)) < 0)
 			return TOF_REPLAY_EIO;
 	}
+	run_held(r);
 	return rc < 0 ? TOF_REPLAY_EIO : TOF_REPLAY_OK;
 }
 
@@ -411,6 +485,7 @@ static int setup_core(struct tof_replay *r, char *err, size_t errlen)
 	/* Random like the live appliance's unless the config pins it; the
 	 * outputs never depend on it. */
 	tof_tables_seed(r->t, tof_config_hash_seed(cfg));
+	tof_tables_set_ttl(r->t, cfg->encap_ttl);
 	r->pl.cfg = cfg;
 	r->pl.tables = r->t;
 	r->pl.pinger = cfg->pinger;
@@ -469,6 +544,8 @@ static void cleanup(struct tof_replay *r)
 		tof_tables_destroy(r->t);
 	punt_queue_free(&r->punts);
 	free(r->buf);
+	for (unsigned int i = 0; i < TOF_BURST_MAX; i++)
+		free(r->held[i].buf);
 }
 
 int tof_replay_run(const struct tof_replay_opts *o)

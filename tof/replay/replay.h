@@ -23,6 +23,7 @@ struct tof_replay_opts {
 	const char *in_sgw;  /* dual mode: frames arriving from the SGW side */
 	const char *in_apps; /* optional: frames arriving from the apps (Ethernet) */
 	const char *out_dir; /* created if missing */
+	unsigned int burst;  /* frames of one port run together (0, 1: one by one) */
 	FILE *summary;       /* a short human summary at the end, or NULL */
 	char *err;           /* why the run failed */
 	size_t errlen;

@@ -56,6 +56,15 @@ struct tof_replay {
 
 	uint8_t *buf;                    /* frame buffer with headroom */
 	size_t buf_cap;
+	/* --burst: frames of one port waiting to run together */
+	struct tof_replay_held {
+		uint8_t *buf;
+		size_t cap;
+		uint32_t caplen, wirelen;
+		uint64_t ts_ns;
+	} held[TOF_BURST_MAX];
+	unsigned int n_held;
+	enum tof_port held_port;
 	struct tof_replay_punt_queue punts;
 	uint64_t clock_ns;               /* replay time: never goes back */
 	uint64_t stuck_ticks;            /* agent ticks that did not move on */

@@ -58,6 +58,7 @@ struct tfix *tfix_new(const char *json, uint32_t max_sessions)
 		return NULL;
 	}
 	x->t = tof_tables_create(max_sessions, 16);
+	tof_tables_set_ttl(x->t, x->cfg.encap_ttl);
 	x->pl.cfg = &x->cfg;
 	x->pl.tables = x->t;
 	x->pl.pinger = x->cfg.pinger;
