@@ -260,7 +260,8 @@ int main(int argc, char **argv)
 	uint32_t sizes[2] = {1000, 1u << 20};
 	int n_sizes = getenv("TOF_BENCH_1K_ONLY") ? 1 : 2;
 
-	printf("core pipeline, one core, %llu packets per figure; ref = restoring the frame (memcpy)\n",
+	printf("core pipeline, one core, %llu packets per figure (best of 5 rounds); "
+	       "ref = restoring the frame (memcpy)\n",
 	       (unsigned long long)iters);
 	printf("%-16s %10s %12s %10s %12s %10s\n", "path", "sessions", "ns/pkt", "Mpps", "ref ns/pkt",
 	       "x ref");
@@ -275,7 +276,16 @@ int main(int argc, char **argv)
 			build_path(frames, (enum path)p, sizes[si], &in);
 			uint64_t n = p == P_PUNT ? iters / 8 : iters;
 			run_path(&b, frames, in, (enum path)p, n / 8); /* warm up */
-			struct result r = run_path(&b, frames, in, (enum path)p, n);
+			/* The best of five rounds: a shared VM's neighbours only
+			 * ever make a round slower. */
+			struct result r = {1e18, 1e18};
+			for (int round = 0; round < 5; round++) {
+				struct result x = run_path(&b, frames, in, (enum path)p, n / 5);
+				if (x.ns < r.ns)
+					r.ns = x.ns;
+				if (x.ref_ns < r.ref_ns)
+					r.ref_ns = x.ref_ns;
+			}
 			printf("%-16s %10u %12.1f %10.2f %12.1f %10.2f\n", path_names[p], sizes[si],
 			       r.ns, 1000.0 / r.ns, r.ref_ns, r.ns / r.ref_ns);
 		}

@@ -1,8 +1,7 @@
 /* Linear-probing hash index with backward-shift deletion, safe for readers
  * that never wait (see tof_index.h). */
-#include <stdlib.h>
-
 #include "tof_index.h"
+#include "tof_mem.h"
 
 static uint32_t tof_index_capacity(uint32_t max_entries)
 {
@@ -23,7 +22,7 @@ int tof_index_init(struct tof_index *ix, uint32_t max_entries)
 {
 	uint32_t cap = tof_index_capacity(max_entries);
 
-	ix->ents = calloc(cap, sizeof(*ix->ents));
+	ix->ents = tof_mem_alloc((size_t)cap * sizeof(*ix->ents));
 	if (ix->ents == NULL)
 		return -1;
 	ix->mask = cap - 1;
@@ -36,7 +35,8 @@ int tof_index_init(struct tof_index *ix, uint32_t max_entries)
 
 void tof_index_free(struct tof_index *ix)
 {
-	free(ix->ents);
+	if (ix->ents != NULL)
+		tof_mem_free(ix->ents, ((size_t)ix->mask + 1) * sizeof(*ix->ents));
 	ix->ents = NULL;
 }
 

@@ -1,6 +1,7 @@
 /* Creation, sizing and destruction of the session and service tables. */
 #include <stdlib.h>
 
+#include "tof_mem.h"
 #include "tof_tables.h"
 
 #define TOF_DEFAULT_SESSIONS (1u << 20)
@@ -51,9 +52,9 @@ struct tof_tables *tof_tables_create(uint32_t max_sessions, uint32_t max_service
 	 * get reproducible tables; tofd seeds from getrandom. */
 	tof_hash_key_init(&t->hkey, 0x746f6621);
 	uint32_t hot = max_sessions + TOF_HOT_RESERVE, svc_hot = max_services + TOF_SVC_RESERVE;
-	t->sessions = calloc(max_sessions, sizeof(*t->sessions));
+	t->sessions = tof_mem_alloc((size_t)max_sessions * sizeof(*t->sessions));
 	t->services = calloc(max_services, sizeof(*t->services));
-	t->hot = aligned_alloc(64, (size_t)hot * sizeof(*t->hot));
+	t->hot = tof_mem_alloc((size_t)hot * sizeof(*t->hot));
 	t->svc_hot = aligned_alloc(64, (size_t)svc_hot * sizeof(*t->svc_hot));
 	if (t->sessions == NULL || t->services == NULL || t->hot == NULL || t->svc_hot == NULL ||
 	    tof_pool_init(&t->hot_pool, hot) || tof_pool_init(&t->svc_pool, svc_hot) ||
@@ -84,9 +85,9 @@ void tof_tables_destroy(struct tof_tables *t)
 	tof_index_free(&t->ix_app);
 	tof_pool_fini(&t->hot_pool);
 	tof_pool_fini(&t->svc_pool);
-	free(t->sessions);
+	tof_mem_free(t->sessions, (size_t)t->max_sessions * sizeof(*t->sessions));
 	free(t->services);
-	free(t->hot);
+	tof_mem_free(t->hot, ((size_t)t->max_sessions + TOF_HOT_RESERVE) * sizeof(*t->hot));
 	free(t->svc_hot);
 	free(t);
 }
