@@ -31,6 +31,16 @@ static void uplink(struct tframe *t, uint32_t teid, const char *ue)
 	tframe_build(t, &s);
 }
 
+static void downlink(struct tframe *t, uint32_t teid, const char *ue)
+{
+	struct tframe_spec s;
+
+	tframe_default(&s);
+	s.outer_src = "198.18.0.2", s.outer_dst = "198.18.0.1", s.teid = teid;
+	s.inner_src = "203.0.113.7", s.inner_dst = ue;
+	tframe_build(t, &s);
+}
+
 static void test_ring(void **state)
 {
 	struct tof_punt_ring r;
@@ -207,6 +217,62 @@ static void test_urgent_first(void **state)
 	tfix_free(x);
 }
 
+/* A UE's first packet is queued as a new tunnel, the reply from the core a
+ * moment later as an unknown downlink (the urgent ring): the agent takes
+ * them in that order, so the reply finds the session and teaches its
+ * downlink TEID. Under a flood of older new tunnels the reply still goes
+ * in the first round. */
+static void test_reply_after_request(void **state)
+{
+	struct tfix *x = tfix_new(cfg_json, 512);
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct tof_punt_rings r, *rings[2] = { NULL, &r };
+	struct tof_punt_rings other;
+	volatile uint64_t now = 1000000;
+	struct tframe t;
+
+	(void)state;
+	assert_int_equal(tof_punt_rings_init(&r, 512), 0);
+	assert_int_equal(tof_punt_rings_init(&other, 512), 0);
+	rings[0] = &other;
+	/* the request on one worker's ring, the reply on another's */
+	uplink(&t, 7, "198.19.0.9");
+	assert_int_equal(tof_punt_rings_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
+					     TOF_R_UL_UNKNOWN, now), 1);
+	downlink(&t, 0x77, "198.19.0.9");
+	assert_int_equal(tof_punt_rings_push(&other, t.f.buf + t.f.off, t.f.len, TOF_PORT_SGW,
+					     TOF_R_DL_UNKNOWN, now + 300000), 1);
+	struct tof_agent_loop l = {
+		.agent = &x->a, .lock = &lock, .rings = rings, .n_rings = 2,
+		.now = fake_now, .now_ctx = (void *)&now,
+	};
+	assert_int_equal(tof_agent_loop_once(&l), 2);
+	assert_int_equal(x->t->n_sessions, 1);
+	assert_true(x->t->sessions[0].flags & TOF_SESS_DL);
+	assert_int_equal(x->t->sessions[0].dl_teid, 0x77);
+	assert_int_equal(x->a.events[TOF_EV_DL_NO_SESSION], 0);
+
+	/* 300 new tunnels queued before another UE's request and reply */
+	for (uint32_t i = 0; i < 300; i++) {
+		char ue[32];
+		snprintf(ue, sizeof(ue), "198.19.%u.%u", 1 + i / 250, i % 250 + 1);
+		uplink(&t, 1000 + i, ue);
+		assert_int_equal(tof_punt_rings_push(&r, t.f.buf + t.f.off, t.f.len, TOF_PORT_ENB,
+						     TOF_R_UL_UNKNOWN, now + 400000 + i), 1);
+	}
+	downlink(&t, 0x78, "198.19.0.9");
+	assert_int_equal(tof_punt_rings_push(&other, t.f.buf + t.f.off, t.f.len, TOF_PORT_SGW,
+					     TOF_R_DL_UNKNOWN, now + 900000), 1);
+	assert_int_equal(tof_agent_loop_once(&l), 64 + 1);
+	assert_int_equal(other.urgent.tail, 2);
+	while (tof_agent_loop_once(&l) > 0)
+		;
+	assert_int_equal(r.normal.tail, 301);
+	tof_punt_rings_fini(&r);
+	tof_punt_rings_fini(&other);
+	tfix_free(x);
+}
+
 static void test_loop(void **state)
 {
 	struct tfix *x = tfix_new(cfg_json, 64);
@@ -253,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_ring_two_threads),
 		cmocka_unit_test(test_rings_classes),
 		cmocka_unit_test(test_urgent_first),
+		cmocka_unit_test(test_reply_after_request),
 		cmocka_unit_test(test_loop),
 	};
 

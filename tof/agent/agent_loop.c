@@ -45,20 +45,34 @@ bool tof_punt_ring_push(struct tof_punt_ring *r, const uint8_t *frame, size_t le
 	return true;
 }
 
+/* The oldest frame waiting in r, or NULL. */
+static const struct tof_punt_msg *tof_punt_ring_peek(const struct tof_punt_ring *r)
+{
+	uint32_t tail = r->tail; /* only the consumer writes it */
+
+	if (tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &r->slots[tail & r->mask];
+}
+
+/* Feed the frame tof_punt_ring_peek returned to the agent and free its slot. */
+static void tof_punt_ring_feed(struct tof_punt_ring *r, const struct tof_punt_msg *m,
+			       struct tof_agent *a)
+{
+	tof_agent_punt(a, m->data, m->len, (enum tof_port)m->port, (enum tof_reason)m->reason,
+		       m->now_ns);
+	__atomic_store_n(&r->tail, r->tail + 1, __ATOMIC_RELEASE);
+}
+
 unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, unsigned int max)
 {
-	uint32_t tail = r->tail; /* only we write it */
-	uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	const struct tof_punt_msg *m;
 	unsigned int n = 0;
 
-	while (tail != head && n < max) {
-		const struct tof_punt_msg *m = &r->slots[tail & r->mask];
-		tof_agent_punt(a, m->data, m->len, (enum tof_port)m->port,
-			       (enum tof_reason)m->reason, m->now_ns);
-		tail++;
+	while (n < max && (m = tof_punt_ring_peek(r)) != NULL) {
+		tof_punt_ring_feed(r, m, a);
 		n++;
 	}
-	__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
 	return n;
 }
 
@@ -100,21 +114,56 @@ bool tof_punt_rings_hand(struct tof_punt_rings *r, struct tof_worker *w, const u
 	return rc > 0;
 }
 
+/* Of the rings that may give a frame now (every urgent ring while
+ * urgent_ok; a normal ring while it has budget left), the one whose oldest
+ * frame arrived first: its frame, or NULL when none has any. */
+static const struct tof_punt_msg *tof_agent_loop_oldest(struct tof_agent_loop *l,
+							const unsigned int *normal_left,
+							bool urgent_ok, struct tof_punt_ring **ring,
+							unsigned int *ring_idx)
+{
+	const struct tof_punt_msg *best = NULL;
+
+	for (unsigned int i = 0; i < l->n_rings; i++) {
+		struct tof_punt_ring *cand[2] = {
+			urgent_ok ? &l->rings[i]->urgent : NULL,
+			normal_left[i] > 0 ? &l->rings[i]->normal : NULL,
+		};
+		for (unsigned int k = 0; k < 2; k++) {
+			const struct tof_punt_msg *m = cand[k] ? tof_punt_ring_peek(cand[k]) : NULL;
+			if (m != NULL && (best == NULL || m->now_ns < best->now_ns)) {
+				best = m;
+				*ring = cand[k];
+				*ring_idx = i;
+			}
+		}
+	}
+	return best;
+}
+
 unsigned int tof_agent_loop_once(struct tof_agent_loop *l)
 {
-	unsigned int total = 0, urgent;
+	unsigned int normal_left[TOF_AGENT_MAX_RINGS], total = 0, urgent = 0, i;
+	const struct tof_punt_msg *m;
+	struct tof_punt_ring *r;
 
+	for (i = 0; i < l->n_rings; i++)
+		normal_left[i] = TOF_AGENT_BURST;
 	pthread_mutex_lock(l->lock);
-	/* Urgent punts (known sessions, the pinger's replies, unknown
-	 * downlink) all go first; a flood of new tunnels waits. */
-	do {
-		urgent = 0;
-		for (unsigned int i = 0; i < l->n_rings; i++)
-			urgent += tof_punt_ring_drain(&l->rings[i]->urgent, l->agent, TOF_AGENT_BURST);
-		total += urgent;
-	} while (urgent > 0 && total < 16 * TOF_AGENT_BURST);
-	for (unsigned int i = 0; i < l->n_rings; i++)
-		total += tof_punt_ring_drain(&l->rings[i]->normal, l->agent, TOF_AGENT_BURST);
+	/* In the order the frames arrived, so that a reply never overtakes
+	 * the request that made its session; but a round takes at most a
+	 * burst from each normal ring (16 from the urgent ones), so a flood
+	 * of new tunnels cannot hold up known sessions, the pinger's replies
+	 * and unknown downlinks for long. */
+	while ((m = tof_agent_loop_oldest(l, normal_left, urgent < 16 * TOF_AGENT_BURST, &r,
+					  &i)) != NULL) {
+		if (r == &l->rings[i]->urgent)
+			urgent++;
+		else
+			normal_left[i]--;
+		tof_punt_ring_feed(r, m, l->agent);
+		total++;
+	}
 	uint64_t now = l->now(l->now_ctx);
 	if (tof_agent_next_deadline(l->agent) <= now)
 		tof_agent_tick(l->agent, now);
@@ -145,6 +194,11 @@ static void tof_agent_loop_emit(struct tof_agent_loop *l, tof_emit_fn fn, void *
 
 int tof_agent_loop_start(struct tof_agent_loop *l, char *err, size_t errlen)
 {
+	if (l->n_rings > TOF_AGENT_MAX_RINGS) {
+		snprintf(err, errlen, "%u punt rings, at most %u", l->n_rings,
+			 TOF_AGENT_MAX_RINGS);
+		return -1;
+	}
 	__atomic_store_n(&l->quit, false, __ATOMIC_RELAXED);
 	/* From now on the agent's frames go out through the data plane. */
 	tof_agent_loop_emit(l, l->emit, l->emit_ctx);

@@ -51,8 +51,9 @@ bool tof_punt_ring_push(struct tof_punt_ring *r, const uint8_t *frame, size_t le
 unsigned int tof_punt_ring_drain(struct tof_punt_ring *r, struct tof_agent *a, unsigned int max);
 
 /* One data-plane thread's way to the agent: the urgent punt classes
- * (known sessions, unknown downlink) in a ring of their own, drained
- * first, so a flood of new tunnels cannot delay them. */
+ * (known sessions, unknown downlink) in a ring of their own, with a
+ * larger share of each round, so a flood of new tunnels cannot delay
+ * them. */
 struct tof_punt_rings {
 	struct tof_punt_ring urgent, normal;
 };
@@ -70,6 +71,8 @@ int tof_punt_rings_push(struct tof_punt_rings *r, const uint8_t *frame, size_t l
  * full ring counts in w's punt_drops. */
 bool tof_punt_rings_hand(struct tof_punt_rings *r, struct tof_worker *w, const uint8_t *frame,
 			 size_t len, enum tof_port in, enum tof_reason why, uint64_t now_ns);
+
+#define TOF_AGENT_MAX_RINGS 32 /* producing threads */
 
 struct tof_agent_loop {
 	struct tof_agent *agent;
@@ -90,9 +93,10 @@ struct tof_agent_loop {
 	bool running;
 };
 
-/* One round of the thread's work (tests call it themselves): the urgent
- * rings first, then a burst of each other ring, then the timers due, all
- * under the lock; then housekeeping. Returns the frames handed over. */
+/* One round of the thread's work (tests call it themselves): the waiting
+ * frames oldest first (now_ns), up to a burst of each normal ring and more
+ * of the urgent ones, then the timers due, all under the lock; then
+ * housekeeping. Returns the frames handed over. */
 unsigned int tof_agent_loop_once(struct tof_agent_loop *l);
 
 /* Point the agent's frames at l->emit and start the thread ("tof-agent");

@@ -30,6 +30,8 @@ static uint64_t tof_dp_agent_now(void *ctx)
 	return tof_dp_now_ns(ctx);
 }
 
+_Static_assert(TOF_DP_MAX_WORKERS <= TOF_AGENT_MAX_RINGS, "a punt ring pair per worker");
+
 int tof_dp_agent_start(struct tof_dp *dp, char *err, size_t errlen)
 {
 	dp->loop = (struct tof_agent_loop){
