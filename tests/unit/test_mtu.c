@@ -141,6 +141,34 @@ static void test_v4_too_big_answered(void **state)
 	assert_int_equal(x->w.ctr.decision_pkts[TOF_D_DROP], 1);
 }
 
+/* The burst path (what the DPDK workers run) answers and counts the same:
+ * the ICMP error goes out of the apps port and counts there. */
+static void test_too_big_in_a_burst(void **state)
+{
+	struct tfix *x = *state;
+	struct tframe tf[2];
+	struct tof_frame fb[2];
+	struct tof_result rb[2];
+	uint8_t sent[1600];
+
+	fx_session(x, UE, false);
+	fx_app_packet(&tf[0], APP, UE, 1464, PKT_PROTO_UDP);
+	fx_app_packet(&tf[1], APP, UE, 1465, PKT_PROTO_UDP);
+	memcpy(sent, tf[1].buf + tf[1].f.off + 14, 1465);
+	fb[0] = tf[0].f, fb[1] = tf[1].f;
+	fb[0].buf = tf[0].buf, fb[1].buf = tf[1].buf;
+	tof_pipeline_process_burst(&x->pl, &x->w, fb, 2, TOF_PORT_APPS, 1000000000ULL, rb);
+	assert_int_equal(rb[0].verdict, TOF_V_ENCAP);
+	assert_int_equal(rb[1].verdict, TOF_V_REPLY);
+	tf[1].f = fb[1];
+	assert_too_big(&tf[1], sent, 1465, SVC, APP, 1464);
+	assert_int_equal(x->w.ctr.rx_pkts[TOF_PORT_APPS], 2);
+	assert_int_equal(x->w.ctr.tx_pkts[TOF_PORT_APPS], 1);
+	assert_int_equal(x->w.ctr.tx_pkts[TOF_PORT_ENB], 1);
+	assert_int_equal(x->w.ctr.decision_pkts[TOF_D_DROP], 1);
+	assert_int_equal(x->w.ctr.decision_pkts[TOF_D_ENCAP], 1);
+}
+
 static void test_v6_too_big_with_qfi(void **state)
 {
 	struct tfix *x = *state;
@@ -304,6 +332,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_v4_too_big_answered),
+		T(test_too_big_in_a_burst),
 		T(test_v6_too_big_with_qfi),
 		T(test_rate_limited),
 		T(test_no_error_about_errors),

@@ -269,8 +269,7 @@ void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
 	c->decision_pkts[d]++;
 	c->decision_bytes[d] += in_len;
 	c->reason[res->reason]++;
-	if (res->verdict == TOF_V_PASS || res->verdict == TOF_V_OFFLOAD ||
-	    res->verdict == TOF_V_ENCAP || res->verdict == TOF_V_REPLY) {
+	if (tof_result_sends(res)) {
 		c->tx_pkts[res->out_port]++;
 		c->tx_bytes[res->out_port] += f->len;
 	}

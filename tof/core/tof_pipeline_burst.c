@@ -109,8 +109,7 @@ static inline void tof_burst_count_one(struct tof_worker *w, struct tof_burst_co
 	w->ctr.decision_pkts[d]++;
 	w->ctr.decision_bytes[d] += in_len;
 	w->ctr.reason[res->reason]++;
-	if (res->verdict == TOF_V_PASS || res->verdict == TOF_V_OFFLOAD ||
-	    res->verdict == TOF_V_ENCAP) {
+	if (tof_result_sends(res)) {
 		bc->tx_pkts[res->out_port]++;
 		bc->tx_bytes[res->out_port] += f->len;
 	}

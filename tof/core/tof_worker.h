@@ -42,6 +42,13 @@ void tof_pipeline_s1(const struct tof_pipeline *pl, struct tof_worker *w, struct
 /* What a result counts as. */
 enum tof_decision tof_pipeline_decision(const struct tof_result *res);
 
+/* Does the frame leave (by res->out_port, counted there)? */
+static inline bool tof_result_sends(const struct tof_result *res)
+{
+	return res->verdict == TOF_V_PASS || res->verdict == TOF_V_OFFLOAD ||
+	       res->verdict == TOF_V_ENCAP || res->verdict == TOF_V_REPLY;
+}
+
 /* Count a processed frame (in_len: its length on arrival). */
 void tof_pipeline_count(struct tof_worker *w, enum tof_port in, uint32_t in_len,
 			const struct tof_frame *f, const struct tof_result *res);
