@@ -354,6 +354,14 @@ static void test_apps_no_downlink_dropped_and_punted(void **state)
 	assert_int_equal(r.reason, TOF_R_APPS_NO_DOWNLINK);
 	assert_true(r.punted);
 	assert_int_equal(x->punts[0].why, TOF_R_APPS_NO_DOWNLINK);
+	/* without a pinger the agent could do nothing with it: not punted */
+	x->cfg.pinger_policy = TOF_PINGER_OFF;
+	fx_apps(&tf, APP, UE);
+	fx_run(x, &tf, TOF_PORT_APPS, &r);
+	assert_int_equal(r.verdict, TOF_V_DROP);
+	assert_int_equal(r.reason, TOF_R_APPS_NO_DOWNLINK);
+	assert_false(r.punted);
+	assert_int_equal(x->n_punts, 1);
 
 	fx_apps(&tf, APP, "198.19.9.9");
 	fx_run(x, &tf, TOF_PORT_APPS, &r);

@@ -84,9 +84,10 @@ void tof_pipeline_apps(const struct tof_pipeline *pl, struct tof_worker *w, stru
 		res->session = h->id;
 		res->hot = h;
 		if (!(h->flags & TOF_SESS_DL) || h->outer.len == 0) {
-			/* Make sure the pinger runs for this UE. */
+			/* Make sure the pinger runs for this UE (if there is
+			 * one: else the agent could do nothing with it). */
 			res->reason = TOF_R_APPS_NO_DOWNLINK;
-			mac_news = true;
+			mac_news = mac_news || pl->cfg->pinger_policy != TOF_PINGER_OFF;
 		}
 	}
 	if (mac_news)
