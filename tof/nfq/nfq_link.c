@@ -16,8 +16,7 @@
 #include "log.h"
 #include "nfq_internal.h"
 
-/* One request with an acknowledgement; 0 or -errno. */
-static int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
+int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
 	char buf[8192];
 	uint32_t seq = (uint32_t)time(NULL), portid = mnl_socket_get_portid(nl);
@@ -34,7 +33,7 @@ static int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 	return 0;
 }
 
-static struct nlmsghdr *nfq_link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
+struct nlmsghdr *nfq_link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
@@ -63,7 +62,7 @@ static int nfq_bridge_create(struct mnl_socket *nl, const char *name)
 	return nfq_rtnl_talk(nl, nlh);
 }
 
-static int nfq_link_set(struct mnl_socket *nl, int ifindex, int master, bool up)
+int nfq_link_set(struct mnl_socket *nl, int ifindex, int master, bool up)
 {
 	char buf[512];
 	struct nlmsghdr *nlh = nfq_link_msg(buf, RTM_NEWLINK, 0, ifindex);
