@@ -238,6 +238,9 @@ static bool ovs_connect(struct tof_ovs *o)
 	o->ports_dirty = true;   /* a new switch may number ports anew */
 	o->recheck_at_ms = 0;    /* reconcile now */
 	ovs_set_reachable(o, true);
+	/* health from the replica again: losing OpenFlow cleared port_up, and
+	 * a port that stayed up (a veth) brings no database change to say so */
+	o->db.changed = true;
 	return true;
 }
 
