@@ -109,15 +109,22 @@ static void fix(struct fx *f, struct ovs_bridge_view *v)
 	assert_true(all_right(v));
 }
 
-static void test_create_and_repair(void **state)
+/* Follow the database; its view now. */
+static void open_view(struct fx *f, struct ovs_bridge_view *v)
 {
-	struct fx *f = *state;
-	struct ovs_bridge_view v;
 	json_t *tables = ovs_bridge_monitor_tables();
 
 	assert_int_equal(ovsdb_open(&f->c, f->db, tables, 2000), 0);
 	json_decref(tables);
-	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, &v), 0);
+	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, v), 0);
+}
+
+static void test_create_and_repair(void **state)
+{
+	struct fx *f = *state;
+	struct ovs_bridge_view v;
+
+	open_view(f, &v);
 	assert_true(v.has_root);
 	assert_false(v.bridge_found);
 	fix(f, &v); /* bridge + its internal port + tofd's port */
@@ -166,11 +173,8 @@ static void test_system_port(void **state)
 {
 	struct fx *f = *state;
 	struct ovs_bridge_view v;
-	json_t *tables = ovs_bridge_monitor_tables();
 
-	assert_int_equal(ovsdb_open(&f->c, f->db, tables, 2000), 0);
-	json_decref(tables);
-	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, &v), 0);
+	open_view(f, &v);
 	fix(f, &v); /* as DPDK mode leaves it */
 	ovs_bridge_view_free(&v);
 	f->cfg.port_type = TOF_OVS_PORT_SYSTEM;

@@ -118,26 +118,17 @@ static int nfq_veth_check(struct mnl_socket *nl, const char *apps, const char *p
 int tof_nfq_veth_setup(const struct tof_config *cfg, char *err, size_t errlen)
 {
 	const char *apps = cfg->kernel.apps, *port = cfg->ovs.port;
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	int rc = -1;
+	struct mnl_socket *nl = nfq_rtnl_open(err, errlen);
+	int rc;
 
-	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "rtnetlink: %s", strerror(errno));
-		goto out;
+	if (nl == NULL)
+		return -1;
+	rc = nfq_veth_check(nl, apps, port, err, errlen);
+	if (rc == 0) {
+		nfq_veth_no_offloads(apps);
+		nfq_veth_no_offloads(port);
+		rc = nfq_links_up(nl, port, apps, err, errlen);
 	}
-	if (nfq_veth_check(nl, apps, port, err, errlen) != 0)
-		goto out;
-	nfq_veth_no_offloads(apps);
-	nfq_veth_no_offloads(port);
-	if ((rc = nfq_link_set(nl, (int)if_nametoindex(port), 0, true)) < 0 ||
-	    (rc = nfq_link_set(nl, (int)if_nametoindex(apps), 0, true)) < 0) {
-		snprintf(err, errlen, "cannot bring %s and %s up: %s", apps, port, strerror(-rc));
-		rc = -1;
-		goto out;
-	}
-	rc = 0;
-out:
-	if (nl)
-		mnl_socket_close(nl);
+	mnl_socket_close(nl);
 	return rc;
 }
