@@ -68,7 +68,7 @@ done
 # the middle (the lab itself works), then with tofd on DPDK af_packet ports,
 # then tofd in kernel mode (Linux bridge + NFQUEUE, and the fail-open tests),
 # dual and single; then with tofd's apps side on Open vSwitch (port chains
-# of containers).
+# of containers), tofd on DPDK and in kernel mode.
 for middle in bridge tofd kernel kernel-single; do
 	TOF_LIVE_MIDDLE=$middle tests/live/run.sh >"$log" 2>&1
 	tally "live (middle: $middle)" $?
@@ -81,6 +81,10 @@ tally "live (middle: tofd, ASan/UBSan build)" $?
 # under ASan/UBSan against the real switch
 TOF_LIVE_MIDDLE=ovs TOFD=build-asan/tofd tests/live/run.sh >"$log" 2>&1
 tally "live (middle: ovs, build-asan/tofd)" $?
+# the same chains with tofd in kernel mode: its port on the bridge is the
+# OVS end of its veth (a system port); the sanitizer build again
+TOF_LIVE_MIDDLE=ovs-kernel TOFD=build-asan/tofd tests/live/run.sh >"$log" 2>&1
+tally "live (middle: ovs-kernel, build-asan/tofd)" $?
 
 # Deployment: the manifests against their schemas and the unit under
 # systemd-analyze; the image (make image, cached) against the host build;

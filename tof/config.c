@@ -640,6 +640,8 @@ static int cfg_load(json_t *root, const json_error_t *jerr, const char *file,
 	rc = cfg_root(&c, root, cfg);
 	if (rc == 0)
 		rc = cfg_check(&c, cfg);
+	if (rc == 0)
+		rc = cfg_ovs_finish(&c, cfg);
 	json_decref(root);
 	if (rc) {
 		tof_config_free(cfg);

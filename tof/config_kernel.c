@@ -109,16 +109,18 @@ void cfg_kernel_defaults(struct tof_kernel_config *k)
 }
 
 /* The interfaces the mode needs are there, the others are not, and no
- * interface is named twice. */
+ * interface is named twice (with "ovs", its bridge and tofd's port on it
+ * are network devices of this namespace too). */
 static int cfg_check_kernel_ifaces(struct cfg_ctx *c, const struct tof_config *cfg)
 {
 	const struct tof_kernel_config *k = &cfg->kernel;
-	bool dual = cfg->mode == TOF_MODE_DUAL;
+	bool dual = cfg->mode == TOF_MODE_DUAL, ovs = cfg->ovs_enabled;
 	const struct {
 		const char *field, *name;
 	} f[] = {
 		{ "kernel.enb", k->enb }, { "kernel.sgw", k->sgw }, { "kernel.s1", k->s1 },
 		{ "kernel.apps", k->apps }, { "kernel.bridge", k->bridge },
+		{ "ovs.port", ovs ? cfg->ovs.port : "" }, { "ovs.bridge", ovs ? cfg->ovs.bridge : "" },
 	};
 
 	if (dual && k->s1[0])
@@ -142,6 +144,21 @@ static int cfg_check_kernel_ifaces(struct cfg_ctx *c, const struct tof_config *c
 	return 0;
 }
 
+/* Kernel mode's port on the bridge is the OVS end of a veth pair whose
+ * other end is kernel.apps: a network device, not a vhost-user socket. */
+static int cfg_check_kernel_ovs(struct cfg_ctx *c, const struct tof_ovs_config *o)
+{
+	const char *port = o->port;
+
+	if (o->socket)
+		return cfg_fail(c, "ovs.socket", "only with \"dataplane\": \"dpdk\" (vhost-user); "
+				"in kernel mode tofd's port is a veth (kernel.apps, ovs.port)");
+	if (strlen(port) > TOF_IFNAME_MAX || strcmp(port, ".") == 0 || strcmp(port, "..") == 0)
+		return cfg_fail(c, "ovs.port", "\"%s\" is not an interface name (kernel mode: the "
+				"OVS end of tofd's veth, 1 to %d characters)", port, TOF_IFNAME_MAX);
+	return 0;
+}
+
 int cfg_check_dataplane(struct cfg_ctx *c, const struct tof_config *cfg)
 {
 	if (cfg->dataplane == TOF_DATAPLANE_DPDK) {
@@ -157,9 +174,8 @@ int cfg_check_dataplane(struct cfg_ctx *c, const struct tof_config *cfg)
 		return cfg_fail(c, "eal", "only with \"dataplane\": \"dpdk\"");
 	if (cfg->mbufs)
 		return cfg_fail(c, "mbufs", "only with \"dataplane\": \"dpdk\"");
-	if (cfg->ovs_enabled)
-		return cfg_fail(c, "ovs", "only with \"dataplane\": \"dpdk\" so far (in kernel mode, "
-				"make the apps interface a port of your OVS bridge yourself)");
+	if (cfg->ovs_enabled && cfg_check_kernel_ovs(c, &cfg->ovs))
+		return -1;
 	if (!cfg->has_kernel)
 		return cfg_fail(c, "kernel", "missing (\"dataplane\": \"kernel\" needs the "
 				"interfaces, e.g. {\"enb\": \"s1-enb\", \"sgw\": \"s1-sgw\", "

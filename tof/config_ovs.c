@@ -35,13 +35,6 @@ static int cfg_ovs_defaults(struct cfg_ctx *c, const char *path, struct tof_conf
 	char p[CFG_PATH_MAX];
 	size_t n;
 
-	if (!o->socket) {
-		n = strlen(TOF_OVS_SOCKET_DIR) + strlen(o->port) + 8;
-		o->socket = malloc(n);
-		if (!o->socket)
-			return cfg_fail(c, path, "out of memory");
-		snprintf(o->socket, n, "%s/%s.sock", TOF_OVS_SOCKET_DIR, o->port);
-	}
 	if (!o->openflow) {
 		/* beside the database socket, as ovs-vswitchd puts it */
 		const char *slash = strrchr(o->db, '/');
@@ -209,6 +202,26 @@ int cfg_check_ovs(struct cfg_ctx *c, const struct tof_config *cfg)
 	return cfg_check_ports(c, cfg);
 }
 
+int cfg_ovs_finish(struct cfg_ctx *c, struct tof_config *cfg)
+{
+	struct tof_ovs_config *o = &cfg->ovs;
+	size_t n;
+
+	if (!cfg->ovs_enabled)
+		return 0;
+	/* known only once "dataplane" is read, wherever it stands */
+	o->port_type = cfg->dataplane == TOF_DATAPLANE_KERNEL ? TOF_OVS_PORT_SYSTEM :
+								TOF_OVS_PORT_VHOST;
+	if (o->port_type != TOF_OVS_PORT_VHOST || o->socket)
+		return 0;
+	n = strlen(TOF_OVS_SOCKET_DIR) + strlen(o->port) + 8;
+	o->socket = malloc(n);
+	if (!o->socket)
+		return cfg_fail(c, "ovs", "out of memory");
+	snprintf(o->socket, n, "%s/%s.sock", TOF_OVS_SOCKET_DIR, o->port);
+	return 0;
+}
+
 void cfg_free_ovs(struct tof_config *cfg)
 {
 	char **strs[] = { &cfg->ovs.db, &cfg->ovs.bridge, &cfg->ovs.port, &cfg->ovs.socket,
@@ -219,6 +232,7 @@ void cfg_free_ovs(struct tof_config *cfg)
 		*strs[i] = NULL;
 	}
 	cfg->ovs_enabled = false;
+	cfg->ovs.port_type = TOF_OVS_PORT_VHOST;
 	free(cfg->chains);
 	cfg->chains = NULL;
 	cfg->n_chains = 0;

@@ -293,13 +293,21 @@ static int tofd_start_nfq(struct tofd *d, const struct tofd_run_opts *o)
 }
 
 /* With "ovs": the bridge, tofd's port on it and the flows, kept by a
- * thread of tof/ovs that the ctl hands every change to. */
-static int tofd_start_ovs(struct tofd *d)
+ * thread of tof/ovs that the ctl hands every change to. In kernel mode
+ * that port is the OVS end of tofd's veth, which must exist first. */
+static int tofd_start_ovs(struct tofd *d, const struct tofd_run_opts *o)
 {
 	char err[256];
 
 	if (!d->cfg->ovs_enabled)
 		return 0;
+	if (d->cfg->dataplane == TOF_DATAPLANE_KERNEL && !o->no_dataplane &&
+	    tof_nfq_veth_setup(d->cfg, err, sizeof(err)) < 0) {
+		tof_log(TOF_LOG_ERROR, "start_failed",
+			TOF_FIELDS(TOF_LOG_STR("error", err), TOF_LOG_STR("part", "dataplane")),
+			"kernel data plane: %s", err);
+		return EXIT_IO;
+	}
 	d->ovs = tof_ovs_start(&d->cfg->ovs, err, sizeof(err));
 	if (!d->ovs) {
 		tofd_log_failed(err);
@@ -424,7 +432,7 @@ int tofd_run(struct tof_config *cfg, const struct tofd_run_opts *o)
 	if (rc == 0)
 		rc = tofd_start_api(&d);
 	if (rc == 0)
-		rc = tofd_start_ovs(&d);
+		rc = tofd_start_ovs(&d, o);
 	if (rc == 0 && o->no_dataplane)
 		tof_ctl_set_dataplane(d.ctl, false, false);
 	else if (rc == 0)

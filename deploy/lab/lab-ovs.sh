@@ -1,8 +1,9 @@
 # The lab's apps side on Open vSwitch (lab.sh up --ovs), sourced by lab.sh.
 #
 #   tof-tof: ovs-vswitchd (DPDK, netdev datapath, run dir $RUN/ovs) with
-#            bridge br-tof; tofd's port tof0 (vhost-user, tofd serves
-#            $RUN/ovs/tof0.sock)
+#            bridge br-tof; tofd's port tof0 (DPDK mode: vhost-user, tofd
+#            serves $RUN/ovs/tof0.sock; kernel mode: a system port, the OVS
+#            end of the veth apps0 - tof0 that tofd makes)
 #   containers on br-tof (podman, attached with deploy/ovs/attach.sh):
 #     tof-lab-app1  198.51.100.10  port app1   the edge app (web server)
 #     tof-lab-app2  198.51.100.11  port app2   a second app
@@ -109,13 +110,25 @@ dpdk_app_down() {
 }
 
 # The tofd config's apps side with OVS: tofd's port on br-tof, the chain of
-# the two functions, the service through it to app1.
+# the two functions, the service through it to app1. DPDK mode: tof0 is a
+# vhost-user port; kernel mode (ovs_tofd_config kernel): tof0 is the OVS end
+# of tofd's veth, apps0 tofd's end.
 ovs_tofd_config() {
-	cat <<EOF
+	if [ "${1:-}" = kernel ]; then
+		cat <<EOF
+ "dataplane": "kernel",
+ "kernel": {"enb": "s1-enb", "sgw": "s1-sgw", "apps": "apps0", "bridge": "br-s1", "queues": [0, 1]},
+ "ovs": {"db": "unix:$OVS_RUN/db.sock", "bridge": "$OVS_BRIDGE", "port": "tof0"},
+EOF
+	else
+		cat <<EOF
  "eal": ["-l", "0-1", "--no-pci", "-m", "256", "--file-prefix", "tof-lab"],
  "ports": {"enb": "net_af_packet0,iface=s1-enb", "sgw": "net_af_packet1,iface=s1-sgw"},
  "ovs": {"db": "unix:$OVS_RUN/db.sock", "bridge": "$OVS_BRIDGE", "port": "tof0",
          "socket": "$OVS_RUN/tof0.sock"},
+EOF
+	fi
+	cat <<EOF
  "chains": [{"name": "fw", "hops": [{"ingress": "fw1-in", "egress": "fw1-out"},
                                     {"ingress": "fw2-in", "egress": "fw2-out"}]}],
  "services": [{"name": "cache", "serviceIP": "$SERVICE_IP", "applicationIP": "$APP_IP",

@@ -36,7 +36,7 @@
 #                          service names the app's MAC; --kernel: kernel mode
 #                          instead of DPDK; --kernel-single: kernel mode, single,
 #                          on s1 behind `lab.sh switch on`; a lab up with --ovs:
-#                          tofd's port on br-tof, chain "fw")
+#                          tofd's port on br-tof, chain "fw", DPDK or --kernel)
 #   lab.sh logs            print the logs of the run dir
 #
 # Only the DESIGN.md test addresses, only inside the namespaces below.
@@ -627,9 +627,8 @@ do_tofd_config() {
 	[ -f "$RUN/lab.env" ] && . "$RUN/lab.env"
 	echo "{\"mode\": \"$mode\","
 	if [ "$OVS" = 1 ]; then
-		[ "$mode" = dual ] && [[ $dataplane != *kernel* ]] ||
-			die "tofd-config: the lab's OVS apps side is for DPDK mode"
-		ovs_tofd_config
+		[ "$mode" = dual ] || die "tofd-config: the lab's OVS apps side is for dual mode"
+		if [[ $dataplane == *kernel* ]]; then ovs_tofd_config kernel; else ovs_tofd_config; fi
 	else
 		cat <<EOF
  $dataplane

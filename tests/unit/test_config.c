@@ -657,8 +657,7 @@ static const struct bad_case bad_cases[] = {
 	{ KERN2("\"ports\": {\"apps\": \"net_tap0\"}"), "config: \"ports\": only with \"dataplane\": \"dpdk\"" },
 	{ KERN2("\"eal\": [\"-l\", \"0-1\"]"), "config: \"eal\": only with \"dataplane\": \"dpdk\"" },
 	{ KERN2("\"mbufs\": 4096"), "config: \"mbufs\": only with \"dataplane\": \"dpdk\"" },
-	{ KERN2("\"ovs\": {\"db\": \"unix:/run/ovs/db.sock\", \"bridge\": \"br-tof\", \"port\": \"tof0\"}"),
-	  "config: \"ovs\": only with \"dataplane\": \"dpdk\" so far" },
+	/* kernel mode with "ovs": tests/unit/test_config_ovs.c */
 
 	/* unknown fields are named safely */
 	{ "{\"Mode\": \"dual\"}", "config: \"Mode\": unknown field" },

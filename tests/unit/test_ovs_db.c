@@ -109,15 +109,22 @@ static void fix(struct fx *f, struct ovs_bridge_view *v)
 	assert_true(all_right(v));
 }
 
-static void test_create_and_repair(void **state)
+/* Follow the database; its view now. */
+static void open_view(struct fx *f, struct ovs_bridge_view *v)
 {
-	struct fx *f = *state;
-	struct ovs_bridge_view v;
 	json_t *tables = ovs_bridge_monitor_tables();
 
 	assert_int_equal(ovsdb_open(&f->c, f->db, tables, 2000), 0);
 	json_decref(tables);
-	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, &v), 0);
+	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, v), 0);
+}
+
+static void test_create_and_repair(void **state)
+{
+	struct fx *f = *state;
+	struct ovs_bridge_view v;
+
+	open_view(f, &v);
 	assert_true(v.has_root);
 	assert_false(v.bridge_found);
 	fix(f, &v); /* bridge + its internal port + tofd's port */
@@ -158,6 +165,44 @@ static void test_create_and_repair(void **state)
 	if (sh("test \"$(ovs-vsctl --db=unix:%s/db.sock get-fail-mode br-test)\" = secure%s",
 	       f->dir, "") != 0)
 		fail_msg("br-test is not fail_mode=secure");
+}
+
+/* Kernel mode: tofd's port is a system port (type "", no options); a
+ * vhost-user interface left by a DPDK tofd is turned into one. */
+static void test_system_port(void **state)
+{
+	struct fx *f = *state;
+	struct ovs_bridge_view v;
+
+	open_view(f, &v);
+	fix(f, &v); /* as DPDK mode leaves it */
+	ovs_bridge_view_free(&v);
+	f->cfg.port_type = TOF_OVS_PORT_SYSTEM;
+	f->cfg.socket = NULL;
+	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, &v), 0);
+	assert_true(v.port_found);
+	assert_false(v.port_ok);
+	fix(f, &v);
+	ovs_bridge_view_free(&v);
+	if (sh("test \"$(ovs-vsctl --db=unix:%s/db.sock get Interface tof0 type)\" = "
+	       "'\"\"'%s", f->dir, "") != 0 ||
+	    sh("test \"$(ovs-vsctl --db=unix:%s/db.sock get Interface tof0 options)\" = "
+	       "'{}'%s", f->dir, "") != 0)
+		fail_msg("tof0 is not a system port");
+	/* from nothing, and after someone made it an internal port */
+	vsctl(f, "del-br br-test");
+	view_until(f, &v, not_right);
+	assert_false(v.bridge_found);
+	fix(f, &v);
+	assert_int_equal(v.n_ports, 2);
+	ovs_bridge_view_free(&v);
+	vsctl(f, "set Interface tof0 type=internal");
+	view_until(f, &v, not_right);
+	fix(f, &v);
+	ovs_bridge_view_free(&v);
+	assert_int_equal(ovs_bridge_view(&f->c, &f->cfg, &v), 0);
+	assert_null(ovs_bridge_fix(&f->c, &f->cfg, &v));
+	ovs_bridge_view_free(&v);
 }
 
 static bool has_marks(const struct ovs_bridge_view *v)
@@ -215,6 +260,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marks_and_elsewhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};

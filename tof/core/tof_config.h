@@ -81,12 +81,19 @@ struct tof_chain_config {
 	struct tof_hop_config hops[TOF_MAX_HOPS];
 };
 
+/* What tofd's port on the bridge is, after the data plane. */
+enum tof_ovs_port_type {
+	TOF_OVS_PORT_VHOST = 0, /* DPDK: dpdkvhostuserclient on tofd's socket */
+	TOF_OVS_PORT_SYSTEM,    /* kernel: a netdev (the OVS end of tofd's veth) */
+};
+
 /* The Open vSwitch bridge the apps port is on (tof/ovs). */
 struct tof_ovs_config {
 	char *db;       /* OVSDB remote: "unix:PATH" or "tcp:IP:PORT" */
 	char *bridge;   /* made sure to exist, datapath_type=netdev */
-	char *port;     /* tofd's port on it (dpdkvhostuserclient) */
-	char *socket;   /* the vhost-user socket tofd serves */
+	char *port;     /* tofd's port on it */
+	enum tof_ovs_port_type port_type;
+	char *socket;   /* vhost: the socket tofd serves; system: NULL */
 	char *openflow; /* the bridge's OpenFlow management socket */
 };
 
@@ -151,7 +158,8 @@ struct tof_config {
 	unsigned int n_eal;
 	char *port_enb, *port_sgw, *port_s1, *port_apps;
 	bool ovs_enabled;         /* "ovs" given: the apps port is tofd's
-				   * vhost-user port on that bridge */
+				   * port on that bridge (vhost-user in DPDK
+				   * mode, a veth's end in kernel mode) */
 	struct tof_ovs_config ovs;
 	uint32_t mbufs;           /* packet buffers; 0 = sized from ports and
 				   * workers (a pcap port with infinite_rx

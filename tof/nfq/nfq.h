@@ -29,6 +29,11 @@ struct tof_nfq_ctx {
  * installed then. */
 int tof_nfq_start(const struct tof_nfq_ctx *ctx, struct tof_nfq **out, char *err, size_t errlen);
 
+/* With "ovs": make sure kernel.apps and ovs.port are the two ends of a veth
+ * pair (created when neither exists), offloads off, both up. Before OVS is
+ * told to take ovs.port as a system port. -1 with a message in err. */
+int tof_nfq_veth_setup(const struct tof_config *cfg, char *err, size_t errlen);
+
 /* Sum the threads' counters, the kernel's forwarded packets included. */
 void tof_nfq_counters(struct tof_nfq *n, struct tof_counters *c, struct tof_service_counters *svc,
 		      uint32_t n_svc);

@@ -116,6 +116,15 @@ uint64_t nfq_now_ns(void);
 int nfq_ifindex(struct nfq_port_name *p, char *err, size_t errlen);
 int nfq_link_setup(struct tof_nfq *n, char *err, size_t errlen);
 int nfq_sysctl_write(const char *path, const char *value);
+/* rtnetlink: a bound socket (NULL with err); one request with an
+ * acknowledgement (0 or -errno); a link message for ifindex (0: named in an
+ * attribute); bring ifindex up and, when master > 0, into that bridge;
+ * bring the interfaces a and b up (0, or -1 with err). */
+struct mnl_socket *nfq_rtnl_open(char *err, size_t errlen);
+int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh);
+struct nlmsghdr *nfq_link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex);
+int nfq_link_set(struct mnl_socket *nl, int ifindex, int master, bool up);
+int nfq_links_up(struct mnl_socket *nl, const char *a, const char *b, char *err, size_t errlen);
 
 /* nfq_rules.c: install (replacing stale ones) and remove our rules. */
 int nfq_rules_install(struct tof_nfq *n, char *err, size_t errlen);

@@ -16,8 +16,7 @@
 #include "log.h"
 #include "nfq_internal.h"
 
-/* One request with an acknowledgement; 0 or -errno. */
-static int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
+int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
 	char buf[8192];
 	uint32_t seq = (uint32_t)time(NULL), portid = mnl_socket_get_portid(nl);
@@ -34,7 +33,7 @@ static int nfq_rtnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
 	return 0;
 }
 
-static struct nlmsghdr *nfq_link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
+struct nlmsghdr *nfq_link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
@@ -63,7 +62,7 @@ static int nfq_bridge_create(struct mnl_socket *nl, const char *name)
 	return nfq_rtnl_talk(nl, nlh);
 }
 
-static int nfq_link_set(struct mnl_socket *nl, int ifindex, int master, bool up)
+int nfq_link_set(struct mnl_socket *nl, int ifindex, int master, bool up)
 {
 	char buf[512];
 	struct nlmsghdr *nlh = nfq_link_msg(buf, RTM_NEWLINK, 0, ifindex);
@@ -171,16 +170,39 @@ int nfq_ifindex(struct nfq_port_name *p, char *err, size_t errlen)
 	return 0;
 }
 
-int nfq_link_setup(struct tof_nfq *n, char *err, size_t errlen)
+struct mnl_socket *nfq_rtnl_open(char *err, size_t errlen)
 {
-	const struct tof_kernel_config *k = &n->ctx.cfg->kernel;
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	int rc = -1;
 
 	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		snprintf(err, errlen, "rtnetlink: %s", strerror(errno));
-		goto out;
+		if (nl)
+			mnl_socket_close(nl);
+		return NULL;
 	}
+	return nl;
+}
+
+int nfq_links_up(struct mnl_socket *nl, const char *a, const char *b, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = nfq_link_set(nl, (int)if_nametoindex(a), 0, true)) < 0 ||
+	    (rc = nfq_link_set(nl, (int)if_nametoindex(b), 0, true)) < 0) {
+		snprintf(err, errlen, "cannot bring %s and %s up: %s", a, b, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int nfq_link_setup(struct tof_nfq *n, char *err, size_t errlen)
+{
+	const struct tof_kernel_config *k = &n->ctx.cfg->kernel;
+	struct mnl_socket *nl = nfq_rtnl_open(err, errlen);
+	int rc = -1;
+
+	if (nl == NULL)
+		return -1;
 	for (int i = 0; i < n->n_s1; i++)
 		if (nfq_ifindex(&n->s1[i], err, errlen) != 0)
 			goto out;
@@ -210,13 +232,8 @@ int nfq_link_setup(struct tof_nfq *n, char *err, size_t errlen)
 		if (nfq_port_attach(nl, &n->s1[i], k->bridge, n->bridge.ifindex, n->n_s1 == 1, err,
 				    errlen) != 0)
 			goto out;
-	if ((rc = nfq_link_set(nl, n->bridge.ifindex, 0, true)) < 0 ||
-	    (rc = nfq_link_set(nl, n->apps.ifindex, 0, true)) < 0) {
-		snprintf(err, errlen, "cannot bring %s and %s up: %s", k->bridge, k->apps,
-			 strerror(-rc));
-		rc = -1;
+	if (nfq_links_up(nl, k->bridge, k->apps, err, errlen) != 0)
 		goto out;
-	}
 	/* br_netfilter: bridged IP packets traverse iptables */
 	if (nfq_sysctl_write("/proc/sys/net/bridge/bridge-nf-call-iptables", "1") < 0 ||
 	    nfq_sysctl_write("/proc/sys/net/bridge/bridge-nf-call-ip6tables", "1") < 0) {
@@ -227,7 +244,6 @@ int nfq_link_setup(struct tof_nfq *n, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
-	if (nl)
-		mnl_socket_close(nl);
+	mnl_socket_close(nl);
 	return rc;
 }

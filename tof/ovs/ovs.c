@@ -134,7 +134,7 @@ static void ovs_db_view(struct tof_ovs *o)
 			 "(ovs-vsctl del-port %s %s)", o->cfg.port, v.elsewhere, v.elsewhere,
 			 o->cfg.port);
 		ovs_set_error(o, "database", e);
-	} else if (v.has_root && !v.dpdk_initialized) {
+	} else if (v.has_root && !v.dpdk_initialized && o->cfg.port_type == TOF_OVS_PORT_VHOST) {
 		ovs_set_error(o, "database", "DPDK is not initialised in ovs-vswitchd "
 			      "(other_config:dpdk-init=true): vhost-user ports cannot work");
 	} else if (v.port_error[0]) {
@@ -238,6 +238,9 @@ static bool ovs_connect(struct tof_ovs *o)
 	o->ports_dirty = true;   /* a new switch may number ports anew */
 	o->recheck_at_ms = 0;    /* reconcile now */
 	ovs_set_reachable(o, true);
+	/* health from the replica again: losing OpenFlow cleared port_up, and
+	 * a port that stayed up (a veth) brings no database change to say so */
+	o->db.changed = true;
 	return true;
 }
 
@@ -344,12 +347,13 @@ struct tof_ovs *tof_ovs_start(const struct tof_ovs_config *cfg, char *err, size_
 	o->cfg.db = strdup(cfg->db);
 	o->cfg.bridge = strdup(cfg->bridge);
 	o->cfg.port = strdup(cfg->port);
-	o->cfg.socket = strdup(cfg->socket);
+	o->cfg.port_type = cfg->port_type;
+	o->cfg.socket = cfg->socket ? strdup(cfg->socket) : NULL; /* vhost-user only */
 	o->cfg.openflow = strdup(cfg->openflow);
 	snprintf(o->health.bridge, sizeof(o->health.bridge), "%s", cfg->bridge);
 	snprintf(o->health.port, sizeof(o->health.port), "%s", cfg->port);
 	o->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!o->cfg.db || !o->cfg.bridge || !o->cfg.port || !o->cfg.socket ||
+	if (!o->cfg.db || !o->cfg.bridge || !o->cfg.port || (cfg->socket && !o->cfg.socket) ||
 	    !o->cfg.openflow || o->wake_fd < 0 || want_copy(&o->want, NULL, 0, NULL, 0) < 0) {
 		snprintf(err, errlen, "out of memory");
 		ovs_free(o);

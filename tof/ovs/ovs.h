@@ -3,8 +3,10 @@
  * chains, whatever happens to OVS.
  *
  * - OVSDB (JSON-RPC, monitored): the bridge exists with
- *   datapath_type=netdev, tofd's port is a dpdkvhostuserclient interface on
- *   tofd's socket; put right whenever the database says otherwise.
+ *   datapath_type=netdev, tofd's port is there with the interface its data
+ *   plane needs (DPDK: dpdkvhostuserclient on tofd's socket; kernel mode: a
+ *   system port, the OVS end of tofd's veth); put right whenever the
+ *   database says otherwise. The flows name the port, whatever its type.
  * - OpenFlow 1.4 on the bridge's management socket: the flows of
  *   ovs_flows.h. Each change is the difference between the flows wanted
  *   and those on the switch (read back by cookie), committed as one atomic

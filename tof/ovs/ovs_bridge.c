@@ -85,11 +85,26 @@ static const json_t *port_iface(const struct ovsdb *db, const json_t *port)
 			   ovsdb_uuid(ovsdb_set_elem(json_object_get(port, "interfaces"), 0)));
 }
 
+/* The columns of tofd's interface that follow from the data plane: a
+ * vhost-user client of tofd's socket (DPDK), or a plain netdev, the OVS
+ * end of tofd's veth (kernel mode). New reference. */
+static json_t *iface_columns(const struct tof_ovs_config *cfg)
+{
+	if (cfg->port_type == TOF_OVS_PORT_SYSTEM)
+		return json_pack("{s:s,s:[s,[]]}", "type", "", "options", "map");
+	return json_pack("{s:s,s:[s,[[s,s]]]}", "type", VHOST_TYPE, "options", "map",
+			 "vhost-server-path", cfg->socket);
+}
+
 static bool iface_ok(const json_t *ifc, const struct tof_ovs_config *cfg)
 {
 	const char *path = json_string_value(ovsdb_map_get(ifc, "options", "vhost-server-path"));
 
-	return ifc && strcmp(ovsdb_str(ifc, "type"), VHOST_TYPE) == 0 && path &&
+	if (!ifc)
+		return false;
+	if (cfg->port_type == TOF_OVS_PORT_SYSTEM)
+		return ovsdb_str(ifc, "type")[0] == '\0' && !path;
+	return strcmp(ovsdb_str(ifc, "type"), VHOST_TYPE) == 0 && path &&
 	       strcmp(path, cfg->socket) == 0;
 }
 
@@ -163,10 +178,11 @@ oom:
 /* Insert tofd's port (interface + port rows named "itof"/"ptof"). */
 static void ops_insert_port(json_t *ops, const struct tof_ovs_config *cfg)
 {
-	json_array_append_new(ops, json_pack(
-		"{s:s,s:s,s:{s:s,s:s,s:[s,[[s,s]]]},s:s}", "op", "insert", "table", "Interface",
-		"row", "name", cfg->port, "type", VHOST_TYPE, "options", "map",
-		"vhost-server-path", cfg->socket, "uuid-name", "itof"));
+	json_t *row = iface_columns(cfg);
+
+	json_object_set_new(row, "name", json_string(cfg->port));
+	json_array_append_new(ops, json_pack("{s:s,s:s,s:o,s:s}", "op", "insert", "table",
+					     "Interface", "row", row, "uuid-name", "itof"));
 	json_array_append_new(ops, json_pack(
 		"{s:s,s:s,s:{s:s,s:[s,s]},s:s}", "op", "insert", "table", "Port", "row", "name",
 		cfg->port, "interfaces", "named-uuid", "itof", "uuid-name", "ptof"));
@@ -232,9 +248,8 @@ json_t *ovs_bridge_fix(const struct ovsdb *db, const struct tof_ovs_config *cfg,
 		iuuid = ovsdb_uuid(ovsdb_set_elem(json_object_get(port, "interfaces"), 0));
 		if (ifc && iuuid)
 			json_array_append_new(ops, json_pack(
-				"{s:s,s:s,s:o,s:{s:s,s:[s,[[s,s]]]}}", "op", "update", "table",
-				"Interface", "where", where_uuid(iuuid), "row", "type", VHOST_TYPE,
-				"options", "map", "vhost-server-path", cfg->socket));
+				"{s:s,s:s,s:o,s:o}", "op", "update", "table", "Interface", "where",
+				where_uuid(iuuid), "row", iface_columns(cfg)));
 	}
 	json_array_append_new(ops, json_pack("{s:s,s:s}", "op", "comment", "comment",
 					     "tofd: its bridge and apps port"));

@@ -1,7 +1,8 @@
 /* tofd's bridge as the OVSDB replica shows it, and the transaction that
  * makes it what the config says: the bridge (datapath_type=netdev,
- * fail_mode=secure) with tofd's port, a dpdkvhostuserclient interface on
- * tofd's socket. fail_mode secure: an ovs-vswitchd that restarts comes back
+ * fail_mode=secure) with tofd's port, whose interface follows the data
+ * plane (cfg->port_type): a dpdkvhostuserclient on tofd's socket, or a
+ * system port (type "", the OVS end of tofd's veth). fail_mode secure: an ovs-vswitchd that restarts comes back
  * with no flows rather than the NORMAL flow of a bridge without a
  * controller, so until tofd has put the chains' flows back nothing reaches
  * an app around its chain's functions. */
@@ -27,7 +28,7 @@ struct ovs_bridge_view {
 	bool port_found, port_ok;   /* on the bridge; the interface as configured */
 	char elsewhere[64];         /* tofd's port is on this other bridge */
 	char port_error[160];       /* the interface's "error" column */
-	bool port_up;               /* its link: tofd's socket is connected */
+	bool port_up;               /* its link: vhost-user connected, veth up */
 	char **ports;               /* names of the bridge's ports */
 	uint32_t n_ports;
 	char **marked;              /* ports with external_ids:tof-hop=true */
