@@ -176,7 +176,14 @@ class KernelTests:
                 resumed = time.time()
             finally:
                 os.kill(proc.pid, signal.SIGCONT)
-            time.sleep(1.5)
+            # tofd works through its queue (slower on a loaded machine):
+            # wait until the capture has not grown for a second
+            last, still, end = -1, 0, time.time() + 30
+            while time.time() < end and still < 4:
+                time.sleep(0.25)
+                size = os.path.getsize(caps["sgw"].path)
+                still = still + 1 if size == last else 0
+                last = size
         try:
             reqs = [p for p in caps["sgw"].packets() if p.gtp_type == 1 and p.src == L.ENB_IPS[0]
                     and p.dport == 2152]
