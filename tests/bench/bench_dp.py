@@ -116,7 +116,20 @@ def tofd(work, inputs, ports, measured, sessions, mbufs, services):
                     why = ""
                 raise RuntimeError("tofd did not learn %d sessions%s" % (sessions, why))
             time.sleep(0.5)
-        time.sleep(1)
+        # The learning files may still be going: measure once the other
+        # ports are quiet (their frames would take the worker's time).
+        quiet = [k for k in ("enb", "sgw", "apps") if k != measured]
+
+        def others():
+            st = stats()["ports"]
+            return sum(st[k]["rx_packets"] for k in quiet if k in st)
+        last, end = others(), time.time() + 60
+        while time.time() < end:
+            time.sleep(0.5)
+            now = others()
+            if now == last:
+                break
+            last = now
         a, ta = stats(), time.time()
         time.sleep(SECONDS)
         b, tb = stats(), time.time()
