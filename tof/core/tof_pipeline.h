@@ -95,7 +95,7 @@ enum tof_port tof_pipeline_peer_port(const struct tof_pipeline *pl, enum tof_por
 enum tof_port tof_pipeline_port_towards(const struct tof_pipeline *pl, enum tof_dir dir);
 
 /* Process one frame. Updates w's counters (rx of `in`, decision, reason;
- * tx of the out port for PASS/OFFLOAD/ENCAP). */
+ * tx of the out port for PASS/OFFLOAD/ENCAP/REPLY). */
 void tof_pipeline_process(const struct tof_pipeline *pl, struct tof_worker *w,
 			  struct tof_frame *f, enum tof_port in, uint64_t now_ns,
 			  struct tof_result *res);
