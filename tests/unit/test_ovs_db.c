@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ovs_bridge.h"
+#include "ovs_int.h"
 #include "ovs_sock.h"
 #include "ovsdb.h"
 
@@ -256,6 +257,39 @@ static void test_errors(void **state)
 							 "comment", "tof test"), NULL, 2000), 0);
 }
 
+/* One tofd per bridge of one OVS: the lock is the bridge's and the
+ * database's, held until its fd closes; no lock file to be had is a
+ * warning, not a refusal. */
+static void test_bridge_lock(void **state)
+{
+	char dir[] = "/tmp/tof-test-ovslock.XXXXXX", err[256], bad[128];
+	int a, b, c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	a = ovs_lock_take(dir, "unix:/run/a/db.sock", "br-x", err, sizeof(err));
+	assert_true(a >= 0);
+	assert_int_equal(ovs_lock_take(dir, "unix:/run/a/db.sock", "br-x", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ovs.bridge: another tofd manages bridge br-x"));
+	b = ovs_lock_take(dir, "unix:/run/b/db.sock", "br-x", err, sizeof(err)); /* another OVS */
+	assert_true(b >= 0);
+	c = ovs_lock_take(dir, "unix:/run/a/db.sock", "br-y", err, sizeof(err));
+	assert_true(c >= 0);
+	close(a);
+	a = ovs_lock_take(dir, "unix:/run/a/db.sock", "br-x", err, sizeof(err));
+	assert_true(a >= 0);
+	close(a), close(b), close(c);
+	/* a directory that cannot be: under a regular file */
+	snprintf(bad, sizeof(bad), "%s/file", dir);
+	FILE *fp = fopen(bad, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	strcat(bad, "/sub");
+	assert_int_equal(ovs_lock_take(bad, "unix:/run/a/db.sock", "br-x", err, sizeof(err)),
+			 OVS_LOCK_NONE);
+	sh("rm -rf %s%s", dir, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_system_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marks_and_elsewhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test(test_bridge_lock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

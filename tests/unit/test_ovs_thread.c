@@ -107,6 +107,9 @@ static void test_unreachable_switch(void **state)
 
 	f->o = tof_ovs_start(&cfg, err, sizeof(err));
 	assert_non_null(f->o);
+	/* a second one on the same bridge is refused before it touches it */
+	assert_null(tof_ovs_start(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "ovs.bridge: another tofd manages bridge br-t"));
 	for (int i = 0; i < 4; i++)
 		pthread_create(&th[i], NULL, i < 2 ? applier : reader, f->o);
 	/* the database side is done while OpenFlow is refused */

@@ -315,6 +315,8 @@ static void ovs_free(struct tof_ovs *o)
 {
 	if (o->wake_fd >= 0)
 		close(o->wake_fd);
+	if (o->lock_fd >= 0)
+		close(o->lock_fd);
 	pthread_mutex_destroy(&o->lock);
 	pthread_cond_destroy(&o->synced);
 	want_free(&o->want);
@@ -334,6 +336,11 @@ struct tof_ovs *tof_ovs_start(const struct tof_ovs_config *cfg, char *err, size_
 
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o->lock_fd = ovs_lock_take(OVS_LOCK_DIR, cfg->db, cfg->bridge, err, errlen);
+	if (o->lock_fd == -1) {
+		free(o);
 		return NULL;
 	}
 	pthread_mutex_init(&o->lock, NULL);

@@ -26,8 +26,17 @@ struct ovs_want {
 	uint32_t n_chains;
 };
 
+/* Where the per-bridge locks live (kernel mode's are there too). */
+#define OVS_LOCK_DIR "/run/tofd"
+#define OVS_LOCK_NONE (-2)
+/* Lock bridge (of the database db) for this process's life: the lock's
+ * fd; -1 with a message in err when another tofd holds it; OVS_LOCK_NONE
+ * (and a warning logged) when no lock file can be had. */
+int ovs_lock_take(const char *dir, const char *db, const char *bridge, char *err, size_t errlen);
+
 struct tof_ovs {
 	struct tof_ovs_config cfg;  /* strings owned */
+	int lock_fd;                /* ovs_lock_take's, or < 0 */
 	pthread_t thread;
 	bool running;
 	int wake_fd;                /* eventfd: a change, or stop */
