@@ -291,10 +291,28 @@ static struct tof_chain_config *ctl_chains_with(const struct tof_ctl *ctl,
 	return v;
 }
 
+/* The chains with c put in and index drop taken out: saved with the
+ * services, then in force (the tables' and OVS's view follow). */
+static enum tof_ctl_code ctl_chains_commit(struct tof_ctl *ctl, const struct tof_chain_config *c,
+					   int drop, struct tof_ctl_err *e)
+{
+	uint32_t n;
+	struct tof_chain_config *v = ctl_chains_with(ctl, c, drop, &n);
+
+	if (!v)
+		return ctl_fail(e, TOF_CTL_IO, NULL, "out of memory");
+	if (ctl_persist(ctl, TOF_NO_SLOT, v, n, e) < 0) {
+		free(v);
+		return e->code;
+	}
+	ctl_chains_swap(ctl, v, n);
+	ctl_sink_apply(ctl);
+	return TOF_CTL_OK;
+}
+
 enum tof_ctl_code tof_ctl_chain_put(struct tof_ctl *ctl, const struct tof_chain_config *c,
 				    bool *created, struct tof_ctl_err *e)
 {
-	struct tof_chain_config *v;
 	enum tof_ctl_code rc;
 	uint32_t n;
 
@@ -307,19 +325,10 @@ enum tof_ctl_code tof_ctl_chain_put(struct tof_ctl *ctl, const struct tof_chain_
 		rc = ctl_fail(e, TOF_CTL_FULL, NULL, "at most %d chains", TOF_MAX_CFG_CHAINS);
 		goto out;
 	}
-	v = ctl_chains_with(ctl, c, -1, &n);
-	if (!v) {
-		rc = ctl_fail(e, TOF_CTL_IO, NULL, "out of memory");
-		goto out;
-	}
-	if (ctl_persist(ctl, TOF_NO_SLOT, v, n, e) < 0) {
-		free(v);
-		rc = e->code;
-		goto out;
-	}
-	*created = n > ctl->n_chains;
-	ctl_chains_swap(ctl, v, n);
-	ctl_sink_apply(ctl);
+	n = ctl->n_chains;
+	rc = ctl_chains_commit(ctl, c, -1, e);
+	if (rc == TOF_CTL_OK)
+		*created = ctl->n_chains > n;
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;
@@ -398,10 +407,8 @@ enum tof_ctl_code tof_ctl_chains_apply(struct tof_ctl *ctl, const struct tof_cha
 enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
 				       struct tof_chain_config *out, struct tof_ctl_err *e)
 {
-	struct tof_chain_config *v;
 	enum tof_ctl_code rc = TOF_CTL_OK;
 	const char *user;
-	uint32_t n;
 	int i;
 
 	ctl_ok(e);
@@ -419,18 +426,7 @@ enum tof_ctl_code tof_ctl_chain_delete(struct tof_ctl *ctl, const char *name,
 	}
 	if (out)
 		*out = ctl->chains[i];
-	v = ctl_chains_with(ctl, NULL, i, &n);
-	if (!v) {
-		rc = ctl_fail(e, TOF_CTL_IO, NULL, "out of memory");
-		goto out;
-	}
-	if (ctl_persist(ctl, TOF_NO_SLOT, v, n, e) < 0) {
-		free(v);
-		rc = e->code;
-		goto out;
-	}
-	ctl_chains_swap(ctl, v, n);
-	ctl_sink_apply(ctl);
+	rc = ctl_chains_commit(ctl, NULL, i, e);
 out:
 	pthread_mutex_unlock(&ctl->svc_lock);
 	return rc;

@@ -215,6 +215,24 @@ static int ofconn_error_text(struct ofconn *c, const uint8_t *m, size_t len, con
 	return -1;
 }
 
+/* The next message before end (its header parsed into h): -1 with c->err
+ * set when the connection fails or no reply came within timeout_ms. */
+static int ofconn_next(struct ofconn *c, uint64_t end, int timeout_ms, const uint8_t **m,
+		       size_t *len, struct ofp_header *h)
+{
+	uint64_t now = ovs_now_ms();
+	int rc = ofconn_recv(c, m, len, now >= end ? 0 : (int)(end - now));
+
+	if (rc <= 0) {
+		if (rc == 0)
+			snprintf(c->err, sizeof(c->err), "no reply from the switch within %d ms",
+				 timeout_ms);
+		return -1;
+	}
+	ofp_parse_header(*m, *len, h);
+	return 0;
+}
+
 int ofconn_multipart(struct ofconn *c, const struct ofp_buf *b, uint32_t xid,
 		     ofconn_part_fn fn, void *ctx, int timeout_ms)
 {
@@ -223,21 +241,14 @@ int ofconn_multipart(struct ofconn *c, const struct ofp_buf *b, uint32_t xid,
 	if (ofconn_send(c, b, timeout_ms) < 0)
 		return -1;
 	for (;;) {
-		uint64_t now = ovs_now_ms();
 		const uint8_t *m, *body;
 		struct ofp_header h;
 		size_t len, blen;
 		uint16_t kind;
 		bool more;
-		int rc = ofconn_recv(c, &m, &len, now >= end ? 0 : (int)(end - now));
 
-		if (rc <= 0) {
-			if (rc == 0)
-				snprintf(c->err, sizeof(c->err), "no reply from the switch within "
-					 "%d ms", timeout_ms);
+		if (ofconn_next(c, end, timeout_ms, &m, &len, &h) < 0)
 			return -1;
-		}
-		ofp_parse_header(m, len, &h);
 		if (h.xid != xid)
 			continue; /* a late reply to something given up on */
 		if (h.type == OFPT_ERROR)
@@ -267,19 +278,12 @@ int ofconn_transact(struct ofconn *c, const struct ofp_buf *b, uint32_t first, u
 	if (ofconn_send(c, b, timeout_ms) < 0)
 		return -1;
 	for (;;) {
-		uint64_t now = ovs_now_ms();
 		const uint8_t *m;
 		struct ofp_header h;
 		size_t len;
-		int rc = ofconn_recv(c, &m, &len, now >= end ? 0 : (int)(end - now));
 
-		if (rc <= 0) {
-			if (rc == 0)
-				snprintf(c->err, sizeof(c->err), "no reply from the switch within "
-					 "%d ms", timeout_ms);
+		if (ofconn_next(c, end, timeout_ms, &m, &len, &h) < 0)
 			return -1;
-		}
-		ofp_parse_header(m, len, &h);
 		if (h.xid < first || h.xid > last)
 			continue;
 		if (h.type == OFPT_ERROR && !failed) {
