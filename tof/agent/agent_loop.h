@@ -1,7 +1,8 @@
 /* The agent's thread in the live appliance, whichever data plane carries
  * the packets (tof/dp with DPDK, tof/nfq in the kernel): the data plane's
- * threads hand it copies of frames through punt rings (one per producing
- * thread); it feeds them to the agent and fires the agent's timers, all
+ * threads hand it copies of frames through punt rings (a pair per
+ * producing thread); it feeds them to the agent oldest first and fires the
+ * agent's timers, all
  * under the writers' lock the REST API takes too. What the agent builds
  * leaves through the emit function the data plane set on the agent. */
 #ifndef TOF_AGENT_LOOP_H
